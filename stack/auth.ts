@@ -1,0 +1,142 @@
+// Supabase Auth: the real Go server, built once from the Go module proxy into a cache dir outside
+// the repo. It runs its own migrations. Where it cannot be built (the proxy refuses the module on
+// some machines), the auth schema comes from the Supabase CLI's snapshot and the Auth API answers
+// 503 at the gateway, so the database, RLS and functions still run and Auth-flow tests say why they skip.
+import { spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { adminDbUrl, apiUrl, cacheDir, jwtSecret, ports, stateDir, toml, tomlValue } from "./config.ts";
+import { authSchemaFromCli } from "./auth-schema.ts";
+import { httpOk, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
+import type { ChildProcess } from "node:child_process";
+
+/** Release v2.196.0 of github.com/supabase/auth (its path has no /v2, so the proxy serves it by commit). */
+export const authCommit = "0204331ca41a5b49f076b6fa3dc6c0d20b996590";
+const authBinary = process.env.MEMBERBASE_AUTH_BIN ?? join(cacheDir, `auth-${authCommit.slice(0, 12)}`);
+
+export interface AuthAvailability {
+  server: boolean;
+  reason?: string;
+}
+
+/** Builds the Auth server once (see RESEARCH.md for why go install cannot). Returns why it could not. */
+export function buildAuth(): AuthAvailability {
+  if (existsSync(authBinary)) return { server: true };
+  if (spawnSync("go", ["version"]).status !== 0) return { server: false, reason: "Go is not installed (need Go >= 1.26 to build Supabase Auth)" };
+  const work = mkdtempSync(join(tmpdir(), "auth-build-"));
+  const go = (args: string[], cwd = work) =>
+    spawnSync("go", args, { cwd, encoding: "utf8", env: { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GOFLAGS: "-mod=mod" } });
+  try {
+    const dl = go(["mod", "download", "-json", `github.com/supabase/auth@${authCommit}`]);
+    const info = JSON.parse(dl.stdout || "{}");
+    if (!info.Dir) {
+      const error = String(info.Error ?? dl.stderr);
+      const refused = /(\d{3} [A-Za-z ]+)\s+server response: (.*)/.exec(error);
+      return { server: false, reason: `go mod download github.com/supabase/auth@${authCommit.slice(0, 12)}: ${refused ? `${refused[1]} (${refused[2].trim()})` : error.trim()}` };
+    }
+    const src = join(work, "auth");
+    cpSync(info.Dir, src, { recursive: true });
+    spawnSync("chmod", ["-R", "u+w", src]);
+    for (const args of [["mod", "edit", "-dropreplace", "github.com/joho/godotenv"], ["get", "github.com/joho/godotenv@v1.5.1"]]) {
+      const r = go(args, src);
+      if (r.status !== 0) return { server: false, reason: `go ${args.join(" ")}: ${r.stderr}` };
+    }
+    mkdirSync(cacheDir, { recursive: true });
+    const b = go(["build", "-trimpath", "-o", authBinary, "."], src);
+    if (b.status !== 0) return { server: false, reason: `go build: ${b.stderr}` };
+    chmodSync(authBinary, 0o755);
+    return { server: true };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** The Auth server's environment, translated from config.toml. */
+function authEnv(): Record<string, string> {
+  const a = toml.auth ?? {};
+  const email = a.email ?? {};
+  const totp = a.mfa?.totp ?? {};
+  const kc = a.external?.keycloak ?? {};
+  const hook = a.hook?.custom_access_token ?? {};
+  const env: Record<string, string> = {
+    GOTRUE_DB_DRIVER: "postgres",
+    GOTRUE_DB_DATABASE_URL: `postgresql://supabase_auth_admin:postgres@127.0.0.1:${ports.db}/postgres`,
+    GOTRUE_API_HOST: "127.0.0.1",
+    GOTRUE_API_PORT: String(ports.auth),
+    API_EXTERNAL_URL: `${apiUrl}/auth/v1`,
+    GOTRUE_SITE_URL: String(a.site_url),
+    GOTRUE_URI_ALLOW_LIST: (a.additional_redirect_urls ?? []).join(","),
+    GOTRUE_DISABLE_SIGNUP: String(a.enable_signup === false),
+    GOTRUE_JWT_SECRET: jwtSecret,
+    GOTRUE_JWT_EXP: String(a.jwt_expiry ?? 3600),
+    GOTRUE_JWT_AUD: "authenticated",
+    GOTRUE_JWT_DEFAULT_GROUP_NAME: "authenticated",
+    GOTRUE_JWT_ADMIN_ROLES: "service_role",
+    GOTRUE_JWT_ISSUER: `${apiUrl}/auth/v1`,
+    GOTRUE_PASSWORD_MIN_LENGTH: String(a.minimum_password_length ?? 6),
+    GOTRUE_EXTERNAL_EMAIL_ENABLED: String(email.enabled !== false),
+    GOTRUE_MAILER_AUTOCONFIRM: String(email.enable_confirmations === false),
+    GOTRUE_MAILER_SECURE_EMAIL_CHANGE_ENABLED: String(email.double_confirm_changes !== false),
+    GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION: String(email.secure_password_change === true),
+    GOTRUE_MAILER_OTP_LENGTH: String(email.otp_length ?? 6),
+    GOTRUE_SMTP_HOST: "127.0.0.1",
+    GOTRUE_SMTP_PORT: String(ports.smtp),
+    GOTRUE_SMTP_ADMIN_EMAIL: "admin@memberbase.local",
+    GOTRUE_SMTP_MAX_FREQUENCY: "1ns",
+    GOTRUE_MAILER_URLPATHS_CONFIRMATION: "/auth/v1/verify",
+    GOTRUE_MAILER_URLPATHS_RECOVERY: "/auth/v1/verify",
+    GOTRUE_MAILER_URLPATHS_INVITE: "/auth/v1/verify",
+    GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: "/auth/v1/verify",
+    GOTRUE_RATE_LIMIT_EMAIL_SENT: String(a.rate_limit?.email_sent ?? 1000),
+    GOTRUE_RATE_LIMIT_VERIFY: String(a.rate_limit?.token_verifications ?? 1000),
+    GOTRUE_RATE_LIMIT_TOKEN_REFRESH: String(a.rate_limit?.token_refresh ?? 1000),
+    GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY: "1000",
+    GOTRUE_MFA_MAX_ENROLLED_FACTORS: String(a.mfa?.max_enrolled_factors ?? 10),
+    GOTRUE_MFA_TOTP_ENROLL_ENABLED: String(totp.enroll_enabled === true),
+    GOTRUE_MFA_TOTP_VERIFY_ENABLED: String(totp.verify_enabled === true),
+    GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: String(a.enable_anonymous_sign_ins === true),
+    GOTRUE_EXTERNAL_KEYCLOAK_ENABLED: String(kc.enabled === true),
+    GOTRUE_EXTERNAL_KEYCLOAK_CLIENT_ID: tomlValue(kc.client_id) ?? "",
+    GOTRUE_EXTERNAL_KEYCLOAK_SECRET: tomlValue(kc.secret) ?? "",
+    GOTRUE_EXTERNAL_KEYCLOAK_URL: tomlValue(kc.url) ?? "",
+    GOTRUE_EXTERNAL_KEYCLOAK_REDIRECT_URI: tomlValue(kc.redirect_uri) ?? "",
+  };
+  if (hook.enabled) {
+    env.GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED = "true";
+    env.GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_URI = String(hook.uri);
+  }
+  return env;
+}
+
+let child: ChildProcess | undefined;
+export const availability: AuthAvailability = { server: false };
+
+export const authService: Service = {
+  name: "auth",
+  url: `http://127.0.0.1:${ports.auth}`,
+  async start() {
+    Object.assign(availability, buildAuth());
+    if (!availability.server) {
+      this.detail = `Auth API off: ${availability.reason?.split("\n")[0]}; auth schema from the Supabase CLI snapshot`;
+      const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} }); // superuser: the dump sets owners
+      try {
+        const [{ exists }] = await sql`select to_regclass('auth.users') is not null as exists`;
+        if (!exists) await sql.unsafe(authSchemaFromCli());
+      } finally {
+        await sql.end();
+      }
+      return;
+    }
+    this.detail = "Supabase Auth (Go)";
+    const cwd = join(stateDir, "auth"); // a directory without a .env: the server would read one
+    mkdirSync(cwd, { recursive: true });
+    child = spawnLogged("auth", authBinary, [], { cwd, env: { PATH: process.env.PATH ?? "", ...authEnv() } });
+    await waitFor("auth", () => httpOk(`${this.url}/health`), 30000, child);
+  },
+  async stop() {
+    await stopChild(child);
+    child = undefined;
+  },
+};

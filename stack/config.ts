@@ -1,0 +1,62 @@
+// Everything the stack needs to know, derived from supabase/config.toml so one file configures
+// both `supabase start` and this stack. Ports and demo keys are the ones `supabase start` uses.
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "smol-toml";
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+export const stateDir = process.env.MEMBERBASE_STACK_DIR ?? join(root, ".stack");
+export const cacheDir = process.env.MEMBERBASE_CACHE_DIR ?? join(homedir(), ".cache", "memberbase");
+export const supabaseDir = join(root, "supabase");
+export const binDir = join(root, "node_modules", ".bin");
+
+/** The local demo JWT secret and keys printed by `supabase start` (HS256, expire in 2032). */
+export const jwtSecret = "super-secret-jwt-token-with-at-least-32-characters-long";
+export const anonKey =
+  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6ImFub24iLCJleHAiOjE5ODM4MTI5OTZ9.CRXP1A7WOeoJeXxjNni43kdQwgnWNReilDMblYTn_I0";
+export const serviceRoleKey =
+  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU";
+
+type Toml = Record<string, any>;
+export const toml: Toml = parse(readFileSync(join(supabaseDir, "config.toml"), "utf8")) as Toml;
+
+/** Resolves config.toml's `env(NAME)` indirection the way the CLI does. */
+export function tomlValue(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  const text = String(value);
+  const m = /^env\((\w+)\)$/.exec(text);
+  return m ? process.env[m[1]] : text;
+}
+
+export const ports = {
+  api: Number(toml.api?.port ?? 54321),
+  db: Number(toml.db?.port ?? 54322),
+  mail: Number(toml.local_smtp?.port ?? 54324),
+  smtp: Number(toml.local_smtp?.smtp_port ?? 54325),
+  // Internal ports (behind the gateway); supabase start keeps these inside Docker.
+  auth: 54329,
+  oidc: Number(new URL(String(toml.auth?.external?.keycloak?.url ?? "http://127.0.0.1:54330")).port),
+  functionsBase: 54340,
+  stripe: 54350,
+};
+
+export const apiUrl = `http://127.0.0.1:${ports.api}`;
+/** Superuser URL (supabase_admin is the image's bootstrap superuser). */
+export const adminDbUrl = `postgresql://supabase_admin:postgres@127.0.0.1:${ports.db}/postgres`;
+/** What developers and the CLI use: role postgres, as on Supabase. */
+export const dbUrl = `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`;
+/** The CLI treats 127.0.0.1:<db.port> as its Docker database; 127.0.0.2 is the same server to it as a remote. */
+export const cliDbUrl = `postgresql://postgres:postgres@127.0.0.2:${ports.db}/postgres`;
+
+export interface FunctionConfig {
+  name: string;
+  verifyJwt: boolean;
+}
+
+/** Every function folder under supabase/functions, with verify_jwt from config.toml (default true). */
+export function functionConfig(name: string): FunctionConfig {
+  const section = toml.functions?.[name] ?? {};
+  return { name, verifyJwt: section.verify_jwt !== false };
+}

@@ -1,0 +1,110 @@
+// The API gateway on 54321, routed as `supabase start` routes: /auth/v1 -> Auth, /rest/v1 ->
+// PostgREST, /functions/v1/<name> -> that function (JWT verified first unless verify_jwt = false).
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { jwtVerify } from "jose";
+import { anonKey, jwtSecret, ports, serviceRoleKey } from "./config.ts";
+import { availability } from "./auth.ts";
+import { running } from "./functions.ts";
+import type { Service } from "./service.ts";
+
+const secret = new TextEncoder().encode(jwtSecret);
+const apiKeys = new Set([anonKey, serviceRoleKey]);
+const cors = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-headers": "authorization, x-client-info, apikey, content-type, x-supabase-api-version, accept-profile, content-profile, prefer",
+  "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+};
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { "content-type": "application/json", ...cors });
+  res.end(JSON.stringify(body));
+}
+
+function gatewayError(res: ServerResponse, status: number, code: string, message: string): void {
+  send(res, status, { error: { code, message } });
+}
+
+function apiKeyOf(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers.apikey;
+  return (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get("apikey") ?? undefined;
+}
+
+export async function validJwt(authorization: string | undefined): Promise<boolean> {
+  const m = /^Bearer (.+)$/i.exec(authorization ?? "");
+  if (!m) return false;
+  try {
+    await jwtVerify(m[1], secret, { algorithms: ["HS256"] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function forward(req: IncomingMessage, res: ServerResponse, port: number, path: string): void {
+  const upstream = request({ host: "127.0.0.1", port, path, method: req.method, headers: { ...req.headers, host: `127.0.0.1:${port}` } }, (up) => {
+    const headers = { ...up.headers };
+    if (!headers["access-control-allow-origin"]) Object.assign(headers, { "access-control-allow-origin": "*" });
+    res.writeHead(up.statusCode ?? 502, headers);
+    up.pipe(res);
+  });
+  upstream.on("error", (e) => {
+    if (!res.headersSent) gatewayError(res, 502, "upstream_unreachable", `upstream on port ${port}: ${e.message}`);
+    else res.destroy();
+  });
+  req.pipe(upstream);
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://gateway");
+  const [, area, version, ...rest] = url.pathname.split("/");
+  const prefix = `${area}/${version}`;
+  const key = apiKeyOf(req, url);
+  if (key !== undefined && !apiKeys.has(key)) return gatewayError(res, 401, "invalid_api_key", "Invalid API key");
+
+  if (prefix === "functions/v1") {
+    const name = rest[0] ?? "";
+    const fn = running.get(name);
+    if (!fn) return send(res, 404, { code: "NOT_FOUND", message: "Requested function was not found" });
+    // The edge runtime lets OPTIONS through (CORS preflight) and honours verify_jwt per function.
+    if (req.method !== "OPTIONS" && fn.verifyJwt && !(await validJwt(req.headers.authorization))) return send(res, 401, { msg: "Invalid JWT" });
+    return forward(req, res, fn.port, `/${rest.join("/")}${url.search}`);
+  }
+
+  if (req.method === "OPTIONS") {
+    res.writeHead(204, cors);
+    return void res.end();
+  }
+  if (key === undefined) return gatewayError(res, 401, "no_api_key", "No API key found in request (send the anon or service_role key as the apikey header)");
+  if (prefix === "auth/v1") {
+    if (!availability.server) return gatewayError(res, 503, "auth_unavailable", `Supabase Auth is not running in this stack: ${availability.reason?.split("\n")[0] ?? "unknown"}`);
+    return forward(req, res, ports.auth, `/${rest.join("/")}${url.search}`);
+  }
+  if (prefix === "rest/v1") {
+    return gatewayError(res, 503, "postgrest_unavailable", "PostgREST is not part of the Docker-free stack (no registry here serves it); use `supabase start` for /rest/v1, or test table access in SQL as PostgREST runs it (test/helpers/db.ts)");
+  }
+  return gatewayError(res, 404, "not_found", `no route for ${url.pathname}`);
+}
+
+let server: Server | undefined;
+
+export const gatewayService: Service = {
+  name: "gateway",
+  url: `http://127.0.0.1:${ports.api}`,
+  detail: "/auth/v1 /rest/v1 /functions/v1",
+  async start() {
+    server = createServer((req, res) => {
+      handle(req, res).catch((e) => {
+        if (!res.headersSent) gatewayError(res, 502, "gateway_error", (e as Error).message);
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once("error", reject);
+      server!.listen(ports.api, "127.0.0.1", () => resolve());
+    });
+  },
+  async stop() {
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    server?.closeAllConnections();
+    server = undefined;
+  },
+};

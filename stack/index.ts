@@ -1,0 +1,76 @@
+// Starts the stack's services in dependency order, one progress line each; stops them in reverse.
+import { anonKey, apiUrl, dbUrl, ports, serviceRoleKey } from "./config.ts";
+import { postgresService } from "./postgres.ts";
+import { platformService } from "./platform.ts";
+import { authService, availability } from "./auth.ts";
+import { migrationsService } from "./migrations.ts";
+import { mailService } from "./mail.ts";
+import { oidcService } from "./oidc.ts";
+import { functionsService } from "./functions.ts";
+import { gatewayService } from "./gateway.ts";
+import type { Service } from "./service.ts";
+
+/** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
+export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, functionsService, gatewayService];
+const started: Service[] = [];
+
+export interface StackInfo {
+  apiUrl: string;
+  dbUrl: string;
+  mailUrl: string;
+  anonKey: string;
+  serviceRoleKey: string;
+  authServer: boolean;
+  authUnavailableReason?: string;
+}
+
+export async function startStack(opts: { log?: (line: string) => void } = {}): Promise<StackInfo> {
+  const log = opts.log ?? (() => {});
+  const t0 = performance.now();
+  for (const s of services) {
+    const t = performance.now();
+    await s.start();
+    started.push(s);
+    const ms = Math.round(performance.now() - t);
+    log(`  ${s.name.padEnd(10)} ${s.url.padEnd(44)} ${String(ms).padStart(6)} ms${s.detail ? `  (${s.detail})` : ""}`);
+  }
+  log(`  ${"ready".padEnd(10)} ${"".padEnd(44)} ${String(Math.round(performance.now() - t0)).padStart(6)} ms`);
+  return info();
+}
+
+export async function stopStack(): Promise<void> {
+  while (started.length) {
+    const s = started.pop()!;
+    try {
+      await s.stop();
+    } catch (e) {
+      console.error(`stopping ${s.name}: ${(e as Error).message}`);
+    }
+  }
+}
+
+export function info(): StackInfo {
+  return {
+    apiUrl,
+    dbUrl,
+    mailUrl: `http://127.0.0.1:${ports.mail}`,
+    anonKey,
+    serviceRoleKey,
+    authServer: availability.server,
+    authUnavailableReason: availability.reason,
+  };
+}
+
+export function summary(): string {
+  const i = info();
+  return [
+    "",
+    `         API URL: ${i.apiUrl}`,
+    `          DB URL: ${i.dbUrl}`,
+    `  Mail (maildev): ${i.mailUrl}`,
+    `        anon key: ${i.anonKey}`,
+    `service_role key: ${i.serviceRoleKey}`,
+    i.authServer ? "" : `\n  Auth API unavailable: ${i.authUnavailableReason?.split("\n")[0]}`,
+    "Press Ctrl-C to stop.",
+  ].join("\n");
+}

@@ -1,0 +1,96 @@
+// PostgreSQL 15 from the Debian binaries in the stack's own data dir (never the machine's server).
+import { execFileSync, spawnSync } from "node:child_process";
+import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import postgres from "postgres";
+import { adminDbUrl, ports, stateDir } from "./config.ts";
+import { StackError, waitFor, type Service } from "./service.ts";
+
+const dataDir = join(stateDir, "db");
+const socketDir = join(stateDir, "run");
+
+/** Debian keeps each major's binaries apart; we want 15 whatever else is installed. */
+function pgBin(tool: string): string {
+  const dir = "/usr/lib/postgresql/15/bin";
+  const p = join(dir, tool);
+  if (!existsSync(p)) {
+    const have = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql").join(", ") : "none";
+    throw new StackError(`PostgreSQL 15 binaries not found at ${dir} (installed majors: ${have}); apt-get install postgresql-15`);
+  }
+  return p;
+}
+
+/** initdb and postgres refuse to run as root: run them as the postgres OS user then. */
+function asPgUser(cmd: string, args: string[]): string[] {
+  return process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", cmd, ...args] : [cmd, ...args];
+}
+
+function run(cmd: string, args: string[]): void {
+  const [c, ...a] = asPgUser(cmd, args);
+  const r = spawnSync(c, a, { encoding: "utf8" });
+  if (r.status !== 0) throw new StackError(`${cmd} failed: ${r.stderr || r.stdout}`);
+}
+
+export function isInitialised(): boolean {
+  return existsSync(join(dataDir, "PG_VERSION"));
+}
+
+export const postgresService: Service & { fresh: boolean } = {
+  name: "postgres",
+  url: `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`,
+  fresh: false,
+  async start() {
+    for (const d of [stateDir, dataDir, socketDir]) mkdirSync(d, { recursive: true });
+    if (process.getuid?.() === 0) for (const d of [dataDir, socketDir]) chownSync(d, uid("postgres"), gid("postgres"));
+    this.fresh = !isInitialised();
+    if (this.fresh) {
+      const pw = join(socketDir, "pwfile");
+      writeFileSync(pw, "postgres\n");
+      if (process.getuid?.() === 0) chownSync(pw, uid("postgres"), gid("postgres"));
+      // supabase_admin is the bootstrap superuser, as in Supabase's image.
+      run(pgBin("initdb"), ["-D", dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
+      writeFileSync(join(dataDir, "postgresql.auto.conf"), serverSettings());
+      if (process.getuid?.() === 0) chownSync(join(dataDir, "postgresql.auto.conf"), uid("postgres"), gid("postgres"));
+    }
+    run(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "30", "start"]);
+    await waitFor("postgres", async () => {
+      const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
+      try {
+        await sql`select 1`;
+        return true;
+      } finally {
+        await sql.end();
+      }
+    });
+  },
+  async stop() {
+    if (!existsSync(join(dataDir, "postmaster.pid"))) return;
+    run(pgBin("pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "stop"]);
+  },
+};
+
+function serverSettings(): string {
+  return [
+    // 127.0.0.2 too: the Supabase CLI treats 127.0.0.1:<db.port> as its Docker database (see RESEARCH).
+    `listen_addresses = '127.0.0.1,127.0.0.2'`,
+    `port = ${ports.db}`,
+    `unix_socket_directories = '${socketDir}'`,
+    `max_connections = 200`,
+    `shared_buffers = '256MB'`,
+    `fsync = off`, // a throwaway dev/test cluster: durability is not wanted, speed is
+    `synchronous_commit = off`,
+    `full_page_writes = off`,
+    `wal_level = logical`,
+    `shared_preload_libraries = 'pg_stat_statements'`,
+    `log_min_messages = warning`,
+    `timezone = 'UTC'`,
+    "",
+  ].join("\n");
+}
+
+function uid(user: string): number {
+  return Number(execFileSync("id", ["-u", user], { encoding: "utf8" }).trim());
+}
+function gid(user: string): number {
+  return Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim());
+}

@@ -1,0 +1,59 @@
+// The small surface every stack service has; the CLI only orders them.
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
+import { createWriteStream, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { stateDir } from "./config.ts";
+
+export interface Service {
+  name: string;
+  /** Where clients reach it, for the progress line. */
+  url: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** A word or two shown after the progress line (e.g. "real server" or why something is off). */
+  detail?: string;
+}
+
+export class StackError extends Error {}
+
+/** Spawns a long-running child whose output goes to .stack/logs/<name>.log. */
+export function spawnLogged(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+  const logs = join(stateDir, "logs");
+  mkdirSync(logs, { recursive: true });
+  const log = createWriteStream(join(logs, `${name}.log`), { flags: "a" });
+  const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return child;
+}
+
+/** Stops a child politely, then firmly. */
+export async function stopChild(child: ChildProcess | undefined, graceMs = 3000): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((res) => child.once("exit", () => res()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Polls until check() resolves true, or fails with the message after timeoutMs. */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15000, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new StackError(`${what}: process exited with code ${child.exitCode} (see .stack/logs)`);
+    try {
+      if (await check()) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new StackError(`${what}: not ready after ${timeoutMs} ms (see .stack/logs)`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function httpOk(url: string): Promise<boolean> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+  await res.body?.cancel();
+  return res.status < 500;
+}

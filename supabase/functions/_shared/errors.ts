@@ -1,0 +1,29 @@
+// The one error shape every function answers with: { error: { code, message, details? } }.
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export const corsHeaders: Record<string, string> = {
+  "access-control-allow-origin": "*",
+  "access-control-allow-headers": "authorization, x-client-info, apikey, content-type",
+  "access-control-allow-methods": "GET, POST, OPTIONS",
+};
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...corsHeaders, ...headers } });
+}
+
+export function errorResponse(e: unknown): Response {
+  if (e instanceof HttpError) {
+    return json({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } }, e.status);
+  }
+  console.error(e);
+  return json({ error: { code: "internal_error", message: "Something went wrong on our side" } }, 500);
+}
