@@ -100,8 +100,8 @@ function authEnv(): Record<string, string> {
     GOTRUE_EXTERNAL_KEYCLOAK_ENABLED: String(kc.enabled === true),
     GOTRUE_EXTERNAL_KEYCLOAK_CLIENT_ID: tomlValue(kc.client_id) ?? "",
     GOTRUE_EXTERNAL_KEYCLOAK_SECRET: tomlValue(kc.secret) ?? "",
-    GOTRUE_EXTERNAL_KEYCLOAK_URL: tomlValue(kc.url) ?? "",
-    GOTRUE_EXTERNAL_KEYCLOAK_REDIRECT_URI: tomlValue(kc.redirect_uri) ?? "",
+    GOTRUE_EXTERNAL_KEYCLOAK_URL: `http://127.0.0.1:${ports.oidc}`, // config.toml's url, moved by any port offset
+    GOTRUE_EXTERNAL_KEYCLOAK_REDIRECT_URI: `${apiUrl}/auth/v1/callback`,
   };
   if (hook.enabled) {
     env.GOTRUE_HOOK_CUSTOM_ACCESS_TOKEN_ENABLED = "true";

@@ -30,16 +30,18 @@ export function tomlValue(value: unknown): string | undefined {
   return m ? process.env[m[1]] : text;
 }
 
+/** MEMBERBASE_PORT_OFFSET shifts every port, so a second stack (say, a second work tree) can run beside the first. */
+const offset = Number(process.env.MEMBERBASE_PORT_OFFSET ?? 0);
 export const ports = {
-  api: Number(toml.api?.port ?? 54321),
-  db: Number(toml.db?.port ?? 54322),
-  mail: Number(toml.local_smtp?.port ?? 54324),
-  smtp: Number(toml.local_smtp?.smtp_port ?? 54325),
+  api: Number(toml.api?.port ?? 54321) + offset,
+  db: Number(toml.db?.port ?? 54322) + offset,
+  mail: Number(toml.local_smtp?.port ?? 54324) + offset,
+  smtp: Number(toml.local_smtp?.smtp_port ?? 54325) + offset,
   // Internal ports (behind the gateway); supabase start keeps these inside Docker.
-  auth: 54329,
-  oidc: Number(new URL(String(toml.auth?.external?.keycloak?.url ?? "http://127.0.0.1:54330")).port),
-  functionsBase: 54340,
-  stripe: 54350,
+  auth: 54329 + offset,
+  oidc: Number(new URL(String(toml.auth?.external?.keycloak?.url ?? "http://127.0.0.1:54330")).port) + offset,
+  functionsBase: 54340 + offset,
+  stripe: 54360 + offset,
 };
 
 export const apiUrl = `http://127.0.0.1:${ports.api}`;

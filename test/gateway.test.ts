@@ -1,0 +1,76 @@
+// The gateway and the functions runtime, through HTTP as clients reach them.
+import { describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { stack, anonClient } from "./helpers/stack.ts";
+import { memberClaims } from "./helpers/db.ts";
+import { signAccessToken } from "./helpers/jwt.ts";
+
+const health = `${stack.apiUrl}/functions/v1/health`;
+
+describe("functions through the gateway", () => {
+  it("refuses a call without a JWT with 401 Invalid JWT", async () => {
+    const res = await fetch(health, { headers: { apikey: stack.anonKey } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toEqual({ msg: "Invalid JWT" });
+  });
+
+  it("refuses a JWT signed with another secret", async () => {
+    const good = await signAccessToken(memberClaims(randomUUID()));
+    const [h, p] = good.split(".");
+    const forged = `${h}.${p}.${Buffer.from("not-the-signature").toString("base64url")}`;
+    const res = await fetch(health, { headers: { apikey: stack.anonKey, authorization: `Bearer ${forged}` } });
+    expect(res.status).toBe(401);
+  });
+
+  it("runs the function for a member's JWT and reaches the database", async () => {
+    const token = await signAccessToken(memberClaims(randomUUID()));
+    const res = await fetch(health, { headers: { apikey: stack.anonKey, authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; database: string; time: string };
+    expect(body.status).toBe("ok");
+    expect(Math.abs(Date.parse(body.time) - Date.now())).toBeLessThan(60_000);
+  });
+
+  it("works through supabase-js functions.invoke with the anon key", async () => {
+    const { data, error } = await anonClient().functions.invoke("health", { method: "GET" });
+    expect(error).toBeNull();
+    expect(data).toMatchObject({ status: "ok", database: "ok" });
+  });
+
+  it("answers 404 for an unknown function and 401 for a wrong apikey", async () => {
+    const token = await signAccessToken(memberClaims(randomUUID()));
+    expect((await fetch(`${stack.apiUrl}/functions/v1/no-such-function`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+    const wrongKey = await fetch(health, { headers: { apikey: "not-a-key", authorization: `Bearer ${token}` } });
+    expect(wrongKey.status).toBe(401);
+  });
+
+  it("answers a function with its shared error shape for a method it does not take", async () => {
+    const token = await signAccessToken(memberClaims(randomUUID()));
+    const res = await fetch(health, { method: "DELETE", headers: { apikey: stack.anonKey, authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(405);
+    expect(await res.json()).toMatchObject({ error: { code: "method_not_allowed" } });
+  });
+});
+
+describe("the other API routes", () => {
+  it("requires an apikey on /auth/v1", async () => {
+    const res = await fetch(`${stack.apiUrl}/auth/v1/health`);
+    expect(res.status).toBe(401);
+  });
+
+  it("serves /auth/v1 from Supabase Auth, or says plainly why it cannot", async () => {
+    const res = await fetch(`${stack.apiUrl}/auth/v1/health`, { headers: { apikey: stack.anonKey } });
+    if (stack.authServer) {
+      expect(res.status).toBe(200);
+    } else {
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { code: "auth_unavailable" } });
+    }
+  });
+
+  it("serves /rest/v1 from PostgREST, or answers 503 with an explanation", async () => {
+    const res = await fetch(`${stack.apiUrl}/rest/v1/`, { headers: { apikey: stack.anonKey } });
+    if (res.status === 503) expect(await res.json()).toMatchObject({ error: { code: "postgrest_unavailable" } });
+    else expect(res.status).toBe(200);
+  });
+});

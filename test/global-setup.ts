@@ -1,0 +1,45 @@
+// Starts a fresh Docker-free stack for the suite and stops it afterwards; or, when SUPABASE_URL,
+// SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY and SUPABASE_DB_URL are set (e.g. from
+// `supabase status -o env`), runs against that stack instead (such as `supabase start`).
+import type { TestProject } from "vitest/node";
+import type { StackInfo } from "../stack/index.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    stack: StackInfo;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const e = process.env;
+  if (e.SUPABASE_URL && e.SUPABASE_ANON_KEY && e.SUPABASE_SERVICE_ROLE_KEY && e.SUPABASE_DB_URL) {
+    project.provide("stack", {
+      apiUrl: e.SUPABASE_URL,
+      dbUrl: e.SUPABASE_DB_URL,
+      mailUrl: e.SUPABASE_MAIL_URL ?? "http://127.0.0.1:54324",
+      anonKey: e.SUPABASE_ANON_KEY,
+      serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY,
+      authServer: true,
+    });
+    return;
+  }
+  const { rmSync } = await import("node:fs");
+  const { join } = await import("node:path");
+  const { tmpdir } = await import("node:os");
+  // A fresh data dir per run, apart from a developer's `npm run dev` state.
+  const dir = join(tmpdir(), `memberbase-test-${process.pid}`);
+  process.env.MEMBERBASE_STACK_DIR = dir;
+  const { startStack, stopStack } = await import("../stack/index.ts");
+  const lines: string[] = [];
+  try {
+    project.provide("stack", await startStack({ log: (l) => lines.push(l) }));
+  } catch (err) {
+    await stopStack();
+    throw new Error(`${(err as Error).message}\n${lines.join("\n")}`);
+  }
+  console.log(`stack started:\n${lines.join("\n")}`);
+  return async () => {
+    await stopStack();
+    rmSync(dir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,66 @@
+// Table and RPC access exactly as PostgREST runs a request: one transaction, then one
+// set_config() for role, claims, method, path and search_path, then the query, as `authenticator`.
+import postgres from "postgres";
+import { randomUUID } from "node:crypto";
+import { stack } from "./stack.ts";
+
+/** postgres (the migrations' role) for setup and checks; authenticator for requests, as PostgREST. */
+export const sql = postgres(stack.dbUrl, { max: 4, onnotice: () => {} });
+const authenticatorUrl = new URL(stack.dbUrl);
+authenticatorUrl.username = "authenticator";
+export const api = postgres(authenticatorUrl.toString(), { max: 4, onnotice: () => {} });
+
+export type Role = "anon" | "authenticated" | "service_role";
+
+export interface Claims {
+  role: Role;
+  sub?: string;
+  aal?: "aal1" | "aal2";
+  [claim: string]: unknown;
+}
+
+/** A member's claims as Supabase Auth issues them. */
+export function memberClaims(userId: string, extra: Partial<Claims> = {}): Claims {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    iss: `${stack.apiUrl}/auth/v1`,
+    sub: userId,
+    aud: "authenticated",
+    exp: now + 3600,
+    iat: now,
+    email: `${userId}@example.test`,
+    phone: "",
+    app_metadata: { provider: "email", providers: ["email"] },
+    user_metadata: {},
+    role: "authenticated",
+    aal: "aal1",
+    amr: [{ method: "password", timestamp: now }],
+    session_id: randomUUID(),
+    is_anonymous: false,
+    ...extra,
+  };
+}
+
+export const anonClaims: Claims = { role: "anon", iss: "supabase-demo" };
+export const serviceClaims: Claims = { role: "service_role", iss: "supabase-demo" };
+
+/** Runs `query` as PostgREST would for a request carrying these claims; the transaction is rolled back unless commit is set. */
+export async function asRequest<T>(claims: Claims, query: (tx: postgres.TransactionSql) => Promise<T>, opts: { method?: string; path?: string; commit?: boolean } = {}): Promise<T> {
+  let result: T;
+  const rollback = new Error("rollback");
+  try {
+    await api.begin(async (tx) => {
+      await tx`select set_config('search_path', 'public, extensions', true),
+                      set_config('role', ${claims.role}, true),
+                      set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
+                      set_config('request.method', ${opts.method ?? "GET"}, true),
+                      set_config('request.path', ${opts.path ?? "/"}, true),
+                      set_config('request.headers', '{}', true)`;
+      result = await query(tx);
+      if (!opts.commit) throw rollback;
+    });
+  } catch (e) {
+    if (e !== rollback) throw e;
+  }
+  return result!;
+}

@@ -1,0 +1,26 @@
+// The stack the suite runs against (started by global-setup or given by env), and clients for it.
+import { createClient } from "@supabase/supabase-js";
+import { inject } from "vitest";
+import WebSocket from "ws";
+import type { Database } from "../../types/database.ts";
+
+export const stack = inject("stack");
+
+// Node 20 has no global WebSocket; supabase-js wants one for realtime even when unused.
+const options = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false }, realtime: { transport: WebSocket as never } };
+
+/** A supabase-js client as an app would make it (anon key, its own session). */
+export function anonClient() {
+  return createClient<Database>(stack.apiUrl, stack.anonKey, options);
+}
+
+export function serviceClient() {
+  return createClient<Database>(stack.apiUrl, stack.serviceRoleKey, options);
+}
+
+/** Why a test that needs the Auth API cannot run here (undefined when it can). */
+export const authSkipReason = stack.authServer ? undefined : `Supabase Auth API not running: ${stack.authUnavailableReason ?? "unknown"}`;
+
+export function uniqueEmail(tag: string): string {
+  return `${tag}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.test`;
+}

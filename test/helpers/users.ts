@@ -1,0 +1,25 @@
+// Users for database-level tests, created in auth.users the way Supabase Auth writes them
+// (so our auth.users triggers run exactly as on a real sign-up).
+import { randomUUID } from "node:crypto";
+import { sql } from "./db.ts";
+
+export interface TestUser {
+  id: string;
+  email: string;
+}
+
+export async function createUser(opts: { email?: string; metadata?: unknown; confirmed?: boolean } = {}): Promise<TestUser> {
+  const id = randomUUID();
+  const email = opts.email ?? `user-${id}@example.test`;
+  await sql`
+    insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
+                            raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+    values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email},
+            extensions.crypt('password-1', extensions.gen_salt('bf', 4)), ${opts.confirmed === false ? null : new Date()},
+            '{"provider":"email","providers":["email"]}', ${sql.json((opts.metadata ?? {}) as never)}, now(), now())`;
+  return { id, email };
+}
+
+export async function deleteUser(id: string): Promise<void> {
+  await sql`delete from auth.users where id = ${id}`;
+}

@@ -1,0 +1,22 @@
+// Runs every supabase/tests/database/*.test.sql with pg_prove against the stack's database,
+// one vitest test per file (the same files `supabase test db` runs under `supabase start`).
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { stack } from "./helpers/stack.ts";
+
+const dir = "supabase/tests/database";
+const files = readdirSync(dir).filter((f) => f.endsWith(".test.sql")).sort();
+
+describe("pgTAP", () => {
+  it("has test files", () => expect(files.length).toBeGreaterThan(0));
+  for (const file of files) {
+    it(file, () => {
+      const r = spawnSync("pg_prove", ["--dbname", stack.dbUrl, "--verbose", "--failures", `${dir}/${file}`], { encoding: "utf8", env: { ...process.env, PGOPTIONS: "--client-min-messages=warning" } });
+      if (r.error) throw new Error(`pg_prove could not run (apt-get install libtap-parser-sourcehandler-pgtap-perl): ${r.error.message}`);
+      const failures = r.stdout.split("\n").filter((l) => /^not ok|^#/.test(l)).join("\n");
+      expect(r.status, `${failures}\n${r.stderr}`).toBe(0);
+      expect(r.stdout).toMatch(/^All tests successful\./m);
+    });
+  }
+});
