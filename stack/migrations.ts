@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { binDir, cliDbUrl, root } from "./config.ts";
 import { StackError, type Service } from "./service.ts";
 
-/** Runs the Supabase CLI from the project root; returns stdout, throws with its output on failure. */
-export function supabaseCli(args: string[]): string {
+/** Runs the Supabase CLI from the project root; returns stdout (progress goes to stderr), throws with its output on failure. */
+export function supabaseCli(args: string[], opts: { progress?: (text: string) => void } = {}): string {
   const r = spawnSync(join(binDir, "supabase"), args, {
     cwd: root,
     encoding: "utf8",
@@ -14,6 +14,7 @@ export function supabaseCli(args: string[]): string {
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.status !== 0) throw new StackError(`supabase ${args.join(" ")} failed:\n${r.stderr}${r.stdout}`);
+  opts.progress?.(r.stderr);
   return r.stdout;
 }
 
@@ -21,9 +22,9 @@ export const migrationsService: Service = {
   name: "migrations",
   url: "supabase/migrations + seed.sql",
   async start() {
-    const out = supabaseCli(["db", "push", `--remote=${cliDbUrl}`, "--include-seed", "--yes"]);
-    const applied = (out.match(/Applying migration/g) ?? []).length;
-    this.detail = `supabase db push: ${applied} applied`;
+    let applied = 0;
+    supabaseCli(["db", "push", `--remote=${cliDbUrl}`, "--include-seed", "--yes"], { progress: (t) => (applied = (t.match(/Applying migration/g) ?? []).length) });
+    this.detail = `supabase db push: ${applied} migration(s) applied`;
   },
   async stop() {},
 };

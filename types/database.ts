@@ -1,1 +1,604 @@
-export type Database = any;
+
+export type Json = string | number | boolean | null | { [key: string]: Json | undefined } | Json[]
+
+export type Database = {
+  
+  "public": {
+          Tables: {
+            "activity": {
+                  Row: {
+                    "created_at": string,"details": NonNullable<Json>,"id": number,"kind": string,"subject_id": string | null,"subject_type": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"kind": string,"subject_id"?: string | null,"subject_type"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"kind"?: string,"subject_id"?: string | null,"subject_type"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "activity_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"bookings": {
+                  Row: {
+                    "cancelled_at": string | null,"cancelled_by": string | null,"card_amount_cents": number | null,"completed_at": string | null,"confirmed_at": string | null,"created_at": string,"credits_applied_cents": number,"currency": string,"duration_minutes": number,"expert_id": string | null,"id": string,"member_id": string | null,"note": string | null,"price_cents": number,"scheduled_at": string,"status": Database["public"]['Enums']["booking_status"],"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "cancelled_at"?: string | null,"cancelled_by"?: string | null,"card_amount_cents"?: never,"completed_at"?: string | null,"confirmed_at"?: string | null,"created_at"?: string,"credits_applied_cents"?: number,"currency"?: string,"duration_minutes": number,"expert_id"?: string | null,"id"?: string,"member_id"?: string | null,"note"?: string | null,"price_cents"?: number,"scheduled_at": string,"status"?: Database["public"]['Enums']["booking_status"],"updated_at"?: string
+                  }
+                  Update: {
+                    "cancelled_at"?: string | null,"cancelled_by"?: string | null,"card_amount_cents"?: never,"completed_at"?: string | null,"confirmed_at"?: string | null,"created_at"?: string,"credits_applied_cents"?: number,"currency"?: string,"duration_minutes"?: number,"expert_id"?: string | null,"id"?: string,"member_id"?: string | null,"note"?: string | null,"price_cents"?: number,"scheduled_at"?: string,"status"?: Database["public"]['Enums']["booking_status"],"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "bookings_cancelled_by_fkey"
+      columns: ["cancelled_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_expert_id_fkey"
+      columns: ["expert_id"]
+isOneToOne: false
+      referencedRelation: "expert_profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "bookings_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"data_deletion_requests": {
+                  Row: {
+                    "id": string,"process_after": string,"processed_at": string | null,"reason": string | null,"requested_at": string,"source": string,"status": Database["public"]['Enums']["request_status"],"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "id"?: string,"process_after"?: string,"processed_at"?: string | null,"reason"?: string | null,"requested_at"?: string,"source"?: string,"status"?: Database["public"]['Enums']["request_status"],"user_id"?: string | null
+                  }
+                  Update: {
+                    "id"?: string,"process_after"?: string,"processed_at"?: string | null,"reason"?: string | null,"requested_at"?: string,"source"?: string,"status"?: Database["public"]['Enums']["request_status"],"user_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "data_deletion_requests_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"data_export_requests": {
+                  Row: {
+                    "completed_at": string | null,"id": string,"requested_at": string,"rows_exported": number | null,"status": Database["public"]['Enums']["request_status"],"tables_exported": number | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "completed_at"?: string | null,"id"?: string,"requested_at"?: string,"rows_exported"?: number | null,"status"?: Database["public"]['Enums']["request_status"],"tables_exported"?: number | null,"user_id": string
+                  }
+                  Update: {
+                    "completed_at"?: string | null,"id"?: string,"requested_at"?: string,"rows_exported"?: number | null,"status"?: Database["public"]['Enums']["request_status"],"tables_exported"?: number | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "data_export_requests_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"email_preferences": {
+                  Row: {
+                    "booking_reminders": boolean,"digest": Database["public"]['Enums']["email_digest"],"newsletter": boolean,"product_updates": boolean,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "booking_reminders"?: boolean,"digest"?: Database["public"]['Enums']["email_digest"],"newsletter"?: boolean,"product_updates"?: boolean,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "booking_reminders"?: boolean,"digest"?: Database["public"]['Enums']["email_digest"],"newsletter"?: boolean,"product_updates"?: boolean,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "email_preferences_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"expert_profiles": {
+                  Row: {
+                    "area": string | null,"bio": string | null,"city": string | null,"created_at": string,"credentials": (string)[],"currency": string,"experience_years": number | null,"expertise": (string)[],"headline": string | null,"hourly_rate_cents": number | null,"id": string,"is_available": boolean,"rating_avg": number,"rating_count": number,"updated_at": string,"verification_status": Database["public"]['Enums']["verification_status"],"verified_at": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "area"?: string | null,"bio"?: string | null,"city"?: string | null,"created_at"?: string,"credentials"?: (string)[],"currency"?: string,"experience_years"?: number | null,"expertise"?: (string)[],"headline"?: string | null,"hourly_rate_cents"?: number | null,"id": string,"is_available"?: boolean,"rating_avg"?: number,"rating_count"?: number,"updated_at"?: string,"verification_status"?: Database["public"]['Enums']["verification_status"],"verified_at"?: string | null
+                  }
+                  Update: {
+                    "area"?: string | null,"bio"?: string | null,"city"?: string | null,"created_at"?: string,"credentials"?: (string)[],"currency"?: string,"experience_years"?: number | null,"expertise"?: (string)[],"headline"?: string | null,"hourly_rate_cents"?: number | null,"id"?: string,"is_available"?: boolean,"rating_avg"?: number,"rating_count"?: number,"updated_at"?: string,"verification_status"?: Database["public"]['Enums']["verification_status"],"verified_at"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "expert_profiles_id_fkey"
+      columns: ["id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"location_preferences": {
+                  Row: {
+                    "country_code": string | null,"distance_unit": Database["public"]['Enums']["distance_unit"],"preferred_city": string | null,"search_radius_km": number,"updated_at": string,"use_current_location": boolean,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "country_code"?: string | null,"distance_unit"?: Database["public"]['Enums']["distance_unit"],"preferred_city"?: string | null,"search_radius_km"?: number,"updated_at"?: string,"use_current_location"?: boolean,"user_id": string
+                  }
+                  Update: {
+                    "country_code"?: string | null,"distance_unit"?: Database["public"]['Enums']["distance_unit"],"preferred_city"?: string | null,"search_radius_km"?: number,"updated_at"?: string,"use_current_location"?: boolean,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "location_preferences_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"login_history": {
+                  Row: {
+                    "aal": string,"id": number,"ip": unknown,"session_id": string,"signed_in_at": string,"user_agent": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "aal"?: string,"id"?: never,"ip"?: unknown,"session_id": string,"signed_in_at"?: string,"user_agent"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "aal"?: string,"id"?: never,"ip"?: unknown,"session_id"?: string,"signed_in_at"?: string,"user_agent"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "login_history_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"member_preferences": {
+                  Row: {
+                    "consultation_mode": Database["public"]['Enums']["consultation_mode"],"currency": string,"locale": string,"preferred_categories": (string)[],"timezone": string,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "consultation_mode"?: Database["public"]['Enums']["consultation_mode"],"currency"?: string,"locale"?: string,"preferred_categories"?: (string)[],"timezone"?: string,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "consultation_mode"?: Database["public"]['Enums']["consultation_mode"],"currency"?: string,"locale"?: string,"preferred_categories"?: (string)[],"timezone"?: string,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "member_preferences_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"notification_preferences": {
+                  Row: {
+                    "category": Database["public"]['Enums']["notification_category"],"channel": Database["public"]['Enums']["notification_channel"],"enabled": boolean,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "category": Database["public"]['Enums']["notification_category"],"channel": Database["public"]['Enums']["notification_channel"],"enabled": boolean,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "category"?: Database["public"]['Enums']["notification_category"],"channel"?: Database["public"]['Enums']["notification_channel"],"enabled"?: boolean,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "notification_preferences_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"onboarding": {
+                  Row: {
+                    "completed_at": string | null,"location_set_at": string | null,"privacy_initialised_at": string | null,"profile_completed_at": string | null,"terms_accepted_at": string | null,"terms_version": string | null,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "completed_at"?: string | null,"location_set_at"?: string | null,"privacy_initialised_at"?: string | null,"profile_completed_at"?: string | null,"terms_accepted_at"?: string | null,"terms_version"?: string | null,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "completed_at"?: string | null,"location_set_at"?: string | null,"privacy_initialised_at"?: string | null,"profile_completed_at"?: string | null,"terms_accepted_at"?: string | null,"terms_version"?: string | null,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "onboarding_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"privacy_settings": {
+                  Row: {
+                    "marketing_consent": boolean,"marketing_consent_at": string | null,"profile_visibility": Database["public"]['Enums']["profile_visibility"],"search_history_enabled": boolean,"show_location": boolean,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "marketing_consent"?: boolean,"marketing_consent_at"?: string | null,"profile_visibility"?: Database["public"]['Enums']["profile_visibility"],"search_history_enabled"?: boolean,"show_location"?: boolean,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "marketing_consent"?: boolean,"marketing_consent_at"?: string | null,"profile_visibility"?: Database["public"]['Enums']["profile_visibility"],"search_history_enabled"?: boolean,"show_location"?: boolean,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "privacy_settings_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"profiles": {
+                  Row: {
+                    "avatar_url": string | null,"bio": string | null,"created_at": string,"display_name": string | null,"first_name": string | null,"id": string,"last_name": string | null,"role": Database["public"]['Enums']["member_role"],"status": Database["public"]['Enums']["account_status"],"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "avatar_url"?: string | null,"bio"?: string | null,"created_at"?: string,"display_name"?: string | null,"first_name"?: string | null,"id": string,"last_name"?: string | null,"role"?: Database["public"]['Enums']["member_role"],"status"?: Database["public"]['Enums']["account_status"],"updated_at"?: string
+                  }
+                  Update: {
+                    "avatar_url"?: string | null,"bio"?: string | null,"created_at"?: string,"display_name"?: string | null,"first_name"?: string | null,"id"?: string,"last_name"?: string | null,"role"?: Database["public"]['Enums']["member_role"],"status"?: Database["public"]['Enums']["account_status"],"updated_at"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                }
+          }
+          Views: {
+            [_ in never]: never
+          }
+          Functions: {
+            "__plpgsql_show_dependency_tb":
+{ Args: { "funcoid": unknown,"relid"?: unknown }; Returns: {
+              "name": string,"oid": unknown,"params": string,"schema": string,"type": string
+            }[]
+                           } |
+{ Args: { "name": string,"relid"?: unknown }; Returns: {
+              "name": string,"oid": unknown,"params": string,"schema": string,"type": string
+            }[]
+                           },
+"accept_terms":
+{ Args: { "version": string }; Returns: {
+              "completed_at": string | null,
+"location_set_at": string | null,
+"privacy_initialised_at": string | null,
+"profile_completed_at": string | null,
+"terms_accepted_at": string | null,
+"terms_version": string | null,
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "onboarding"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"cancel_account_deletion":
+{ Args: { "request_id": string }; Returns: {
+              "id": string,
+"process_after": string,
+"processed_at": string | null,
+"reason": string | null,
+"requested_at": string,
+"source": string,
+"status": Database["public"]['Enums']["request_status"],
+"user_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "data_deletion_requests"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"complete_onboarding_step":
+{ Args: { "step": string }; Returns: {
+              "completed_at": string | null,
+"location_set_at": string | null,
+"privacy_initialised_at": string | null,
+"profile_completed_at": string | null,
+"terms_accepted_at": string | null,
+"terms_version": string | null,
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "onboarding"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"create_booking":
+{ Args: { "duration_minutes": number,"expert_id": string,"note"?: string,"scheduled_at": string }; Returns: {
+              "cancelled_at": string | null,
+"cancelled_by": string | null,
+"card_amount_cents": number | null,
+"completed_at": string | null,
+"confirmed_at": string | null,
+"created_at": string,
+"credits_applied_cents": number,
+"currency": string,
+"duration_minutes": number,
+"expert_id": string | null,
+"id": string,
+"member_id": string | null,
+"note": string | null,
+"price_cents": number,
+"scheduled_at": string,
+"status": Database["public"]['Enums']["booking_status"],
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"custom_access_token_hook":
+{ Args: { "event": Json }; Returns: Json
+                           },
+"plpgsql_check_function":
+{ Args: { "all_warnings"?: boolean,"anycompatiblerangetype"?: unknown,"anycompatibletype"?: unknown,"anyelememttype"?: unknown,"anyenumtype"?: unknown,"anyrangetype"?: unknown,"compatibility_warnings"?: boolean,"extra_warnings"?: boolean,"fatal_errors"?: boolean,"format"?: string,"funcoid": unknown,"incomment_options_usage_warning"?: boolean,"newtable"?: unknown,"oldtable"?: unknown,"other_warnings"?: boolean,"performance_warnings"?: boolean,"relid"?: unknown,"security_warnings"?: boolean,"use_incomment_options"?: boolean,"without_warnings"?: boolean }; Returns: string[]
+                           } |
+{ Args: { "all_warnings"?: boolean,"anycompatiblerangetype"?: unknown,"anycompatibletype"?: unknown,"anyelememttype"?: unknown,"anyenumtype"?: unknown,"anyrangetype"?: unknown,"compatibility_warnings"?: boolean,"extra_warnings"?: boolean,"fatal_errors"?: boolean,"format"?: string,"incomment_options_usage_warning"?: boolean,"name": string,"newtable"?: unknown,"oldtable"?: unknown,"other_warnings"?: boolean,"performance_warnings"?: boolean,"relid"?: unknown,"security_warnings"?: boolean,"use_incomment_options"?: boolean,"without_warnings"?: boolean }; Returns: string[]
+                           },
+"plpgsql_check_function_tb":
+{ Args: { "all_warnings"?: boolean,"anycompatiblerangetype"?: unknown,"anycompatibletype"?: unknown,"anyelememttype"?: unknown,"anyenumtype"?: unknown,"anyrangetype"?: unknown,"compatibility_warnings"?: boolean,"extra_warnings"?: boolean,"fatal_errors"?: boolean,"funcoid": unknown,"incomment_options_usage_warning"?: boolean,"newtable"?: unknown,"oldtable"?: unknown,"other_warnings"?: boolean,"performance_warnings"?: boolean,"relid"?: unknown,"security_warnings"?: boolean,"use_incomment_options"?: boolean,"without_warnings"?: boolean }; Returns: {
+              "context": string,"detail": string,"functionid": unknown,"hint": string,"level": string,"lineno": number,"message": string,"position": number,"query": string,"sqlstate": string,"statement": string
+            }[]
+                           } |
+{ Args: { "all_warnings"?: boolean,"anycompatiblerangetype"?: unknown,"anycompatibletype"?: unknown,"anyelememttype"?: unknown,"anyenumtype"?: unknown,"anyrangetype"?: unknown,"compatibility_warnings"?: boolean,"extra_warnings"?: boolean,"fatal_errors"?: boolean,"incomment_options_usage_warning"?: boolean,"name": string,"newtable"?: unknown,"oldtable"?: unknown,"other_warnings"?: boolean,"performance_warnings"?: boolean,"relid"?: unknown,"security_warnings"?: boolean,"use_incomment_options"?: boolean,"without_warnings"?: boolean }; Returns: {
+              "context": string,"detail": string,"functionid": unknown,"hint": string,"level": string,"lineno": number,"message": string,"position": number,"query": string,"sqlstate": string,"statement": string
+            }[]
+                           },
+"plpgsql_check_pragma":
+{ Args: { "name": (string)[] }; Returns: number
+                           },
+"plpgsql_coverage_branches":
+{ Args: { "funcoid": unknown }; Returns: number
+                           } |
+{ Args: { "name": string }; Returns: number
+                           },
+"plpgsql_coverage_statements":
+{ Args: { "funcoid": unknown }; Returns: number
+                           } |
+{ Args: { "name": string }; Returns: number
+                           },
+"plpgsql_profiler_function_statements_tb":
+{ Args: { "funcoid": unknown }; Returns: {
+              "avg_time": number,"block_num": number,"exec_stmts": number,"exec_stmts_err": number,"lineno": number,"max_time": number,"parent_note": string,"parent_stmtid": number,"processed_rows": number,"queryid": number,"stmtid": number,"stmtname": string,"total_time": number
+            }[]
+                           } |
+{ Args: { "name": string }; Returns: {
+              "avg_time": number,"block_num": number,"exec_stmts": number,"exec_stmts_err": number,"lineno": number,"max_time": number,"parent_note": string,"parent_stmtid": number,"processed_rows": number,"queryid": number,"stmtid": number,"stmtname": string,"total_time": number
+            }[]
+                           },
+"plpgsql_profiler_function_tb":
+{ Args: { "funcoid": unknown }; Returns: {
+              "avg_time": number,"cmds_on_row": number,"exec_stmts": number,"exec_stmts_err": number,"lineno": number,"max_time": (number)[],"processed_rows": (number)[],"queryids": (number)[],"source": string,"stmt_lineno": number,"total_time": number
+            }[]
+                           } |
+{ Args: { "name": string }; Returns: {
+              "avg_time": number,"cmds_on_row": number,"exec_stmts": number,"exec_stmts_err": number,"lineno": number,"max_time": (number)[],"processed_rows": (number)[],"queryids": (number)[],"source": string,"stmt_lineno": number,"total_time": number
+            }[]
+                           },
+"plpgsql_profiler_functions_all":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "avg_time": number,"exec_count": number,"exec_stmts_err": number,"funcoid": unknown,"max_time": number,"min_time": number,"stddev_time": number,"total_time": number
+            }[]
+                           },
+"plpgsql_profiler_install_fake_queryid_hook":
+{ Args: Record<PropertyKey, never>; Returns: undefined
+                           },
+"plpgsql_profiler_remove_fake_queryid_hook":
+{ Args: Record<PropertyKey, never>; Returns: undefined
+                           },
+"plpgsql_profiler_reset":
+{ Args: { "funcoid": unknown }; Returns: undefined
+                           },
+"plpgsql_profiler_reset_all":
+{ Args: Record<PropertyKey, never>; Returns: undefined
+                           },
+"plpgsql_show_dependency_tb":
+{ Args: { "fnname": string,"relid"?: unknown }; Returns: {
+              "name": string,"oid": unknown,"params": string,"schema": string,"type": string
+            }[]
+                           } |
+{ Args: { "funcoid": unknown,"relid"?: unknown }; Returns: {
+              "name": string,"oid": unknown,"params": string,"schema": string,"type": string
+            }[]
+                           },
+"request_account_deletion":
+{ Args: { "reason"?: string }; Returns: {
+              "id": string,
+"process_after": string,
+"processed_at": string | null,
+"reason": string | null,
+"requested_at": string,
+"source": string,
+"status": Database["public"]['Enums']["request_status"],
+"user_id": string | null
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "data_deletion_requests"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_booking_status":
+{ Args: { "booking_id": string,"new_status": Database["public"]['Enums']["booking_status"] }; Returns: {
+              "cancelled_at": string | null,
+"cancelled_by": string | null,
+"card_amount_cents": number | null,
+"completed_at": string | null,
+"confirmed_at": string | null,
+"created_at": string,
+"credits_applied_cents": number,
+"currency": string,
+"duration_minutes": number,
+"expert_id": string | null,
+"id": string,
+"member_id": string | null,
+"note": string | null,
+"price_cents": number,
+"scheduled_at": string,
+"status": Database["public"]['Enums']["booking_status"],
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } }
+          }
+          Enums: {
+            "account_status": "active"|"suspended"|"deactivated","booking_status": "requested"|"confirmed"|"completed"|"cancelled","consultation_mode": "online"|"in_person"|"any","distance_unit": "km"|"mi","email_digest": "never"|"daily"|"weekly","member_role": "member"|"expert"|"admin","notification_category": "bookings"|"messages"|"reviews"|"credits"|"security"|"marketing","notification_channel": "email"|"push"|"sms"|"in_app","profile_visibility": "public"|"members"|"private","request_status": "pending"|"processing"|"completed"|"cancelled"|"failed","verification_status": "unverified"|"pending"|"verified"|"rejected"
+          }
+          CompositeTypes: {
+            [_ in never]: never
+          }
+        }
+}
+
+type DatabaseWithoutInternals = Omit<Database, '__InternalSupabase'>
+
+type DefaultSchema = DatabaseWithoutInternals[Extract<keyof Database, "public">]
+
+export type Tables<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof (DefaultSchema["Tables"] & DefaultSchema["Views"])
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
+        DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])
+    : never = never
+> = DefaultSchemaTableNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? (DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"] &
+      DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Views"])[TableName] extends {
+      Row: infer R
+    }
+    ? R
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof (DefaultSchema["Tables"] & DefaultSchema["Views"])
+  ? (DefaultSchema["Tables"] & DefaultSchema["Views"])[DefaultSchemaTableNameOrOptions] extends {
+      Row: infer R
+    }
+    ? R
+    : never
+  : never
+
+export type TablesInsert<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never = never
+> = DefaultSchemaTableNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+      Insert: infer I
+    }
+    ? I
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+  ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+      Insert: infer I
+    }
+    ? I
+    : never
+  : never
+
+export type TablesUpdate<
+  DefaultSchemaTableNameOrOptions extends
+    | keyof DefaultSchema["Tables"]
+    | { schema: keyof DatabaseWithoutInternals },
+  TableName extends DefaultSchemaTableNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"]
+    : never = never
+> = DefaultSchemaTableNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[DefaultSchemaTableNameOrOptions["schema"]]["Tables"][TableName] extends {
+      Update: infer U
+    }
+    ? U
+    : never
+  : DefaultSchemaTableNameOrOptions extends keyof DefaultSchema["Tables"]
+  ? DefaultSchema["Tables"][DefaultSchemaTableNameOrOptions] extends {
+      Update: infer U
+    }
+    ? U
+    : never
+  : never
+
+export type Enums<
+  DefaultSchemaEnumNameOrOptions extends
+    | keyof DefaultSchema["Enums"]
+    | { schema: keyof DatabaseWithoutInternals },
+  EnumName extends DefaultSchemaEnumNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"]
+    : never = never
+> = DefaultSchemaEnumNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[DefaultSchemaEnumNameOrOptions["schema"]]["Enums"][EnumName]
+  : DefaultSchemaEnumNameOrOptions extends keyof DefaultSchema["Enums"]
+  ? DefaultSchema["Enums"][DefaultSchemaEnumNameOrOptions]
+  : never
+
+export type CompositeTypes<
+  PublicCompositeTypeNameOrOptions extends
+    | keyof DefaultSchema["CompositeTypes"]
+    | { schema: keyof DatabaseWithoutInternals },
+  CompositeTypeName extends PublicCompositeTypeNameOrOptions extends {
+    schema: keyof DatabaseWithoutInternals
+  }
+    ? keyof DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"]
+    : never = never
+> = PublicCompositeTypeNameOrOptions extends { schema: keyof DatabaseWithoutInternals }
+  ? DatabaseWithoutInternals[PublicCompositeTypeNameOrOptions["schema"]]["CompositeTypes"][CompositeTypeName]
+  : PublicCompositeTypeNameOrOptions extends keyof DefaultSchema["CompositeTypes"]
+  ? DefaultSchema["CompositeTypes"][PublicCompositeTypeNameOrOptions]
+  : never
+
+export const Constants = {
+  "public": {
+          Enums: {
+            "account_status": ["active", "suspended", "deactivated"],"booking_status": ["requested", "confirmed", "completed", "cancelled"],"consultation_mode": ["online", "in_person", "any"],"distance_unit": ["km", "mi"],"email_digest": ["never", "daily", "weekly"],"member_role": ["member", "expert", "admin"],"notification_category": ["bookings", "messages", "reviews", "credits", "security", "marketing"],"notification_channel": ["email", "push", "sms", "in_app"],"profile_visibility": ["public", "members", "private"],"request_status": ["pending", "processing", "completed", "cancelled", "failed"],"verification_status": ["unverified", "pending", "verified", "rejected"]
+          }
+        }
+} as const

@@ -1,0 +1,151 @@
+-- Bookings (consultations) between a member and an expert. Lifecycle: requested -> confirmed ->
+-- completed, or cancelled from requested/confirmed. Members book and cancel; experts confirm,
+-- complete or cancel; the price comes from the expert's rate, never from the client. The payment
+-- split (credits vs card) is written by the credits capability.
+
+-- Types
+create type public.booking_status as enum ('requested', 'confirmed', 'completed', 'cancelled');
+
+-- Tables
+create table public.bookings (
+  id uuid primary key default gen_random_uuid(),
+  member_id uuid references public.profiles (id) on delete set null,
+  expert_id uuid references public.expert_profiles (id) on delete set null,
+  status public.booking_status not null default 'requested',
+  scheduled_at timestamptz not null,
+  duration_minutes integer not null check (duration_minutes between 15 and 480),
+  price_cents integer not null default 0 check (price_cents >= 0),
+  currency char(3) not null default 'USD',
+  credits_applied_cents integer not null default 0 check (credits_applied_cents >= 0),
+  card_amount_cents integer generated always as (price_cents - credits_applied_cents) stored,
+  note text check (char_length(note) <= 2000),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  confirmed_at timestamptz,
+  completed_at timestamptz,
+  cancelled_at timestamptz,
+  cancelled_by uuid references public.profiles (id) on delete set null,
+  check (credits_applied_cents <= price_cents),
+  check (member_id is distinct from expert_id)
+);
+comment on table public.bookings is 'Consultations; members see theirs, experts see bookings with them. Kept (with member_id null) when a member is deleted: the expert''s records.';
+comment on column public.bookings.credits_applied_cents is 'Credits applied at checkout (credits capability); card pays the rest.';
+
+-- Indexes
+create index bookings_member_idx on public.bookings (member_id, scheduled_at desc);
+create index bookings_expert_idx on public.bookings (expert_id, scheduled_at desc);
+create index bookings_cancelled_by_idx on public.bookings (cancelled_by);
+
+-- Grants: clients create bookings and move them only through the functions below.
+revoke insert, update, delete on public.bookings from anon, authenticated;
+
+-- Row level security
+alter table public.bookings enable row level security;
+
+-- Functions
+create or replace function private.touch_booking()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  new.updated_at := now();
+  if new.status is distinct from old.status then
+    case new.status
+      when 'confirmed' then new.confirmed_at := now();
+      when 'completed' then new.completed_at := now();
+      when 'cancelled' then new.cancelled_at := now();
+      else null;
+    end case;
+  end if;
+  return new;
+end;
+$$;
+
+create or replace function public.create_booking(expert_id uuid, scheduled_at timestamptz, duration_minutes integer, note text default null)
+returns public.bookings
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  e public.expert_profiles;
+  result public.bookings;
+begin
+  if (select auth.uid()) is null then
+    raise exception 'sign in first' using errcode = '28000';
+  end if;
+  select * into e from public.expert_profiles x where x.id = create_booking.expert_id;
+  if not found or e.verification_status <> 'verified' or not e.is_available then
+    raise exception 'expert % is not available for booking', create_booking.expert_id using errcode = 'P0002';
+  end if;
+  if e.id = (select auth.uid()) then
+    raise exception 'you cannot book yourself' using errcode = '22023';
+  end if;
+  if scheduled_at is null or scheduled_at < now() then
+    raise exception 'scheduled_at must be in the future' using errcode = '22023';
+  end if;
+  if duration_minutes is null or duration_minutes not between 15 and 480 then
+    raise exception 'duration_minutes must be between 15 and 480' using errcode = '22023';
+  end if;
+  insert into public.bookings (member_id, expert_id, scheduled_at, duration_minutes, price_cents, currency, note)
+  values ((select auth.uid()), e.id, scheduled_at, duration_minutes,
+          round(coalesce(e.hourly_rate_cents, 0) * duration_minutes / 60.0)::integer, e.currency, note)
+  returning * into result;
+  perform private.record_activity(result.member_id, 'booked', 'booking', result.id::text,
+                                  jsonb_build_object('expert_id', e.id, 'scheduled_at', scheduled_at));
+  return result;
+end;
+$$;
+comment on function public.create_booking(uuid, timestamptz, integer, text) is 'Member requests a consultation; price = expert rate x duration.';
+
+create or replace function public.set_booking_status(booking_id uuid, new_status public.booking_status)
+returns public.bookings
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  b public.bookings;
+  me uuid := (select auth.uid());
+  allowed boolean;
+begin
+  select * into b from public.bookings x where x.id = booking_id for update;
+  if not found or me is null or (me is distinct from b.member_id and me is distinct from b.expert_id and not private.is_admin()) then
+    raise exception 'no booking % of yours', booking_id using errcode = 'P0002';
+  end if;
+  allowed := case
+    when new_status = 'confirmed' then b.status = 'requested' and (me = b.expert_id or private.is_admin())
+    when new_status = 'completed' then b.status = 'confirmed' and (me = b.expert_id or private.is_admin())
+    when new_status = 'cancelled' then b.status in ('requested', 'confirmed')
+    else false
+  end;
+  if not allowed then
+    raise exception 'cannot move booking from % to % as %', b.status, new_status,
+      case when me = b.expert_id then 'the expert' when me = b.member_id then 'the member' else 'an admin' end
+      using errcode = '22023';
+  end if;
+  update public.bookings x set status = new_status, cancelled_by = case when new_status = 'cancelled' then me end
+   where x.id = booking_id returning * into b;
+  if new_status = 'cancelled' then
+    perform private.record_activity(b.member_id, 'booking_cancelled', 'booking', b.id::text, '{}');
+  elsif new_status = 'completed' then
+    perform private.record_activity(b.member_id, 'booking_completed', 'booking', b.id::text, '{}');
+  end if;
+  return b;
+end;
+$$;
+comment on function public.set_booking_status(uuid, public.booking_status) is 'The lifecycle: experts confirm/complete, either side cancels before completion.';
+revoke execute on function public.create_booking(uuid, timestamptz, integer, text), public.set_booking_status(uuid, public.booking_status) from public, anon;
+grant execute on function public.create_booking(uuid, timestamptz, integer, text), public.set_booking_status(uuid, public.booking_status) to authenticated;
+
+-- Triggers
+create trigger bookings_touch before update on public.bookings for each row execute function private.touch_booking();
+
+-- Policies
+create policy "Members can read their own bookings" on public.bookings
+  for select to authenticated using ((select auth.uid()) = member_id);
+create policy "Experts can read bookings with them" on public.bookings
+  for select to authenticated using ((select auth.uid()) = expert_id);
+create policy "Admins can read every booking" on public.bookings
+  for select to authenticated using ((select private.is_admin()));
