@@ -111,12 +111,24 @@ begin
 end;
 $$;
 
+create or replace function private.my_role()
+returns public.member_role
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select role from public.profiles where id = (select auth.uid()) and status = 'active';
+$$;
+comment on function private.my_role() is 'The caller''s role when active; lets policies ask without recursing through profiles'' own policies.';
+grant execute on function private.my_role() to authenticated, service_role;
+
 -- Only admins (or the service role / database owner, e.g. Studio) change role, status or verification.
+-- Security invoker on purpose: current_user must be the caller's role, not a definer's.
 create or replace function private.is_privileged_session()
 returns boolean
 language sql
 stable
-security definer
 set search_path = ''
 as $$
   select current_user::text not in ('authenticated', 'anon') or private.is_admin();
@@ -190,7 +202,7 @@ create policy "Admins can read every expert profile" on public.expert_profiles
   for select to authenticated using ((select private.is_admin()));
 create policy "Experts can create their own expert profile" on public.expert_profiles
   for insert to authenticated
-  with check ((select auth.uid()) = id and exists (select 1 from public.profiles p where p.id = (select auth.uid()) and p.role = 'expert'));
+  with check ((select auth.uid()) = id and (select private.my_role()) = 'expert');
 create policy "Experts can update their own expert profile" on public.expert_profiles
   for update to authenticated using ((select auth.uid()) = id) with check ((select auth.uid()) = id);
 create policy "Admins can update every expert profile" on public.expert_profiles
