@@ -1,0 +1,66 @@
+// The custom access token hook: what Auth calls before issuing a JWT, called here as Auth calls it
+// (role supabase_auth_admin), and the attack of a client forging the claim it adds.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { asRequest, memberClaims, sql } from "./helpers/db.ts";
+import { createUser, deleteUser, type TestUser } from "./helpers/users.ts";
+import { anonClient, authSkipReason, uniqueEmail } from "./helpers/stack.ts";
+
+let alice: TestUser;
+let bob: TestUser;
+beforeAll(async () => {
+  alice = await createUser();
+  bob = await createUser();
+});
+afterAll(async () => {
+  await deleteUser(alice.id);
+  await deleteUser(bob.id);
+});
+
+async function hookClaims(userId: string): Promise<Record<string, unknown>> {
+  const event = { user_id: userId, claims: { sub: userId, role: "authenticated", aud: "authenticated", aal: "aal1", session_id: "s", is_anonymous: false }, authentication_method: "password" };
+  const [row] = await sql.begin(async (tx) => {
+    await tx`set local role supabase_auth_admin`;
+    return tx`select public.custom_access_token_hook(${tx.json(event)}) as result`;
+  });
+  return row.result.claims;
+}
+
+describe("custom access token hook", () => {
+  it("adds the member's role and status and keeps the required claims", async () => {
+    const claims = await hookClaims(alice.id);
+    expect(claims).toMatchObject({ sub: alice.id, role: "authenticated", aud: "authenticated", aal: "aal1", user_role: "member", account_status: "active" });
+  });
+
+  it("reflects a role change in the next token", async () => {
+    await sql`update public.profiles set role = 'expert' where id = ${alice.id}`;
+    expect((await hookClaims(alice.id)).user_role).toBe("expert");
+    await sql`update public.profiles set role = 'member' where id = ${alice.id}`;
+    expect((await hookClaims(alice.id)).user_role).toBe("member");
+  });
+
+  it("cannot be called by clients", async () => {
+    await expect(asRequest(memberClaims(alice.id), (tx) => tx`select public.custom_access_token_hook('{}')`)).rejects.toThrow(/permission denied/);
+  });
+
+  it("a forged user_role claim grants nothing: policies read roles from the database", async () => {
+    const forged = memberClaims(bob.id, { user_role: "admin", app_metadata: { role: "admin" } });
+    const rows = await asRequest(forged, (tx) => tx`select id from public.profiles where id = ${alice.id}`);
+    expect(rows).toHaveLength(0);
+  });
+});
+
+describe.skipIf(authSkipReason)(`role claim in real Auth tokens${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, () => {
+  it("a role change reaches the next token after refresh", async () => {
+    const email = uniqueEmail("hook");
+    const client = anonClient();
+    const { data } = await client.auth.signUp({ email, password: "correct-horse-9" });
+    await sql`update auth.users set email_confirmed_at = now() where id = ${data.user!.id}`;
+    const signIn = await client.auth.signInWithPassword({ email, password: "correct-horse-9" });
+    const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+    expect(claimsOf(signIn.data.session!.access_token).user_role).toBe("member");
+    await sql`update public.profiles set role = 'expert' where id = ${data.user!.id}`;
+    const refreshed = await client.auth.refreshSession();
+    expect(claimsOf(refreshed.data.session!.access_token).user_role).toBe("expert");
+    await deleteUser(data.user!.id);
+  });
+});
