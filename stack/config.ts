@@ -42,6 +42,7 @@ export const ports = {
   oidc: Number(new URL(String(toml.auth?.external?.keycloak?.url ?? "http://127.0.0.1:54330")).port) + offset,
   functionsBase: 54340 + offset,
   stripe: 54360 + offset,
+  rest: 54370 + offset,
 };
 
 export const apiUrl = `http://127.0.0.1:${ports.api}`;

@@ -5,6 +5,7 @@ import { jwtVerify } from "jose";
 import { anonKey, jwtSecret, ports, serviceRoleKey } from "./config.ts";
 import { availability } from "./auth.ts";
 import { running } from "./functions.ts";
+import { postgrest } from "./postgrest.ts";
 import type { Service } from "./service.ts";
 
 const secret = new TextEncoder().encode(jwtSecret);
@@ -80,7 +81,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return forward(req, res, ports.auth, `/${rest.join("/")}${url.search}`);
   }
   if (prefix === "rest/v1") {
-    return gatewayError(res, 503, "postgrest_unavailable", "PostgREST is not part of the Docker-free stack (no registry here serves it); use `supabase start` for /rest/v1, or test table access in SQL as PostgREST runs it (test/helpers/db.ts)");
+    if (postgrest.available) return forward(req, res, ports.rest, `/${rest.join("/")}${url.search}`);
+    return gatewayError(res, 503, "postgrest_unavailable", "No postgrest binary on PATH, so /rest/v1 is not served by this stack (put PostgREST on PATH, or use `supabase start`); tests run table access in SQL exactly as PostgREST does (test/helpers/db.ts)");
   }
   return gatewayError(res, 404, "not_found", `no route for ${url.pathname}`);
 }

@@ -8,10 +8,11 @@ import { mailService } from "./mail.ts";
 import { oidcService } from "./oidc.ts";
 import { functionsService } from "./functions.ts";
 import { gatewayService } from "./gateway.ts";
+import { postgrestService } from "./postgrest.ts";
 import type { Service } from "./service.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
-export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, functionsService, gatewayService];
+export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, functionsService, gatewayService];
 const started: Service[] = [];
 
 export interface StackInfo {

@@ -1,0 +1,25 @@
+// Strict TypeScript everywhere: the stack and tests under tsc, the functions under Deno's checker.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { readdirSync, existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+const fnDir = "supabase/functions";
+const entrypoints = readdirSync(fnDir).filter((d) => !d.startsWith("_") && existsSync(join(fnDir, d, "index.ts"))).map((d) => join(fnDir, d, "index.ts"));
+
+describe("type checks", () => {
+  it("stack, tests and benchmarks pass tsc --strict", () => {
+    const r = spawnSync("node_modules/.bin/tsc", ["--noEmit"], { encoding: "utf8" });
+    expect(r.stdout + r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  }, 120000);
+
+  it("every edge function passes deno check", () => {
+    const r = spawnSync("node_modules/.bin/deno", ["check", "--config", join(fnDir, "deno.json"), ...entrypoints], {
+      encoding: "utf8",
+      env: { ...process.env, DENO_DIR: process.env.DENO_DIR ?? join(process.env.MEMBERBASE_CACHE_DIR ?? join(homedir(), ".cache", "memberbase"), "deno"), NO_COLOR: "1" },
+    });
+    expect(r.status, r.stderr).toBe(0);
+  }, 120000);
+});
