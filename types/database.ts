@@ -117,6 +117,26 @@ isOneToOne: true
       referencedColumns: ["id"]
     }
                   ]
+                },"expert_locations": {
+                  Row: {
+                    "area": string | null,"city": string | null,"expert_id": string,"location": unknown,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "area"?: string | null,"city"?: string | null,"expert_id": string,"location": unknown,"updated_at"?: string
+                  }
+                  Update: {
+                    "area"?: string | null,"city"?: string | null,"expert_id"?: string,"location"?: unknown,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "expert_locations_expert_id_fkey"
+      columns: ["expert_id"]
+isOneToOne: true
+      referencedRelation: "expert_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"expert_profiles": {
                   Row: {
                     "area": string | null,"bio": string | null,"city": string | null,"created_at": string,"credentials": (string)[],"currency": string,"experience_years": number | null,"expertise": (string)[],"headline": string | null,"hourly_rate_cents": number | null,"id": string,"is_available": boolean,"rating_avg": number,"rating_count": number,"updated_at": string,"verification_status": Database["public"]['Enums']["verification_status"],"verified_at": string | null
@@ -133,6 +153,32 @@ isOneToOne: true
       foreignKeyName: "expert_profiles_id_fkey"
       columns: ["id"]
 isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"favorites": {
+                  Row: {
+                    "created_at": string,"expert_id": string,"member_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"expert_id": string,"member_id"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"expert_id"?: string,"member_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "favorites_expert_id_fkey"
+      columns: ["expert_id"]
+isOneToOne: false
+      referencedRelation: "expert_profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "favorites_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
     }
@@ -173,6 +219,26 @@ isOneToOne: true
       foreignKeyName: "login_history_user_id_fkey"
       columns: ["user_id"]
 isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"member_locations": {
+                  Row: {
+                    "area": string | null,"city": string | null,"location": unknown,"member_id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "area"?: string | null,"city"?: string | null,"location": unknown,"member_id": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "area"?: string | null,"city"?: string | null,"location"?: unknown,"member_id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "member_locations_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: true
       referencedRelation: "profiles"
       referencedColumns: ["id"]
     }
@@ -271,6 +337,46 @@ isOneToOne: true
                   Relationships: [
                     
                   ]
+                },"saved_searches": {
+                  Row: {
+                    "created_at": string,"filters": NonNullable<Json>,"id": string,"member_id": string,"name": string,"notify": boolean,"query": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"filters"?: NonNullable<Json>,"id"?: string,"member_id"?: string,"name": string,"notify"?: boolean,"query"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"filters"?: NonNullable<Json>,"id"?: string,"member_id"?: string,"name"?: string,"notify"?: boolean,"query"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "saved_searches_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"search_history": {
+                  Row: {
+                    "created_at": string,"filters": NonNullable<Json>,"id": number,"member_id": string,"query": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"filters"?: NonNullable<Json>,"id"?: never,"member_id": string,"query"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"filters"?: NonNullable<Json>,"id"?: never,"member_id"?: string,"query"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "search_history_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 }
           }
           Views: {
@@ -320,6 +426,9 @@ isOneToOne: true
         isOneToOne: true
         isSetofReturn: false
       } },
+"clear_search_history":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
 "complete_onboarding_step":
 { Args: { "step": string }; Returns: {
               "completed_at": string | null,
@@ -365,6 +474,27 @@ isOneToOne: true
       } },
 "custom_access_token_hook":
 { Args: { "event": Json }; Returns: Json
+                           },
+"expert_favorites_count":
+{ Args: { "expert_id": string }; Returns: number
+                           },
+"list_favorites":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "area": string,"city": string,"currency": string,"display_name": string,"expert_id": string,"favorited_at": string,"headline": string,"hourly_rate_cents": number,"is_available": boolean,"rating_avg": number,"rating_count": number
+            }[]
+                           },
+"member_area":
+{ Args: { "member_id": string }; Returns: {
+              "area": string,"city": string
+            }[]
+                           },
+"my_favorites_count":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
+"nearby_experts":
+{ Args: { "expertise"?: string,"lat": number,"lng": number,"max_results"?: number,"min_rating"?: number,"radius_km": number }; Returns: {
+              "area": string,"city": string,"display_name": string,"distance_km": number,"expert_id": string,"headline": string,"rating_avg": number,"rating_count": number
+            }[]
                            },
 "plpgsql_check_function":
 { Args: { "all_warnings"?: boolean,"anycompatiblerangetype"?: unknown,"anycompatibletype"?: unknown,"anyelememttype"?: unknown,"anyenumtype"?: unknown,"anyrangetype"?: unknown,"compatibility_warnings"?: boolean,"extra_warnings"?: boolean,"fatal_errors"?: boolean,"format"?: string,"funcoid": unknown,"incomment_options_usage_warning"?: boolean,"newtable"?: unknown,"oldtable"?: unknown,"other_warnings"?: boolean,"performance_warnings"?: boolean,"relid"?: unknown,"security_warnings"?: boolean,"use_incomment_options"?: boolean,"without_warnings"?: boolean }; Returns: string[]
@@ -437,6 +567,20 @@ isOneToOne: true
               "name": string,"oid": unknown,"params": string,"schema": string,"type": string
             }[]
                            },
+"record_search":
+{ Args: { "filters"?: Json,"query": string }; Returns: {
+              "created_at": string,
+"filters": NonNullable<Json>,
+"id": number,
+"member_id": string,
+"query": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "search_history"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "request_account_deletion":
 { Args: { "reason"?: string }; Returns: {
               "id": string,
@@ -477,6 +621,34 @@ isOneToOne: true
                           SetofOptions: {
         from: "*"
         to: "bookings"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_expert_location":
+{ Args: { "area"?: string,"city"?: string,"lat": number,"lng": number }; Returns: {
+              "area": string | null,
+"city": string | null,
+"expert_id": string,
+"location": unknown,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "expert_locations"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_my_location":
+{ Args: { "area"?: string,"city"?: string,"lat": number,"lng": number }; Returns: {
+              "area": string | null,
+"city": string | null,
+"location": unknown,
+"member_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "member_locations"
         isOneToOne: true
         isSetofReturn: false
       } }
