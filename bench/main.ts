@@ -1,0 +1,265 @@
+// The benchmark proper (entry: bench/run.ts). Each group of figures comes from one measure() call
+// whose cases alternate, so the numbers compared with each other were taken side by side.
+import { existsSync, rmSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { adminDbUrl, anonKey, apiUrl, dbUrl, jwtSecret, root, stateDir, supabaseDir } from "../stack/config.ts";
+import { benchIds, loadScaleSeed, region, sizes, type ScaleResult } from "../seed/scale.ts";
+import { budgetFromEnv, measure, prng, summarize, type Summary } from "./measure.ts";
+import { asRequest, dashboardPieces, getOk, memberClaims, serviceClaims, signToken, startRestStandIn, type Claims } from "./requests.ts";
+import { writeReports, type Row } from "./report.ts";
+
+const log = (line: string) => console.log(line);
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+const times = (x: number) => `${x.toFixed(2)}×`;
+
+export async function main(): Promise<number> {
+  const useRunning = process.env.BENCH_USE_RUNNING === "1";
+  const seed = Math.trunc(Number(process.env.BENCH_SEED ?? 42));
+  const scale = Number(process.env.BENCH_SCALE ?? 1);
+  let stop = async () => {};
+  const onSignal = () => void stop().finally(() => process.exit(130));
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  const started = new Date();
+  let stackSeconds = 0;
+  try {
+    if (useRunning) {
+      log(`bench: using the running stack at ${apiUrl}`);
+    } else {
+      log(`bench: starting a stack at ${apiUrl} (data in ${stateDir})`);
+      const { startStack, stopStack } = await import("../stack/index.ts");
+      stop = async () => {
+        stop = async () => {};
+        await stopStack();
+        rmSync(stateDir, { recursive: true, force: true });
+      };
+      const t = performance.now();
+      await startStack({ log });
+      stackSeconds = (performance.now() - t) / 1000;
+    }
+
+    log(`bench: loading the scale seed (BENCH_SCALE=${scale}, BENCH_SEED=${seed})`);
+    const load = await loadScaleSeed({ adminDbUrl, scale, seed, log });
+    // Requests are measured one at a time, each role on a connection of its own: statements under
+    // RLS are planned for the role, so one connection alternating roles would re-plan every
+    // statement (costing more than RLS itself) where a busy pool keeps plans per role warm.
+    const api = postgres(authenticatorUrl(), { max: 1, onnotice: () => {} });
+    const apiService = postgres(authenticatorUrl(), { max: 1, onnotice: () => {} });
+    const db = postgres(dbUrl, { max: 1, onnotice: () => {} });
+    try {
+      const rows = await run({ api, apiService, db, load, seed, scale });
+      const [{ version }] = await db<{ version: string }[]>`select current_setting('server_version') as version`;
+      const report = {
+        started: started.toISOString(),
+        seconds: Math.round((Date.now() - started.getTime()) / 1000),
+        machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, postgres: version },
+        stack: useRunning ? "running stack" : `own stack, started in ${stackSeconds.toFixed(1)} s`,
+        seed: { scale: load.scale, seed: load.seed, loadSeconds: Number(load.seconds.toFixed(1)), alreadyLoaded: load.alreadyLoaded, counts: load.counts },
+        rows,
+      };
+      const files = writeReports(report, join(root, "bench"));
+      log(`\nbench: finished in ${report.seconds} s; wrote ${files.join(", ")}`);
+      return rows.some((r) => r.pass === false) ? 1 : 0;
+    } finally {
+      await api.end();
+      await apiService.end();
+      await db.end();
+    }
+  } finally {
+    await stop();
+  }
+}
+
+interface Ctx {
+  /** authenticator, for member requests. */
+  api: postgres.Sql;
+  /** authenticator, for service_role requests. */
+  apiService: postgres.Sql;
+  db: postgres.Sql;
+  load: ScaleResult;
+  seed: number;
+  scale: number;
+}
+
+async function run({ api, apiService, db, load, seed }: Ctx): Promise<Row[]> {
+  const rows: Row[] = [];
+  const rand = prng(seed);
+  const { members } = sizes(load.scale);
+  const sample = await benchIds(db, "member", Array.from({ length: 200 }, () => 1 + Math.floor(rand() * members)), seed);
+  const claims: Claims[] = sample.map((id) => memberClaims(id, `${apiUrl}/auth/v1`));
+  const tokens = await Promise.all(claims.map((c) => signToken(c, jwtSecret)));
+  const who = (i: number) => Math.abs(i) % sample.length;
+  const headers = (i: number) => ({ authorization: `Bearer ${tokens[who(i)]}`, apikey: anonKey });
+  const tables = new Set((await db<{ t: string }[]>`select table_name as t from information_schema.tables where table_schema = 'public'`).map((r) => r.t));
+
+  const httpBudget = budgetFromEnv({ warmup: 30, iterations: 1000, seconds: 30 });
+  const dbBudget = budgetFromEnv({ warmup: 30, iterations: 1000, seconds: 25 });
+
+  // --- Dashboard: one function call vs a trivial function vs the naive client path -------------
+  const dashboardReason = await dashboardMissing(db, headers(0));
+  const pieces = dashboardPieces(tables);
+  // The stand-in gets its own pool, as PostgREST has its own.
+  const restPool = postgres(authenticatorUrl(), { max: 2, onnotice: () => {} });
+  const rest = await startRestStandIn(restPool, pieces, jwtSecret);
+  try {
+    log(`\nbench: dashboard over HTTP (${pieces.length} requests on the naive path${dashboardReason ? "; member-dashboard not available" : ""})`);
+    const http = await measure(
+      {
+        health: async (i) => void (await getOk(`${apiUrl}/functions/v1/health`, headers(i))),
+        ...(dashboardReason ? {} : { dashboard: async (i: number) => void (await getOk(`${apiUrl}/functions/v1/member-dashboard`, headers(i))) }),
+        naive: async (i) => {
+          for (let k = 0; k < pieces.length; k++) await getOk(`${rest.url}/${k}`, headers(i));
+        },
+      },
+      httpBudget,
+    );
+    log(`bench: dashboard at the database (one transaction vs ${pieces.length})`);
+    const inDb = await measure(
+      {
+        ...(dashboardReason ? {} : { dashboard: async (i: number) => void (await asRequest(api, claims[who(i)], (tx) => tx`select public.member_dashboard() as d`)) }),
+        naive: async (i) => {
+          for (const piece of pieces) await asRequest(api, claims[who(i)], (tx) => piece.run(tx, sample[who(i)]));
+        },
+      },
+      dbBudget,
+    );
+    rows.push(row("health function p50 / p95 (gateway → Deno → select now())", pp(http.health)));
+    if (dashboardReason) {
+      rows.push({ metric: "member-dashboard p50 / p95", value: "not available", target: "", note: dashboardReason });
+      rows.push({ metric: "dashboard ÷ health (p50)", value: "not available", target: "≤ 2×" });
+      rows.push(row(`naive client path p50 / p95 (${pieces.length} REST requests)`, pp(http.naive)));
+      rows.push({ metric: "naive path ÷ dashboard (p50, HTTP)", value: "not available", target: "≥ 3×" });
+      rows.push({ metric: "naive path ÷ dashboard (p50, in the database)", value: "not available", target: "" });
+    } else {
+      rows.push(row("member-dashboard p50 / p95 (gateway → Deno → member_dashboard())", pp(http.dashboard)));
+      rows.push(check("dashboard ÷ health (p50)", http.dashboard.p50 / http.health.p50, "≤ 2×", (x) => x <= 2));
+      rows.push(row(`naive client path p50 / p95 (${pieces.length} REST requests)`, pp(http.naive)));
+      rows.push(check("naive path ÷ dashboard (p50, HTTP)", http.naive.p50 / http.dashboard.p50, "≥ 3×", (x) => x >= 3));
+      rows.push(row(`dashboard in the database p50: 1 transaction vs ${pieces.length}`, `${ms(inDb.dashboard.p50)} vs ${ms(inDb.naive.p50)} (${times(inDb.naive.p50 / inDb.dashboard.p50)})`));
+    }
+  } finally {
+    await rest.close();
+    await restPool.end();
+  }
+
+  // --- Nearby experts: the KNN RPC vs a scan computing the same answer -------------------------
+  const radiusKm = 25;
+  const centres = Array.from({ length: 4096 }, () => randomCentre(rand));
+  const centre = (i: number) => centres[(i + 4096 * 8) % centres.length];
+  const knnAnswers = new Map<number, string>();
+  const scanAnswers = new Map<number, string>();
+  log(`bench: nearby experts (radius ${radiusKm} km, 20 results, random centres)`);
+  const nearby = await measure(
+    {
+      knn: async (i) => {
+        const [lat, lng] = centre(i);
+        const { result, queryMs } = await asRequest(api, claims[who(i)], (tx) => tx<{ expert_id: string }[]>`select expert_id from public.nearby_experts(${lat}, ${lng}, ${radiusKm}, null, null, 20)`);
+        if (i >= 0) knnAnswers.set(i, result.map((r) => r.expert_id).join(","));
+        return queryMs;
+      },
+      scan: async (i) => {
+        const [lat, lng] = centre(i);
+        const { result, queryMs } = await asRequest(apiService, serviceClaims, (tx) => tx<{ expert_id: string }[]>`
+          select x.expert_id from public.expert_locations x
+          join public.expert_profiles e on e.id = x.expert_id join public.profiles p on p.id = x.expert_id,
+          lateral (select extensions.st_distance(x.location, extensions.st_setsrid(extensions.st_makepoint(${lng}, ${lat}), 4326)::extensions.geography, false) as d) dist
+          where e.verification_status = 'verified' and e.is_available and p.status = 'active' and dist.d <= ${radiusKm * 1000}
+          order by dist.d, x.expert_id limit 20`);
+        if (i >= 0) scanAnswers.set(i, result.map((r) => r.expert_id).join(","));
+        return queryMs;
+      },
+    },
+    budgetFromEnv({ warmup: 20, iterations: 600, seconds: 30 }),
+  );
+  const compared = [...knnAnswers.keys()].filter((i) => scanAnswers.has(i));
+  const agree = compared.filter((i) => knnAnswers.get(i) === scanAnswers.get(i)).length;
+  const found = compared.reduce((n, i) => n + (knnAnswers.get(i) ? knnAnswers.get(i)!.split(",").length : 0), 0) / (compared.length || 1);
+  rows.push(check("nearby_experts p50 (KNN, GiST index)", nearby.knn.p50, "≤ 5 ms", (x) => x <= 5, ms, `p95 ${ms(nearby.knn.p95)}, n=${nearby.knn.n}, ${found.toFixed(1)} experts per answer`));
+  rows.push(row("same answer by scanning every expert p50", `${ms(nearby.scan.p50)} (KNN ${times(nearby.scan.p50 / nearby.knn.p50)} faster)`));
+  rows.push(check("KNN answers equal the scan's (same ids, same order)", agree / (compared.length || 1), "all", (x) => x === 1 && compared.length > 0, () => `${agree}/${compared.length}`));
+
+  // --- Member-scoped reads under RLS vs the same reads as service_role -------------------------
+  const reads: Record<string, (tx: postgres.TransactionSql, me: string) => Promise<unknown>> = {
+    "bookings page": (tx, me) => tx`select * from public.bookings where member_id = ${me} order by scheduled_at desc, id limit 20`,
+    "favorites list": (tx, me) => tx`select * from public.favorites where member_id = ${me} order by created_at desc, expert_id limit 20`,
+    "activity page": (tx, me) => tx`select * from public.activity where user_id = ${me} order by created_at desc, id desc limit 20`,
+    "search history page": (tx, me) => tx`select * from public.search_history where member_id = ${me} order by created_at desc, id desc limit 20`,
+  };
+  for (const [name, read] of Object.entries(reads)) {
+    log(`bench: ${name} under RLS vs service_role`);
+    const seen = new Map<string, string>();
+    const whole = { member: [] as number[], service: [] as number[] };
+    let mismatches = 0;
+    const compare = (key: string, result: unknown) => {
+      const text = JSON.stringify(result);
+      const other = seen.get(key);
+      if (other === undefined) seen.set(key, text);
+      else if (other !== text) mismatches++;
+    };
+    const r = await measure(
+      {
+        member: async (i) => {
+          const { result, queryMs, totalMs } = await asRequest(api, claims[who(i)], (tx) => read(tx, sample[who(i)]));
+          if (i >= 0) compare(String(i), result), whole.member.push(totalMs);
+          return queryMs;
+        },
+        service: async (i) => {
+          const { result, queryMs, totalMs } = await asRequest(apiService, serviceClaims, (tx) => read(tx, sample[who(i)]));
+          if (i >= 0) compare(String(i), result), whole.service.push(totalMs);
+          return queryMs;
+        },
+      },
+      budgetFromEnv({ warmup: 30, iterations: 1000, seconds: 12 }),
+    );
+    if (mismatches) throw new Error(`${name}: the member saw other rows than service_role in ${mismatches} of ${r.member.n} requests`);
+    const [wm, ws] = [summarize(whole.member), summarize(whole.service)];
+    rows.push(
+      check(`${name}: RLS ÷ service_role (p50 of the query)`, r.member.p50 / r.service.p50, "≤ 1.3×", (x) => x <= 1.3, times,
+        `query ${ms(r.member.p50)} vs ${ms(r.service.p50)}; whole request ${ms(wm.p50)} vs ${ms(ws.p50)} (${times(wm.p50 / ws.p50)}); n=${r.member.n}`),
+    );
+  }
+  return rows;
+}
+
+/** PostgREST's login role: it switches to the request's role per transaction. */
+function authenticatorUrl(): string {
+  const u = new URL(dbUrl);
+  u.username = "authenticator";
+  return u.toString();
+}
+
+function pp(s: Summary): string {
+  return `${ms(s.p50)} / ${ms(s.p95)} (n=${s.n})`;
+}
+
+function row(metric: string, value: string): Row {
+  return { metric, value, target: "" };
+}
+
+function check(metric: string, x: number, target: string, ok: (x: number) => boolean, format: (x: number) => string = times, note?: string): Row {
+  return { metric, value: format(x), target, pass: ok(x), note };
+}
+
+/** A search centre: mostly around one of the region's cities (where people are), sometimes anywhere in it. */
+function randomCentre(rand: () => number): [number, number] {
+  if (rand() < 0.2) return [region.minLat + rand() * (region.maxLat - region.minLat), region.minLng + rand() * (region.maxLng - region.minLng)];
+  const city = region.cities[Math.floor(rand() * region.cities.length)];
+  return [city.lat + (rand() - 0.5) * 4 * city.spread, city.lng + (rand() - 0.5) * 4 * city.spread];
+}
+
+/** Why the dashboard cannot be measured here (function or RPC not in this checkout), or undefined. */
+async function dashboardMissing(db: postgres.Sql, headers: Record<string, string>): Promise<string | undefined> {
+  if (!existsSync(join(supabaseDir, "functions", "member-dashboard", "index.ts"))) return "no supabase/functions/member-dashboard in this checkout";
+  const [{ fn }] = await db<{ fn: string | null }[]>`select to_regprocedure('public.member_dashboard()')::text as fn`;
+  if (!fn) return "public.member_dashboard() is not in this database";
+  try {
+    await getOk(`${apiUrl}/functions/v1/member-dashboard`, headers);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return undefined;
+}
+

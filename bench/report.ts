@@ -1,0 +1,89 @@
+// The run's figures as a printed table, bench/results.json (git-ignored, every run) and
+// bench/RESULTS.md (the committed sample: the same table plus what each figure measures).
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+export interface Row {
+  metric: string;
+  value: string;
+  /** Empty for figures reported without a target. */
+  target: string;
+  pass?: boolean;
+  note?: string;
+}
+
+export interface Report {
+  started: string;
+  seconds: number;
+  machine: { cpus: number; cpu: string; node: string; postgres: string };
+  stack: string;
+  seed: { scale: number; seed: number; loadSeconds: number; alreadyLoaded: boolean; counts: Record<string, number> };
+  rows: Row[];
+}
+
+const verdict = (r: Row) => (r.pass === undefined ? (r.target ? "n/a" : "") : r.pass ? "pass" : "FAIL");
+
+export function table(rows: Row[]): string {
+  const cells = [["metric", "value", "target", "result"], ...rows.map((r) => [r.metric, r.value, r.target, verdict(r)])];
+  const width = [0, 1, 2, 3].map((c) => Math.max(...cells.map((row) => row[c].length)));
+  const line = (row: string[]) => row.map((cell, c) => cell.padEnd(width[c])).join("  ").trimEnd();
+  const notes = rows.filter((r) => r.note).map((r) => `  ${r.metric}: ${r.note}`);
+  return [line(cells[0]), width.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line), ...(notes.length ? ["", ...notes] : [])].join("\n");
+}
+
+function markdown(report: Report): string {
+  const esc = (s: string) => s.replaceAll("|", "\\|");
+  const c = report.seed.counts;
+  return `# Member experience benchmark — one run
+
+Produced by \`npm run bench\` (bench/run.ts) on ${report.started.slice(0, 10)}; the figures below are
+that run's, unedited. Machine: ${report.machine.cpus} × ${report.machine.cpu}, Node ${report.machine.node},
+PostgreSQL ${report.machine.postgres}; ${report.stack}; whole run ${report.seconds} s.
+
+Data (seed/scale.ts, BENCH_SCALE=${report.seed.scale}, BENCH_SEED=${report.seed.seed}): ${c.users} users
+(${c.experts} expert profiles, ${c.experts_bookable} verified and available, ${c.expert_locations} located),
+${c.favorites} favorites, ${c.bookings} bookings, ${c.activity} activity rows, ${c.search_history} searches
+(${c.bulk_rows} bulk rows); ${report.seed.alreadyLoaded ? "already loaded" : `loaded in ${report.seed.loadSeconds} s`}.
+
+| metric | value | target | result |
+| --- | --- | --- | --- |
+${report.rows.map((r) => `| ${esc(r.metric)} | ${esc(r.value)}${r.note ? ` — ${esc(r.note)}` : ""} | ${esc(r.target)} | ${verdict(r)} |`).join("\n")}
+
+## What is measured
+- **health / member-dashboard**: \`GET /functions/v1/<name>\` through the stack's gateway (JWT
+  verified there) to the function's Deno process, with a member's access token (HS256, signed as
+  Supabase Auth signs them) for one of 200 sampled members, round-robin. \`health\` runs
+  \`select now()\`; \`member-dashboard\` runs \`public.member_dashboard()\` in one transaction under
+  the member's RLS. Time is the whole HTTP request as the client sees it.
+- **naive client path**: what a client without the dashboard RPC does with supabase-js — one
+  PostgREST request per piece (profile, bookings for totals and spending, next bookings with their
+  experts, recent activity, favorites count, and reviews / unread notifications / open tickets when
+  those tables exist), one after another. No PostgREST binary is available on this machine, so a
+  loopback stand-in (bench/requests.ts) serves each request exactly as PostgREST executes one: JWT
+  verified, one transaction, one \`set_config\` of role and claims as \`authenticator\`, the query.
+  It is lighter than the function path (one HTTP hop instead of gateway + Deno), so the ratio is
+  conservative. "In the database" compares the same work without HTTP: one transaction calling
+  \`member_dashboard()\` vs one transaction per piece.
+- **nearby_experts**: \`public.nearby_experts(lat, lng, 25 km, max 20)\` called as a member for
+  random centres (mostly around the region's cities, some anywhere in it); the time of the query
+  statement inside the PostgREST-style transaction. The scan computes the same answer with
+  \`ST_Distance\` over every verified, available expert (no index can serve it), and every answer
+  is compared with the KNN one.
+- **RLS ÷ service_role**: the same page query (filtered by the member's id, newest first, 20 rows)
+  run as the member under RLS and as service_role (which bypasses RLS), alternating; the time of
+  the query statement (the \`set_config\` before it is identical for both). The two must return the
+  same rows, or the run fails.
+- p50/p95 over the measured iterations, after a warm-up; each group alternates its cases so
+  drift falls on all of them alike. Iterations and time per group are bounded (BENCH_ITERATIONS,
+  BENCH_SECONDS, BENCH_WARMUP override the defaults).
+`;
+}
+
+export function writeReports(report: Report, dir: string): string[] {
+  console.log(`\n${table(report.rows)}`);
+  const json = join(dir, "results.json");
+  const md = join(dir, "RESULTS.md");
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(md, markdown(report));
+  return [json, md];
+}
