@@ -283,6 +283,26 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"notifications": {
+                  Row: {
+                    "body": string | null,"created_at": string,"data": NonNullable<Json>,"id": number,"kind": string,"read_at": string | null,"title": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "body"?: string | null,"created_at"?: string,"data"?: NonNullable<Json>,"id"?: never,"kind": string,"read_at"?: string | null,"title": string,"user_id": string
+                  }
+                  Update: {
+                    "body"?: string | null,"created_at"?: string,"data"?: NonNullable<Json>,"id"?: never,"kind"?: string,"read_at"?: string | null,"title"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "notifications_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"onboarding": {
                   Row: {
                     "completed_at": string | null,"location_set_at": string | null,"privacy_initialised_at": string | null,"profile_completed_at": string | null,"terms_accepted_at": string | null,"terms_version": string | null,"updated_at": string,"user_id": string
@@ -337,6 +357,38 @@ isOneToOne: true
                   Relationships: [
                     
                   ]
+                },"reviews": {
+                  Row: {
+                    "author_id": string | null,"body": string | null,"booking_id": string,"created_at": string,"expert_id": string,"hidden_at": string | null,"hidden_reason": string | null,"id": string,"is_hidden": boolean,"rating": number,"title": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "author_id"?: string | null,"body"?: string | null,"booking_id": string,"created_at"?: string,"expert_id": string,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: string,"is_hidden"?: boolean,"rating": number,"title"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "author_id"?: string | null,"body"?: string | null,"booking_id"?: string,"created_at"?: string,"expert_id"?: string,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: string,"is_hidden"?: boolean,"rating"?: number,"title"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "reviews_author_id_fkey"
+      columns: ["author_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "reviews_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: true
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "reviews_expert_id_fkey"
+      columns: ["expert_id"]
+isOneToOne: false
+      referencedRelation: "expert_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"saved_searches": {
                   Row: {
                     "created_at": string,"filters": NonNullable<Json>,"id": string,"member_id": string,"name": string,"notify": boolean,"query": string,"updated_at": string
@@ -374,6 +426,52 @@ isOneToOne: false
       columns: ["member_id"]
 isOneToOne: false
       referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"support_tickets": {
+                  Row: {
+                    "category": Database["public"]['Enums']["ticket_category"],"closed_at": string | null,"created_at": string,"id": string,"last_message_at": string,"member_id": string,"priority": Database["public"]['Enums']["ticket_priority"],"resolved_at": string | null,"status": Database["public"]['Enums']["ticket_status"],"subject": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "category"?: Database["public"]['Enums']["ticket_category"],"closed_at"?: string | null,"created_at"?: string,"id"?: string,"last_message_at"?: string,"member_id": string,"priority"?: Database["public"]['Enums']["ticket_priority"],"resolved_at"?: string | null,"status"?: Database["public"]['Enums']["ticket_status"],"subject": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "category"?: Database["public"]['Enums']["ticket_category"],"closed_at"?: string | null,"created_at"?: string,"id"?: string,"last_message_at"?: string,"member_id"?: string,"priority"?: Database["public"]['Enums']["ticket_priority"],"resolved_at"?: string | null,"status"?: Database["public"]['Enums']["ticket_status"],"subject"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "support_tickets_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"ticket_messages": {
+                  Row: {
+                    "author_id": string | null,"body": string,"created_at": string,"id": number,"is_internal": boolean,"ticket_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "author_id"?: string | null,"body": string,"created_at"?: string,"id"?: never,"is_internal"?: boolean,"ticket_id": string
+                  }
+                  Update: {
+                    "author_id"?: string | null,"body"?: string,"created_at"?: string,"id"?: never,"is_internal"?: boolean,"ticket_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "ticket_messages_author_id_fkey"
+      columns: ["author_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "ticket_messages_ticket_id_fkey"
+      columns: ["ticket_id"]
+isOneToOne: false
+      referencedRelation: "support_tickets"
       referencedColumns: ["id"]
     }
                   ]
@@ -446,6 +544,11 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"consultation_history":
+{ Args: { "page_offset"?: number,"page_size"?: number }; Returns: {
+              "booking_id": string,"can_review": boolean,"cancelled_at": string,"card_amount_cents": number,"completed_at": string,"credits_applied_cents": number,"currency": string,"duration_minutes": number,"expert_avatar_url": string,"expert_headline": string,"expert_id": string,"expert_name": string,"price_cents": number,"review_id": string,"review_rating": number,"scheduled_at": string,"status": Database["public"]['Enums']["booking_status"]
+            }[]
+                           },
 "create_booking":
 { Args: { "duration_minutes": number,"expert_id": string,"note"?: string,"scheduled_at": string }; Returns: {
               "cancelled_at": string | null,
@@ -478,6 +581,11 @@ isOneToOne: false
 "expert_favorites_count":
 { Args: { "expert_id": string }; Returns: number
                            },
+"expert_reviews":
+{ Args: { "expert_id": string,"page_offset"?: number,"page_size"?: number }; Returns: {
+              "author_name": string,"body": string,"created_at": string,"id": string,"rating": number,"title": string,"updated_at": string
+            }[]
+                           },
 "list_favorites":
 { Args: Record<PropertyKey, never>; Returns: {
               "area": string,"city": string,"currency": string,"display_name": string,"expert_id": string,"favorited_at": string,"headline": string,"hourly_rate_cents": number,"is_available": boolean,"rating_avg": number,"rating_count": number
@@ -488,6 +596,14 @@ isOneToOne: false
               "area": string,"city": string
             }[]
                            },
+"member_dashboard":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"member_stats":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "average_rating_given": number,"bookings_cancelled": number,"bookings_completed": number,"bookings_total": number,"bookings_upcoming": number,"card_spent_cents": number,"credits_spent_cents": number,"experts_consulted": number,"last_consultation_at": string,"member_since": string,"minutes_consulted": number,"open_tickets": number,"reviews_written": number,"spent_cents": number,"unread_notifications": number
+            }[]
+                           },
 "my_favorites_count":
 { Args: Record<PropertyKey, never>; Returns: number
                            },
@@ -496,6 +612,26 @@ isOneToOne: false
               "area": string,"city": string,"display_name": string,"distance_km": number,"expert_id": string,"headline": string,"rating_avg": number,"rating_count": number
             }[]
                            },
+"open_support_ticket":
+{ Args: { "body": string,"category"?: Database["public"]['Enums']["ticket_category"],"subject": string }; Returns: {
+              "category": Database["public"]['Enums']["ticket_category"],
+"closed_at": string | null,
+"created_at": string,
+"id": string,
+"last_message_at": string,
+"member_id": string,
+"priority": Database["public"]['Enums']["ticket_priority"],
+"resolved_at": string | null,
+"status": Database["public"]['Enums']["ticket_status"],
+"subject": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "support_tickets"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "plpgsql_check_function":
 { Args: { "all_warnings"?: boolean,"anycompatiblerangetype"?: unknown,"anycompatibletype"?: unknown,"anyelememttype"?: unknown,"anyenumtype"?: unknown,"anyrangetype"?: unknown,"compatibility_warnings"?: boolean,"extra_warnings"?: boolean,"fatal_errors"?: boolean,"format"?: string,"funcoid": unknown,"incomment_options_usage_warning"?: boolean,"newtable"?: unknown,"oldtable"?: unknown,"other_warnings"?: boolean,"performance_warnings"?: boolean,"relid"?: unknown,"security_warnings"?: boolean,"use_incomment_options"?: boolean,"without_warnings"?: boolean }; Returns: string[]
                            } |
@@ -651,10 +787,15 @@ isOneToOne: false
         to: "member_locations"
         isOneToOne: true
         isSetofReturn: false
-      } }
+      } },
+"spending_history":
+{ Args: { "months"?: number }; Returns: {
+              "bookings": number,"card_cents": number,"credits_cents": number,"currency": string,"month": string,"total_cents": number
+            }[]
+                           }
           }
           Enums: {
-            "account_status": "active"|"suspended"|"deactivated","booking_status": "requested"|"confirmed"|"completed"|"cancelled","consultation_mode": "online"|"in_person"|"any","distance_unit": "km"|"mi","email_digest": "never"|"daily"|"weekly","member_role": "member"|"expert"|"admin","notification_category": "bookings"|"messages"|"reviews"|"credits"|"security"|"marketing","notification_channel": "email"|"push"|"sms"|"in_app","profile_visibility": "public"|"members"|"private","request_status": "pending"|"processing"|"completed"|"cancelled"|"failed","verification_status": "unverified"|"pending"|"verified"|"rejected"
+            "account_status": "active"|"suspended"|"deactivated","booking_status": "requested"|"confirmed"|"completed"|"cancelled","consultation_mode": "online"|"in_person"|"any","distance_unit": "km"|"mi","email_digest": "never"|"daily"|"weekly","member_role": "member"|"expert"|"admin","notification_category": "bookings"|"messages"|"reviews"|"credits"|"security"|"marketing","notification_channel": "email"|"push"|"sms"|"in_app","profile_visibility": "public"|"members"|"private","request_status": "pending"|"processing"|"completed"|"cancelled"|"failed","ticket_category": "account"|"booking"|"billing"|"credits"|"technical"|"other","ticket_priority": "low"|"normal"|"high"|"urgent","ticket_status": "open"|"pending"|"resolved"|"closed","verification_status": "unverified"|"pending"|"verified"|"rejected"
           }
           CompositeTypes: {
             [_ in never]: never
@@ -770,7 +911,7 @@ export type CompositeTypes<
 export const Constants = {
   "public": {
           Enums: {
-            "account_status": ["active", "suspended", "deactivated"],"booking_status": ["requested", "confirmed", "completed", "cancelled"],"consultation_mode": ["online", "in_person", "any"],"distance_unit": ["km", "mi"],"email_digest": ["never", "daily", "weekly"],"member_role": ["member", "expert", "admin"],"notification_category": ["bookings", "messages", "reviews", "credits", "security", "marketing"],"notification_channel": ["email", "push", "sms", "in_app"],"profile_visibility": ["public", "members", "private"],"request_status": ["pending", "processing", "completed", "cancelled", "failed"],"verification_status": ["unverified", "pending", "verified", "rejected"]
+            "account_status": ["active", "suspended", "deactivated"],"booking_status": ["requested", "confirmed", "completed", "cancelled"],"consultation_mode": ["online", "in_person", "any"],"distance_unit": ["km", "mi"],"email_digest": ["never", "daily", "weekly"],"member_role": ["member", "expert", "admin"],"notification_category": ["bookings", "messages", "reviews", "credits", "security", "marketing"],"notification_channel": ["email", "push", "sms", "in_app"],"profile_visibility": ["public", "members", "private"],"request_status": ["pending", "processing", "completed", "cancelled", "failed"],"ticket_category": ["account", "booking", "billing", "credits", "technical", "other"],"ticket_priority": ["low", "normal", "high", "urgent"],"ticket_status": ["open", "pending", "resolved", "closed"],"verification_status": ["unverified", "pending", "verified", "rejected"]
           }
         }
 } as const
