@@ -43,6 +43,13 @@ async function dashboardFor(user: TestUser): Promise<{ status: number; body: Das
   return { status: res.status, body: (await res.json()) as Dashboard };
 }
 
+/** Credits on a fixture booking go through the ledger, as apply_credits() would post them. */
+async function payWithCredits(memberId: string, bookingId: string, cents: number) {
+  await sql`select private.adjust_credits(${memberId}, ${cents}, ${`fixture:${bookingId}`})`;
+  await sql`select private.post_credit((select id from public.credit_accounts where user_id = ${memberId}), ${-cents}, 'spend', 'booking', ${bookingId})`;
+  await sql`update public.bookings set credits_applied_cents = ${cents} where id = ${bookingId}`;
+}
+
 function book(member: TestUser, status: Booking["status"], at: Date, minutes: number, price: number, credits = 0) {
   bookings.push({ id: randomUUID(), member, status, at, minutes, price, credits });
 }
@@ -67,9 +74,10 @@ beforeAll(async () => {
   book(bob, "confirmed", new Date(now + 2 * day + 30_000), 60, 77700);
   book(bob, "completed", new Date(now - 2 * 60_000), 60, 88800, 800);
   for (const b of bookings) {
-    await sql`insert into public.bookings (id, member_id, expert_id, status, scheduled_at, duration_minutes, price_cents, credits_applied_cents, completed_at, cancelled_at)
-              values (${b.id}, ${b.member.id}, ${erin.id}, ${b.status}, ${b.at}, ${b.minutes}, ${b.price}, ${b.credits},
+    await sql`insert into public.bookings (id, member_id, expert_id, status, scheduled_at, duration_minutes, price_cents, completed_at, cancelled_at)
+              values (${b.id}, ${b.member.id}, ${erin.id}, ${b.status}, ${b.at}, ${b.minutes}, ${b.price},
                       ${b.status === "completed" ? b.at : null}, ${b.status === "cancelled" ? b.at : null})`;
+    if (b.credits) await payWithCredits(b.member.id, b.id, b.credits);
   }
 
   // Older activity rows (as capabilities' triggers would write them), then actions through the member's own requests.
