@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import * as OTPAuth from "otpauth";
 import { anonClient, authSkipReason, stack, uniqueEmail } from "./helpers/stack.ts";
 import { verifyLink, waitForMail } from "./helpers/mail.ts";
+import { asRequest } from "./helpers/db.ts";
 
 const password = "correct-horse-9";
 
@@ -63,6 +64,20 @@ describe.skipIf(authSkipReason)(`Auth flows${authSkipReason ? ` (skipped: ${auth
     expect(verified.error).toBeNull();
     const { data: aal } = await client.auth.mfa.getAuthenticatorAssuranceLevel();
     expect(aal?.currentLevel).toBe("aal2");
+  });
+
+  it("hides MFA-protected rows from an aal1 session and shows them to the aal2 session", async () => {
+    const email = uniqueEmail("aal");
+    const client = await signUpConfirmed(email);
+    const aal1 = (await client.auth.signInWithPassword({ email, password })).data.session!;
+    const { data: factor } = await client.auth.mfa.enroll({ factorType: "totp" });
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(factor!.totp.secret), digits: 6, period: 30 });
+    await client.auth.mfa.challengeAndVerify({ factorId: factor!.id, code: totp.generate() });
+    const aal2 = (await client.auth.getSession()).data.session!;
+    const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
+    const read = (token: string) => asRequest(claimsOf(token), (tx) => tx`select count(*)::int as n from public.login_history`);
+    expect((await read(aal1.access_token))[0].n).toBe(0); // Auth's own aal1 token, now that MFA is enrolled
+    expect((await read(aal2.access_token))[0].n).toBeGreaterThan(0);
   });
 
   it("signs in through the local OIDC provider and creates a user with that identity", async () => {

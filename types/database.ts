@@ -117,6 +117,26 @@ isOneToOne: true
       referencedColumns: ["id"]
     }
                   ]
+                },"expert_locations": {
+                  Row: {
+                    "area": string | null,"city": string | null,"expert_id": string,"location": unknown,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "area"?: string | null,"city"?: string | null,"expert_id": string,"location": unknown,"updated_at"?: string
+                  }
+                  Update: {
+                    "area"?: string | null,"city"?: string | null,"expert_id"?: string,"location"?: unknown,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "expert_locations_expert_id_fkey"
+      columns: ["expert_id"]
+isOneToOne: true
+      referencedRelation: "expert_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"expert_profiles": {
                   Row: {
                     "area": string | null,"bio": string | null,"city": string | null,"created_at": string,"credentials": (string)[],"currency": string,"experience_years": number | null,"expertise": (string)[],"headline": string | null,"hourly_rate_cents": number | null,"id": string,"is_available": boolean,"rating_avg": number,"rating_count": number,"updated_at": string,"verification_status": Database["public"]['Enums']["verification_status"],"verified_at": string | null
@@ -133,6 +153,32 @@ isOneToOne: true
       foreignKeyName: "expert_profiles_id_fkey"
       columns: ["id"]
 isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"favorites": {
+                  Row: {
+                    "created_at": string,"expert_id": string,"member_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"expert_id": string,"member_id"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"expert_id"?: string,"member_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "favorites_expert_id_fkey"
+      columns: ["expert_id"]
+isOneToOne: false
+      referencedRelation: "expert_profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "favorites_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
     }
@@ -177,6 +223,26 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"member_locations": {
+                  Row: {
+                    "area": string | null,"city": string | null,"location": unknown,"member_id": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "area"?: string | null,"city"?: string | null,"location": unknown,"member_id": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "area"?: string | null,"city"?: string | null,"location"?: unknown,"member_id"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "member_locations_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"member_preferences": {
                   Row: {
                     "consultation_mode": Database["public"]['Enums']["consultation_mode"],"currency": string,"locale": string,"preferred_categories": (string)[],"timezone": string,"updated_at": string,"user_id": string
@@ -211,6 +277,26 @@ isOneToOne: true
                   Relationships: [
                     {
       foreignKeyName: "notification_preferences_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"notifications": {
+                  Row: {
+                    "body": string | null,"created_at": string,"data": NonNullable<Json>,"id": number,"kind": string,"read_at": string | null,"title": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "body"?: string | null,"created_at"?: string,"data"?: NonNullable<Json>,"id"?: never,"kind": string,"read_at"?: string | null,"title": string,"user_id": string
+                  }
+                  Update: {
+                    "body"?: string | null,"created_at"?: string,"data"?: NonNullable<Json>,"id"?: never,"kind"?: string,"read_at"?: string | null,"title"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "notifications_user_id_fkey"
       columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
@@ -271,6 +357,124 @@ isOneToOne: true
                   Relationships: [
                     
                   ]
+                },"reviews": {
+                  Row: {
+                    "author_id": string | null,"body": string | null,"booking_id": string,"created_at": string,"expert_id": string,"hidden_at": string | null,"hidden_reason": string | null,"id": string,"is_hidden": boolean,"rating": number,"title": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "author_id"?: string | null,"body"?: string | null,"booking_id": string,"created_at"?: string,"expert_id": string,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: string,"is_hidden"?: boolean,"rating": number,"title"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "author_id"?: string | null,"body"?: string | null,"booking_id"?: string,"created_at"?: string,"expert_id"?: string,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: string,"is_hidden"?: boolean,"rating"?: number,"title"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "reviews_author_id_fkey"
+      columns: ["author_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "reviews_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: true
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "reviews_expert_id_fkey"
+      columns: ["expert_id"]
+isOneToOne: false
+      referencedRelation: "expert_profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"saved_searches": {
+                  Row: {
+                    "created_at": string,"filters": NonNullable<Json>,"id": string,"member_id": string,"name": string,"notify": boolean,"query": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"filters"?: NonNullable<Json>,"id"?: string,"member_id"?: string,"name": string,"notify"?: boolean,"query"?: string,"updated_at"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"filters"?: NonNullable<Json>,"id"?: string,"member_id"?: string,"name"?: string,"notify"?: boolean,"query"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "saved_searches_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"search_history": {
+                  Row: {
+                    "created_at": string,"filters": NonNullable<Json>,"id": number,"member_id": string,"query": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"filters"?: NonNullable<Json>,"id"?: never,"member_id": string,"query"?: string
+                  }
+                  Update: {
+                    "created_at"?: string,"filters"?: NonNullable<Json>,"id"?: never,"member_id"?: string,"query"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "search_history_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"support_tickets": {
+                  Row: {
+                    "category": Database["public"]['Enums']["ticket_category"],"closed_at": string | null,"created_at": string,"id": string,"last_message_at": string,"member_id": string,"priority": Database["public"]['Enums']["ticket_priority"],"resolved_at": string | null,"status": Database["public"]['Enums']["ticket_status"],"subject": string,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "category"?: Database["public"]['Enums']["ticket_category"],"closed_at"?: string | null,"created_at"?: string,"id"?: string,"last_message_at"?: string,"member_id": string,"priority"?: Database["public"]['Enums']["ticket_priority"],"resolved_at"?: string | null,"status"?: Database["public"]['Enums']["ticket_status"],"subject": string,"updated_at"?: string
+                  }
+                  Update: {
+                    "category"?: Database["public"]['Enums']["ticket_category"],"closed_at"?: string | null,"created_at"?: string,"id"?: string,"last_message_at"?: string,"member_id"?: string,"priority"?: Database["public"]['Enums']["ticket_priority"],"resolved_at"?: string | null,"status"?: Database["public"]['Enums']["ticket_status"],"subject"?: string,"updated_at"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "support_tickets_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"ticket_messages": {
+                  Row: {
+                    "author_id": string | null,"body": string,"created_at": string,"id": number,"is_internal": boolean,"ticket_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "author_id"?: string | null,"body": string,"created_at"?: string,"id"?: never,"is_internal"?: boolean,"ticket_id": string
+                  }
+                  Update: {
+                    "author_id"?: string | null,"body"?: string,"created_at"?: string,"id"?: never,"is_internal"?: boolean,"ticket_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "ticket_messages_author_id_fkey"
+      columns: ["author_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "ticket_messages_ticket_id_fkey"
+      columns: ["ticket_id"]
+isOneToOne: false
+      referencedRelation: "support_tickets"
+      referencedColumns: ["id"]
+    }
+                  ]
                 }
           }
           Views: {
@@ -320,6 +524,9 @@ isOneToOne: true
         isOneToOne: true
         isSetofReturn: false
       } },
+"clear_search_history":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
 "complete_onboarding_step":
 { Args: { "step": string }; Returns: {
               "completed_at": string | null,
@@ -337,6 +544,11 @@ isOneToOne: true
         isOneToOne: true
         isSetofReturn: false
       } },
+"consultation_history":
+{ Args: { "page_offset"?: number,"page_size"?: number }; Returns: {
+              "booking_id": string,"can_review": boolean,"cancelled_at": string,"card_amount_cents": number,"completed_at": string,"credits_applied_cents": number,"currency": string,"duration_minutes": number,"expert_avatar_url": string,"expert_headline": string,"expert_id": string,"expert_name": string,"price_cents": number,"review_id": string,"review_rating": number,"scheduled_at": string,"status": Database["public"]['Enums']["booking_status"]
+            }[]
+                           },
 "create_booking":
 { Args: { "duration_minutes": number,"expert_id": string,"note"?: string,"scheduled_at": string }; Returns: {
               "cancelled_at": string | null,
@@ -366,6 +578,60 @@ isOneToOne: true
 "custom_access_token_hook":
 { Args: { "event": Json }; Returns: Json
                            },
+"expert_favorites_count":
+{ Args: { "expert_id": string }; Returns: number
+                           },
+"expert_reviews":
+{ Args: { "expert_id": string,"page_offset"?: number,"page_size"?: number }; Returns: {
+              "author_name": string,"body": string,"created_at": string,"id": string,"rating": number,"title": string,"updated_at": string
+            }[]
+                           },
+"list_favorites":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "area": string,"city": string,"currency": string,"display_name": string,"expert_id": string,"favorited_at": string,"headline": string,"hourly_rate_cents": number,"is_available": boolean,"rating_avg": number,"rating_count": number
+            }[]
+                           },
+"member_area":
+{ Args: { "member_id": string }; Returns: {
+              "area": string,"city": string
+            }[]
+                           },
+"member_dashboard":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
+"member_stats":
+{ Args: Record<PropertyKey, never>; Returns: {
+              "average_rating_given": number,"bookings_cancelled": number,"bookings_completed": number,"bookings_total": number,"bookings_upcoming": number,"card_spent_cents": number,"credits_spent_cents": number,"experts_consulted": number,"last_consultation_at": string,"member_since": string,"minutes_consulted": number,"open_tickets": number,"reviews_written": number,"spent_cents": number,"unread_notifications": number
+            }[]
+                           },
+"my_favorites_count":
+{ Args: Record<PropertyKey, never>; Returns: number
+                           },
+"nearby_experts":
+{ Args: { "expertise"?: string,"lat": number,"lng": number,"max_results"?: number,"min_rating"?: number,"radius_km": number }; Returns: {
+              "area": string,"city": string,"display_name": string,"distance_km": number,"expert_id": string,"headline": string,"rating_avg": number,"rating_count": number
+            }[]
+                           },
+"open_support_ticket":
+{ Args: { "body": string,"category"?: Database["public"]['Enums']["ticket_category"],"subject": string }; Returns: {
+              "category": Database["public"]['Enums']["ticket_category"],
+"closed_at": string | null,
+"created_at": string,
+"id": string,
+"last_message_at": string,
+"member_id": string,
+"priority": Database["public"]['Enums']["ticket_priority"],
+"resolved_at": string | null,
+"status": Database["public"]['Enums']["ticket_status"],
+"subject": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "support_tickets"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "plpgsql_check_function":
 { Args: { "all_warnings"?: boolean,"anycompatiblerangetype"?: unknown,"anycompatibletype"?: unknown,"anyelememttype"?: unknown,"anyenumtype"?: unknown,"anyrangetype"?: unknown,"compatibility_warnings"?: boolean,"extra_warnings"?: boolean,"fatal_errors"?: boolean,"format"?: string,"funcoid": unknown,"incomment_options_usage_warning"?: boolean,"newtable"?: unknown,"oldtable"?: unknown,"other_warnings"?: boolean,"performance_warnings"?: boolean,"relid"?: unknown,"security_warnings"?: boolean,"use_incomment_options"?: boolean,"without_warnings"?: boolean }; Returns: string[]
                            } |
@@ -437,6 +703,20 @@ isOneToOne: true
               "name": string,"oid": unknown,"params": string,"schema": string,"type": string
             }[]
                            },
+"record_search":
+{ Args: { "filters"?: Json,"query": string }; Returns: {
+              "created_at": string,
+"filters": NonNullable<Json>,
+"id": number,
+"member_id": string,
+"query": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "search_history"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "request_account_deletion":
 { Args: { "reason"?: string }; Returns: {
               "id": string,
@@ -479,10 +759,43 @@ isOneToOne: true
         to: "bookings"
         isOneToOne: true
         isSetofReturn: false
-      } }
+      } },
+"set_expert_location":
+{ Args: { "area"?: string,"city"?: string,"lat": number,"lng": number }; Returns: {
+              "area": string | null,
+"city": string | null,
+"expert_id": string,
+"location": unknown,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "expert_locations"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"set_my_location":
+{ Args: { "area"?: string,"city"?: string,"lat": number,"lng": number }; Returns: {
+              "area": string | null,
+"city": string | null,
+"location": unknown,
+"member_id": string,
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "member_locations"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"spending_history":
+{ Args: { "months"?: number }; Returns: {
+              "bookings": number,"card_cents": number,"credits_cents": number,"currency": string,"month": string,"total_cents": number
+            }[]
+                           }
           }
           Enums: {
-            "account_status": "active"|"suspended"|"deactivated","booking_status": "requested"|"confirmed"|"completed"|"cancelled","consultation_mode": "online"|"in_person"|"any","distance_unit": "km"|"mi","email_digest": "never"|"daily"|"weekly","member_role": "member"|"expert"|"admin","notification_category": "bookings"|"messages"|"reviews"|"credits"|"security"|"marketing","notification_channel": "email"|"push"|"sms"|"in_app","profile_visibility": "public"|"members"|"private","request_status": "pending"|"processing"|"completed"|"cancelled"|"failed","verification_status": "unverified"|"pending"|"verified"|"rejected"
+            "account_status": "active"|"suspended"|"deactivated","booking_status": "requested"|"confirmed"|"completed"|"cancelled","consultation_mode": "online"|"in_person"|"any","distance_unit": "km"|"mi","email_digest": "never"|"daily"|"weekly","member_role": "member"|"expert"|"admin","notification_category": "bookings"|"messages"|"reviews"|"credits"|"security"|"marketing","notification_channel": "email"|"push"|"sms"|"in_app","profile_visibility": "public"|"members"|"private","request_status": "pending"|"processing"|"completed"|"cancelled"|"failed","ticket_category": "account"|"booking"|"billing"|"credits"|"technical"|"other","ticket_priority": "low"|"normal"|"high"|"urgent","ticket_status": "open"|"pending"|"resolved"|"closed","verification_status": "unverified"|"pending"|"verified"|"rejected"
           }
           CompositeTypes: {
             [_ in never]: never
@@ -598,7 +911,7 @@ export type CompositeTypes<
 export const Constants = {
   "public": {
           Enums: {
-            "account_status": ["active", "suspended", "deactivated"],"booking_status": ["requested", "confirmed", "completed", "cancelled"],"consultation_mode": ["online", "in_person", "any"],"distance_unit": ["km", "mi"],"email_digest": ["never", "daily", "weekly"],"member_role": ["member", "expert", "admin"],"notification_category": ["bookings", "messages", "reviews", "credits", "security", "marketing"],"notification_channel": ["email", "push", "sms", "in_app"],"profile_visibility": ["public", "members", "private"],"request_status": ["pending", "processing", "completed", "cancelled", "failed"],"verification_status": ["unverified", "pending", "verified", "rejected"]
+            "account_status": ["active", "suspended", "deactivated"],"booking_status": ["requested", "confirmed", "completed", "cancelled"],"consultation_mode": ["online", "in_person", "any"],"distance_unit": ["km", "mi"],"email_digest": ["never", "daily", "weekly"],"member_role": ["member", "expert", "admin"],"notification_category": ["bookings", "messages", "reviews", "credits", "security", "marketing"],"notification_channel": ["email", "push", "sms", "in_app"],"profile_visibility": ["public", "members", "private"],"request_status": ["pending", "processing", "completed", "cancelled", "failed"],"ticket_category": ["account", "booking", "billing", "credits", "technical", "other"],"ticket_priority": ["low", "normal", "high", "urgent"],"ticket_status": ["open", "pending", "resolved", "closed"],"verification_status": ["unverified", "pending", "verified", "rejected"]
           }
         }
 } as const

@@ -10,7 +10,10 @@ create type public.verification_status as enum ('unverified', 'pending', 'verifi
 create schema if not exists private;
 revoke all on schema private from public;
 grant usage on schema private to anon, authenticated, service_role;
-alter default privileges in schema private revoke execute on functions from public;
+-- Functions are not executable by PUBLIC unless granted: a per-schema default cannot take back the
+-- global default, so revoke it for everything this role creates (public-schema RPCs keep
+-- Supabase's explicit grants to the API roles; internal helpers get none).
+alter default privileges for role postgres revoke execute on functions from public;
 
 -- Tables
 create table public.profiles (

@@ -26,7 +26,7 @@ create table public.bookings (
   cancelled_at timestamptz,
   cancelled_by uuid references public.profiles (id) on delete set null,
   check (credits_applied_cents <= price_cents),
-  check (member_id is distinct from expert_id)
+  check (member_id <> expert_id) -- null once either account is deleted: the row stays as the other side's record
 );
 comment on table public.bookings is 'Consultations; members see theirs, experts see bookings with them. Kept (with member_id null) when a member is deleted: the expert''s records.';
 comment on column public.bookings.credits_applied_cents is 'Credits applied at checkout (credits capability); card pays the rest.';

@@ -8,13 +8,6 @@
 -- member's booking, so every path counts; the few links that would hand a member other people's
 -- data are excluded below, each with its reason.
 
--- Tables
--- A booking outlives either party's deletion (ON DELETE SET NULL on both sides), so it must be able
--- to lose both: "member_id is distinct from expert_id" refused the second deletion (null vs null),
--- which made deleting an expert fail once a member of theirs had been deleted. Still no self-booking.
-alter table public.bookings drop constraint if exists bookings_check1;
-alter table public.bookings add constraint bookings_member_is_not_expert check (member_id <> expert_id);
-
 -- Functions
 create or replace function private.member_link_exclusions()
 returns table (table_name text, column_name text, reason text)

@@ -1,0 +1,60 @@
+-- In-app notifications: written by the capabilities' triggers and RPCs through private.notify(),
+-- which honours the member's in_app notification preferences. Members read their own and mark
+-- them read (read_at is the only column they may write); nobody else reads them.
+
+-- Tables
+create table public.notifications (
+  id bigint generated always as identity primary key,
+  user_id uuid not null references public.profiles (id) on delete cascade,
+  kind text not null check (kind ~ '^[a-z_]{1,40}$'),
+  title text not null check (char_length(title) between 1 and 200),
+  body text check (char_length(body) <= 2000),
+  data jsonb not null default '{}' check (jsonb_typeof(data) = 'object' and pg_column_size(data) <= 4096),
+  read_at timestamptz,
+  created_at timestamptz not null default now()
+);
+comment on table public.notifications is 'In-app notifications for one member, newest first; created by the system, members only mark them read.';
+comment on column public.notifications.kind is 'e.g. review_received, support_reply, ticket_status; clients route on it.';
+comment on column public.notifications.data is 'Ids the client needs to open the subject (ticket_id, review_id, ...); never another member''s private data.';
+comment on column public.notifications.read_at is 'Null while unread; the member sets it (or clears it to mark unread again).';
+
+-- Indexes (the partial one serves the unread badge)
+create index notifications_user_created_idx on public.notifications (user_id, created_at desc, id desc);
+create index notifications_user_unread_idx on public.notifications (user_id) where read_at is null;
+
+-- Grants: members may only flip read_at.
+revoke insert, update, delete on public.notifications from anon, authenticated;
+grant update (read_at) on public.notifications to authenticated;
+
+-- Row level security
+alter table public.notifications enable row level security;
+
+-- Functions
+create or replace function private.notify(user_id uuid, kind text, category public.notification_category, title text,
+                                          body text default null, data jsonb default '{}')
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  -- Security notices always go out; the rest only when the member keeps in-app notices on for the category.
+  if category <> 'security' and exists (
+       select 1 from public.notification_preferences p
+        where p.user_id = notify.user_id and p.channel = 'in_app' and p.category = notify.category and not p.enabled) then
+    return;
+  end if;
+  insert into public.notifications (user_id, kind, title, body, data)
+  select notify.user_id, notify.kind, left(notify.title, 200), left(notify.body, 2000), coalesce(notify.data, '{}')
+  where exists (select 1 from public.profiles pr where pr.id = notify.user_id);
+end;
+$$;
+comment on function private.notify(uuid, text, public.notification_category, text, text, jsonb) is 'Adds an in-app notification unless the member switched that category off; call from capability triggers/RPCs.';
+-- Explicitly: a per-schema default privilege cannot take back the global EXECUTE for PUBLIC.
+revoke execute on function private.notify(uuid, text, public.notification_category, text, text, jsonb) from public, anon, authenticated;
+
+-- Policies
+create policy "Members can read their own notifications" on public.notifications
+  for select to authenticated using ((select auth.uid()) = user_id);
+create policy "Members can mark their own notifications read" on public.notifications
+  for update to authenticated using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);

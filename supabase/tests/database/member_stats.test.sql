@@ -1,0 +1,101 @@
+-- spending_history(), consultation_history(), member_stats() and member_dashboard(): values from
+-- known public.bookings, public.reviews, public.support_tickets, public.notifications and
+-- public.activity rows; only ever the caller's own.
+begin;
+select plan(29);
+
+select tests.create_user('alice', '{"first_name":"Alice","last_name":"Member"}');
+select tests.create_user('bob');
+select tests.create_user('erin', '{"first_name":"Erin","last_name":"Expert"}');
+select tests.make_role('erin', 'expert', true);
+
+create temporary table m as select date_trunc('month', now() at time zone 'UTC') at time zone 'UTC' as this_month;
+grant select on m to authenticated, anon;
+
+insert into public.bookings (id, member_id, expert_id, status, scheduled_at, duration_minutes, price_cents, credits_applied_cents, completed_at, cancelled_at)
+select v.id::uuid, tests.user_id(v.who), tests.user_id('erin'), v.status::public.booking_status, v.at, v.minutes, v.price, v.credits,
+       case when v.status = 'completed' then v.at end, case when v.status = 'cancelled' then v.at end
+  from m, lateral (values
+  -- this month: 100.00 of which 25.00 credits; two months ago: 60.00 card only; 13 months ago: outside 12 months
+  ('c0000000-0000-4000-8000-000000000001', 'alice', 'completed', least(m.this_month + interval '1 hour', now()), 60, 10000, 2500),
+  ('c0000000-0000-4000-8000-000000000002', 'alice', 'completed', m.this_month - interval '2 months' + interval '3 days', 30, 6000, 0),
+  ('c0000000-0000-4000-8000-000000000003', 'alice', 'completed', m.this_month - interval '13 months' + interval '3 days', 45, 9000, 1000),
+  ('c0000000-0000-4000-8000-000000000004', 'alice', 'cancelled', now() + interval '5 days', 60, 10000, 0),
+  ('c0000000-0000-4000-8000-000000000005', 'alice', 'requested', now() + interval '2 days', 60, 10000, 0),
+  ('c0000000-0000-4000-8000-000000000006', 'alice', 'confirmed', now() + interval '1 day', 30, 5000, 0),
+  ('c0000000-0000-4000-8000-000000000007', 'bob', 'completed', least(m.this_month + interval '2 hours', now()), 60, 99999, 0),
+  ('c0000000-0000-4000-8000-000000000008', 'bob', 'requested', now() + interval '1 hour', 60, 10000, 0)
+  ) as v(id, who, status, at, minutes, price, credits);
+
+-- anon
+select tests.authenticate_as_anon();
+select throws_ok($$select * from public.member_stats()$$, '42501', null, 'anon cannot call member_stats()');
+select throws_ok($$select public.member_dashboard()$$, '42501', null, 'anon cannot call member_dashboard()');
+select throws_ok($$select * from public.spending_history()$$, '42501', null, 'anon cannot call spending_history()');
+select throws_ok($$select * from public.consultation_history()$$, '42501', null, 'anon cannot call consultation_history()');
+
+select tests.authenticate_as('alice');
+select lives_ok($$insert into public.reviews (booking_id, rating) values ('c0000000-0000-4000-8000-000000000002', 4)$$, 'alice reviews one consultation');
+select lives_ok($$select public.open_support_ticket('Question', 'Hello')$$, 'alice opens a ticket');
+select tests.clear_authentication();
+select private.notify(tests.user_id('alice'), 'hello', 'messages', 'Unread one');
+select private.notify(tests.user_id('bob'), 'hello', 'messages', 'Bob''s');
+
+-- spending history
+select tests.authenticate_as('alice');
+select is((select count(*)::int from public.spending_history()), 12, 'twelve months by default, empty months included');
+select results_eq($$select bookings, total_cents, credits_cents, card_cents from public.spending_history() where month = (select this_month at time zone 'UTC' from m)::date$$,
+  $$select count(*)::int, sum(price_cents)::bigint, sum(credits_applied_cents)::bigint, sum(card_amount_cents)::bigint from public.bookings
+     where member_id = tests.user_id('alice') and status = 'completed' and completed_at >= (select this_month from m)$$,
+  'this month: completed bookings, split credits/card');
+select results_eq($$select sum(total_cents)::bigint, sum(credits_cents)::bigint, sum(card_cents)::bigint from public.spending_history()$$,
+  $$select sum(price_cents)::bigint, sum(credits_applied_cents)::bigint, sum(card_amount_cents)::bigint from public.bookings
+     where member_id = tests.user_id('alice') and status = 'completed' and completed_at >= (select this_month - interval '11 months' from m)$$,
+  'twelve months total the completed bookings of those months, nothing older and nobody else''s');
+select is((select total_cents from public.spending_history(3) where month = (select (this_month - interval '2 months') at time zone 'UTC' from m)::date), 6000::bigint,
+  'the month two months ago holds its booking');
+select is((select sum(total_cents)::bigint from public.spending_history(14)), (select sum(price_cents)::bigint from public.bookings where member_id = tests.user_id('alice') and status = 'completed'),
+  'a longer window reaches the older booking');
+select throws_ok($$select * from public.spending_history(0)$$, '22023', 'months must be between 1 and 120', 'months are checked');
+
+-- consultation history
+select results_eq($$select booking_id from public.consultation_history()$$,
+  $$select id from public.bookings where member_id = tests.user_id('alice') and (status in ('completed', 'cancelled') or scheduled_at < now()) order by scheduled_at desc, id$$,
+  'past consultations, newest first');
+select is((select count(*)::int from public.consultation_history() where booking_id in ('c0000000-0000-4000-8000-000000000005', 'c0000000-0000-4000-8000-000000000006', 'c0000000-0000-4000-8000-000000000007')), 0,
+  'upcoming bookings and other members'' bookings are not history');
+select results_eq($$select expert_name, review_rating, can_review from public.consultation_history() where booking_id = 'c0000000-0000-4000-8000-000000000002'$$,
+  $$values ('Erin Expert', 4::smallint, false)$$, 'the expert summary and the member''s review come with each consultation');
+select is((select can_review from public.consultation_history() where booking_id = 'c0000000-0000-4000-8000-000000000003'), true, 'an unreviewed completed consultation can be reviewed');
+select is((select count(*)::int from public.consultation_history(1, 1)), 1, 'paging works');
+select throws_ok($$select * from public.consultation_history(500)$$, '22023', null, 'page sizes are checked');
+
+-- member stats
+select results_eq($$select bookings_total, bookings_upcoming, bookings_completed, bookings_cancelled, minutes_consulted, experts_consulted,
+                           spent_cents, reviews_written, open_tickets, unread_notifications from public.member_stats()$$,
+  $$values (6, 2, 3, 1, 135, 1, 25000::bigint, 1, 1, 1)$$, 'member_stats() totals the caller''s rows');
+
+-- dashboard
+select is((select jsonb_object_keys(public.member_dashboard()) order by 1 limit 1), 'counts', 'the dashboard is one jsonb object');
+select is((select array_agg(k order by k) from jsonb_object_keys(public.member_dashboard()) k),
+  array['counts', 'generated_at', 'next_bookings', 'profile', 'recent_activity', 'spending_by_month'], 'the dashboard has every section');
+select is(public.member_dashboard() #>> '{profile,first_name}', 'Alice', 'the profile is the caller''s');
+select is(public.member_dashboard() -> 'counts', (select to_jsonb(s) from public.member_stats() s) || jsonb_build_object('favorites', (select count(*)::int from public.favorites where member_id = (select auth.uid()))), 'counts are member_stats() plus favorites');
+select is((select array_agg(e ->> 'id') from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
+  array['c0000000-0000-4000-8000-000000000006', 'c0000000-0000-4000-8000-000000000005'], 'next bookings: upcoming only, soonest first');
+select is((select array_agg(e ->> 'kind' order by e ->> 'kind') from jsonb_array_elements(public.member_dashboard() -> 'recent_activity') e),
+  array['reviewed', 'ticket_opened'], 'recent activity is the caller''s');
+select is(jsonb_array_length(public.member_dashboard() -> 'spending_by_month'), 12, 'spending by month covers twelve months');
+select tests.authenticate_as('bob');
+select is((select array_agg(e ->> 'id') from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
+  array['c0000000-0000-4000-8000-000000000008'], 'another member''s dashboard shows only their bookings');
+select is((public.member_dashboard() #>> '{counts,unread_notifications}')::int, 1, 'and only their notifications');
+select tests.clear_authentication();
+
+select is((select array_agg(proname::text order by proname) from pg_proc
+            where pronamespace = 'public'::regnamespace and prosecdef
+              and proname in ('member_dashboard', 'member_stats', 'spending_history', 'consultation_history')), null,
+  'the stats and dashboard functions run as the caller (security invoker)');
+
+select * from finish();
+rollback;

@@ -1,0 +1,24 @@
+-- No internal security-definer helper in schema private is callable by clients, except the policy
+-- helpers that policies evaluate as the caller. Trigger functions cannot be called directly.
+begin;
+select plan(3);
+
+select is(
+  (select coalesce(array_agg(p.oid::regprocedure::text order by 1), '{}') from pg_proc p
+    where p.pronamespace = 'private'::regnamespace and p.prosecdef and p.prorettype <> 'trigger'::regtype
+      and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))
+      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role')),
+  '{}'::text[],
+  'clients cannot execute internal security definer helpers');
+
+select tests.create_user('alice');
+select tests.create_user('bob');
+select tests.authenticate_as('alice');
+select throws_ok(format($$select private.record_activity(%L, 'reviewed')$$, tests.user_id('bob')), '42501', null,
+  'a member cannot write into another member''s activity feed');
+select throws_ok(format($$select private.has_verified_mfa(%L)$$, tests.user_id('bob')), '42501', null,
+  'a member cannot ask whether someone else enrolled MFA');
+select tests.clear_authentication();
+
+select * from finish();
+rollback;

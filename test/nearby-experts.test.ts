@@ -1,0 +1,228 @@
+// nearby_experts() against a brute force: ~300 experts at pseudo-random points (fixed seed) with
+// mixed verification, availability, account status, expertise and ratings; the RPC, called as a
+// member the way PostgREST calls it, must return exactly the ids a haversine scan over every
+// stored expert location picks, in the same order, with distances rounded to 0.1 km.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
+import { asRequest, memberClaims, sql } from "./helpers/db.ts";
+import { createUser, deleteUser, type TestUser } from "./helpers/users.ts";
+
+/** mulberry32: small deterministic PRNG, so every run seeds the same points. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// PostGIS measures geography distances on a sphere of the WGS 84 mean radius when asked not to
+// use the spheroid (and for <->); the same radius here makes both sides comparable.
+const EARTH_RADIUS_M = 6371008.7714;
+function haversineKm(lat1: number, lng1: number, lat2: number, lng2: number): number {
+  const rad = Math.PI / 180;
+  const h = Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lng2 - lng1) * rad) / 2) ** 2;
+  return (2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)))) / 1000;
+}
+
+const SKILLS = ["tax", "law", "design", "health", "finance", "coaching"];
+const rand = prng(20261125);
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)];
+
+interface Seeded {
+  id: string;
+  lat: number;
+  lng: number;
+  verification: "verified" | "pending" | "unverified" | "rejected";
+  available: boolean;
+  status: "active" | "suspended";
+  expertise: string[];
+  rating: number;
+}
+
+function seedExperts(): Seeded[] {
+  const experts: Seeded[] = [];
+  const place = (i: number): [number, number] => {
+    if (i < 150) return [47.95 + rand() * 0.35, 11.3 + rand() * 0.6]; // one dense city (Munich)
+    if (i < 240) return [43 + rand() * 10, 4 + rand() * 14]; // scattered over central Europe
+    if (i < 280) return [-20 + rand() * 6, ((177 + rand() * 6 + 180) % 360) - 180]; // across the antimeridian (Fiji)
+    return [85 + rand() * 4.9, -180 + rand() * 360]; // around the north pole
+  };
+  for (let i = 0; i < 300; i++) {
+    const [lat, lng] = place(i);
+    const r = rand();
+    experts.push({
+      id: randomUUID(),
+      lat,
+      lng,
+      verification: r < 0.75 ? "verified" : pick(["pending", "unverified", "rejected"] as const),
+      available: rand() < 0.8,
+      status: rand() < 0.05 ? "suspended" : "active",
+      expertise: SKILLS.filter(() => rand() < 0.35),
+      rating: Math.round(rand() * 500) / 100,
+    });
+  }
+  return experts;
+}
+
+interface Row {
+  expert_id: string;
+  display_name: string | null;
+  headline: string | null;
+  rating_avg: string;
+  rating_count: number;
+  city: string | null;
+  area: string | null;
+  distance_km: string;
+}
+
+interface Query {
+  lat: number;
+  lng: number;
+  radiusKm: number;
+  expertise?: string;
+  minRating?: number;
+  maxResults?: number;
+}
+
+/** Every expert location in the database (not only ours) with what the RPC filters on. */
+async function everyExpert() {
+  return sql<{ id: string; lat: number; lng: number; verification: string; available: boolean; status: string; expertise: string[]; rating: string }[]>`
+    select x.expert_id::text as id, extensions.st_y(x.location::extensions.geometry) as lat, extensions.st_x(x.location::extensions.geometry) as lng,
+           e.verification_status::text as verification, e.is_available as available, p.status::text as status, e.expertise, e.rating_avg::text as rating
+    from public.expert_locations x join public.expert_profiles e on e.id = x.expert_id join public.profiles p on p.id = x.expert_id`;
+}
+
+async function bruteForce(q: Query) {
+  const all = await everyExpert();
+  return all
+    .filter((e) => e.verification === "verified" && e.available && e.status === "active")
+    .filter((e) => q.expertise === undefined || e.expertise.includes(q.expertise))
+    .filter((e) => q.minRating === undefined || Number(e.rating) >= q.minRating)
+    .map((e) => ({ id: e.id, lng: e.lng, km: haversineKm(q.lat, q.lng, e.lat, e.lng) }))
+    .filter((e) => e.km <= q.radiusKm)
+    .sort((a, b) => a.km - b.km || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, q.maxResults ?? 20);
+}
+
+let member: TestUser;
+const experts = seedExperts();
+const timings: number[] = [];
+
+async function nearby(q: Query): Promise<Row[]> {
+  const started = performance.now();
+  const rows = await asRequest(memberClaims(member.id), (tx) => tx<Row[]>`
+    select * from public.nearby_experts(${q.lat}, ${q.lng}, ${q.radiusKm}, ${q.expertise ?? null}, ${q.minRating ?? null}, ${q.maxResults ?? 20})`, { method: "POST", path: "/rpc/nearby_experts" });
+  timings.push(performance.now() - started);
+  return rows;
+}
+
+beforeAll(async () => {
+  member = await createUser();
+  const ids = experts.map((e) => e.id);
+  await sql.begin(async (tx) => {
+    await tx`
+      insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+      select '00000000-0000-0000-0000-000000000000', id, 'authenticated', 'authenticated', 'nearby-' || id || '@example.test', '',
+             now(), '{"provider":"email","providers":["email"]}', '{}', now(), now()
+      from unnest(${ids}::uuid[]) id`;
+    await tx`
+      update public.profiles p set role = 'expert', status = s.status::public.account_status, display_name = 'Expert ' || left(p.id::text, 8)
+      from unnest(${ids}::uuid[], ${experts.map((e) => e.status)}::text[]) s(id, status) where p.id = s.id`;
+    await tx`
+      insert into public.expert_profiles (id, headline, expertise, is_available, verification_status, verified_at, rating_avg, rating_count, city)
+      select s.id, 'Seeded expert', string_to_array(s.skills, ','), s.available::boolean, s.verification::public.verification_status,
+             case when s.verification = 'verified' then now() end, s.rating, 10, 'Seed City'
+      from unnest(${ids}::uuid[], ${experts.map((e) => e.expertise.join(","))}::text[], ${experts.map((e) => String(e.available))}::text[],
+                  ${experts.map((e) => e.verification)}::text[], ${experts.map((e) => e.rating)}::numeric[])
+           s(id, skills, available, verification, rating)`;
+    await tx`
+      insert into public.expert_locations (expert_id, location, area)
+      select s.id, extensions.st_setsrid(extensions.st_makepoint(s.lng, s.lat), 4326)::extensions.geography, 'Seed Area'
+      from unnest(${ids}::uuid[], ${experts.map((e) => e.lat)}::float8[], ${experts.map((e) => e.lng)}::float8[]) s(id, lat, lng)`;
+  });
+  await sql`analyze public.expert_locations, public.expert_profiles, public.profiles`;
+});
+
+afterAll(async () => {
+  await sql`delete from auth.users where id = any(${experts.map((e) => e.id)}::uuid[])`;
+  if (member) await deleteUser(member.id);
+  if (timings.length) console.log(`nearby_experts: ${timings.length} calls, median ${timings.sort((a, b) => a - b)[timings.length >> 1].toFixed(1)} ms per request`);
+});
+
+function firstVisibleExpert() {
+  const e = experts.find((x) => x.verification === "verified" && x.available && x.status === "active")!;
+  return { lat: e.lat, lng: e.lng };
+}
+
+// atLeast: the brute force finds that many, so each case really exercises the search;
+// limited: more match than max_results, so the KNN cut-off is what is being compared.
+const cases: (Query & { name: string; atLeast?: number; limited?: boolean })[] = [
+  { name: "dense city, default limit", lat: 48.14, lng: 11.58, radiusKm: 25, limited: true },
+  { name: "whole region, 100 results", lat: 48, lng: 11, radiusKm: 500, maxResults: 100, limited: true },
+  { name: "expertise filter", lat: 47.5, lng: 12.3, radiusKm: 250, expertise: "tax", maxResults: 100, atLeast: 15 },
+  { name: "rating filter", lat: 49.1, lng: 9.8, radiusKm: 300, minRating: 3.5, maxResults: 100, atLeast: 15 },
+  { name: "expertise and rating", lat: 48.5, lng: 11, radiusKm: 100, expertise: "law", minRating: 2, maxResults: 10, limited: true },
+  { name: "1 km around an expert's own point", ...firstVisibleExpert(), radiusKm: 1, maxResults: 100, atLeast: 1 },
+  { name: "across the antimeridian", lat: -17, lng: 179.9, radiusKm: 400, maxResults: 100, atLeast: 10 },
+  { name: "near the pole", lat: 88, lng: 0, radiusKm: 500, maxResults: 100, atLeast: 5 },
+  { name: "empty ocean", lat: 0, lng: -30, radiusKm: 100 },
+];
+
+describe("nearby_experts", () => {
+  for (const c of cases) {
+    it(`matches a brute-force haversine scan: ${c.name}`, async () => {
+      const [got, want] = [await nearby(c), await bruteForce(c)];
+      if (c.atLeast) expect(want.length).toBeGreaterThanOrEqual(c.atLeast);
+      if (c.limited) {
+        expect(want).toHaveLength(c.maxResults ?? 20);
+        expect((await bruteForce({ ...c, maxResults: 10_000 })).length).toBeGreaterThan(want.length);
+      }
+      expect(got.map((r) => r.expert_id)).toEqual(want.map((w) => w.id));
+      got.forEach((r, i) => {
+        expect(Number(r.distance_km)).toBe(Math.round(Number(r.distance_km) * 10) / 10); // one decimal
+        expect(Math.abs(Number(r.distance_km) - want[i].km)).toBeLessThanOrEqual(0.05 + 1e-9);
+      });
+      if (c.name === "across the antimeridian") {
+        // Both sides of ±180° are found, so the search does not stop at the date line.
+        expect(want.some((w) => w.lng < 0) && want.some((w) => w.lng > 0)).toBe(true);
+      }
+    });
+  }
+
+  it("returns summaries and rounded distances, never coordinates", async () => {
+    const [row] = await nearby({ lat: 48, lng: 11, radiusKm: 200, maxResults: 1 });
+    expect(Object.keys(row).sort()).toEqual(["area", "city", "display_name", "distance_km", "expert_id", "headline", "rating_avg", "rating_count"]);
+    expect(row).toMatchObject({ headline: "Seeded expert", city: "Seed City", area: "Seed Area", rating_count: 10 });
+  });
+
+  it("leaves out unverified, unavailable and suspended experts even when they are nearest", async () => {
+    const hidden = experts.filter((e) => e.verification !== "verified" || !e.available || e.status !== "active");
+    expect(hidden.length).toBeGreaterThan(20);
+    for (const e of hidden.slice(0, 5)) {
+      const rows = await nearby({ lat: e.lat, lng: e.lng, radiusKm: 1, maxResults: 100 });
+      expect(rows.map((r) => r.expert_id)).not.toContain(e.id);
+    }
+  });
+
+  it("refuses bad input with 22023 rather than failing", async () => {
+    for (const bad of [{ radiusKm: 0.9 }, { radiusKm: 500.1 }, { lat: -90.5 }, { lng: 180.5 }, { maxResults: 0 }, { maxResults: 101 }, { minRating: -1 }]) {
+      await expect(nearby({ lat: 48, lng: 11, radiusKm: 10, ...bad })).rejects.toMatchObject({ code: "22023" });
+    }
+  });
+
+  it("finds candidates through the GiST index (KNN order by <->)", async () => {
+    // private.nearby_candidates is plain SQL the planner inlines, so EXPLAIN shows the real scan.
+    const plan = async (radiusM: number, limit: number) =>
+      (await sql<{ "QUERY PLAN": string }[]>`
+        explain select * from private.nearby_candidates(extensions.st_makepoint(11, 48)::extensions.geography, ${radiusM}, null, null, ${limit})`)
+        .map((r) => r["QUERY PLAN"]).join("\n");
+    const local = await plan(40_000, 20);
+    expect(local).toContain("expert_locations_location_idx");
+    expect(local).toMatch(/Order By: \(location <-> /);
+    expect(await plan(500_000, 100)).toContain("expert_locations_location_idx");
+  });
+});
