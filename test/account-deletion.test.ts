@@ -96,16 +96,20 @@ describe("account deletion leaves nothing of the member (catalog check, as the A
   });
 
   it("kept rows are the documented anonymised ones: id nulled, the member's free text gone", async () => {
+    // Each row a SET NULL link pointed at is either kept with the id nulled, or gone through another
+    // cascade (a message on the member's own ticket goes with the ticket).
+    let kept = 0;
     for (const a of anonymised) {
       const rows = await sql.unsafe<{ v: unknown }[]>(`select "${a.column}" as v from public.${a.table} t where to_jsonb(t) @> $1::text::jsonb`, [a.key]);
-      expect(rows, `${a.table} ${a.key}`).toEqual([{ v: null }]);
+      expect(rows.filter((r) => r.v !== null), `${a.table} ${a.key}`).toEqual([]);
+      kept += rows.length;
     }
+    expect(kept).toBeGreaterThanOrEqual(3);
     const bookings = await sql`select member_id, expert_id, note, cancelled_by from public.bookings
                                 where note in ('my private note', 'the expert''s note') or (member_id is null and note is null and expert_id = ${expert.id})`;
     expect(bookings).toContainEqual(expect.objectContaining({ member_id: null, expert_id: expert.id, note: null }));
     expect(bookings).toContainEqual(expect.objectContaining({ member_id: expert.id, expert_id: null, note: "the expert's note" }));
     expect(bookings.map((b) => b.note)).not.toContain("my private note");
-    expect(anonymised.length).toBeGreaterThanOrEqual(3);
   });
 
   it("anonymised the deletion request and left other members' data alone", async () => {

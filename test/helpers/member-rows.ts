@@ -18,8 +18,31 @@ export async function linkPaths(): Promise<LinkPath[]> {
   return sql<LinkPath[]>`select * from private.member_linked_tables()`;
 }
 
-/** Tables that cannot be filled generically, seeded the way the product creates them (RPCs). */
-const seeders: Record<string, (memberId: string) => Promise<void>> = {
+/** Makes a completed booking of `memberId` with `expertId` (a verified expert from then on); returns its id. */
+async function completedBooking(memberId: string, expertId: string): Promise<string> {
+  await sql`update public.expert_profiles set verification_status = 'verified', verified_at = coalesce(verified_at, now()),
+                   is_available = true, hourly_rate_cents = coalesce(hourly_rate_cents, 6000) where id = ${expertId}`;
+  const [{ id }] = await asRequest(memberClaims(memberId),
+    (tx) => tx<{ id: string }[]>`select (public.create_booking(${expertId}, now() + interval '2 days', 60)).id`, { commit: true });
+  await sql`update public.bookings set status = 'completed' where id = ${id}`;
+  return id;
+}
+
+async function review(authorId: string, bookingId: string, expertId: string): Promise<void> {
+  await asRequest(memberClaims(authorId), (tx) => tx`insert into public.reviews (booking_id, expert_id, rating, title, body)
+                                                      values (${bookingId}, ${expertId}, 4, 'Helpful', 'seeded by the privacy tests')`, { commit: true });
+}
+
+/** Tables that cannot be filled generically, seeded the way the product creates them (RPCs, member requests). */
+const seeders: Record<string, (memberId: string, counterpartId: string) => Promise<void>> = {
+  // Only the member of a completed booking may review it: the member reviews the counterpart, and
+  // (when the member is an expert too) the counterpart reviews the member.
+  reviews: async (memberId, counterpartId) => {
+    if (memberId === counterpartId) return;
+    await review(memberId, await completedBooking(memberId, counterpartId), counterpartId);
+    await sql`insert into public.expert_profiles (id) values (${memberId}) on conflict do nothing`;
+    await review(counterpartId, await completedBooking(counterpartId, memberId), memberId);
+  },
   // The RPC gives it the 7-day grace period; a generic row would be a due request that
   // process-deletion-requests could pick up.
   data_deletion_requests: async (memberId) => {
@@ -39,6 +62,8 @@ interface Column {
   first_label: string | null;
   fk_table: string | null;
   fk_column: string | null;
+  /** The referenced row is a person (its key is itself a profile / user id), e.g. expert_profiles. */
+  fk_is_person: boolean;
 }
 
 async function columns(table: string): Promise<Column[]> {
@@ -49,7 +74,10 @@ async function columns(table: string): Promise<Column[]> {
            (select e.enumlabel::text from pg_enum e where e.enumtypid = a.atttypid order by e.enumsortorder limit 1) as first_label,
            (select c.confrelid::regclass::text from pg_constraint c where c.conrelid = a.attrelid and c.contype = 'f' and c.conkey = array[a.attnum]) as fk_table,
            (select pa.attname::text from pg_constraint c join pg_attribute pa on pa.attrelid = c.confrelid and pa.attnum = c.confkey[1]
-             where c.conrelid = a.attrelid and c.contype = 'f' and c.conkey = array[a.attnum]) as fk_column
+             where c.conrelid = a.attrelid and c.contype = 'f' and c.conkey = array[a.attnum]) as fk_column,
+           exists (select 1 from pg_constraint c join pg_constraint c2 on c2.conrelid = c.confrelid and c2.contype = 'f' and c2.conkey = c.confkey
+                    where c.conrelid = a.attrelid and c.contype = 'f' and c.conkey = array[a.attnum]
+                      and c2.confrelid in ('public.profiles'::regclass, 'auth.users'::regclass)) as fk_is_person
       from pg_attribute a join pg_type t on t.oid = a.atttypid
      where a.attrelid = ${`public.${table}`}::regclass and a.attnum > 0 and not a.attisdropped
      order by a.attnum`;
@@ -119,7 +147,8 @@ async function count(predicate: string, table: string, memberId: string): Promis
 
 /**
  * Gives the member at least one row on every path of the catalog, parents before children. Other
- * NOT NULL foreign keys point at the counterpart's rows (or any row when it has none).
+ * NOT NULL foreign keys point at a person: the counterpart; at a thing: the member's own row when
+ * there is one (a message on the member's own ticket), else the counterpart's, else any row.
  */
 export async function seedMember(memberId: string, counterpartId: string): Promise<SeedResult> {
   const paths = (await linkPaths()).filter((p) => p.excluded_reason === null).sort((a, b) => a.depth - b.depth);
@@ -132,7 +161,7 @@ export async function seedMember(memberId: string, counterpartId: string): Promi
     }
     const seeder = seeders[p.table_name];
     if (seeder) {
-      await seeder(memberId);
+      await seeder(memberId, counterpartId);
       if ((await count(p.predicate, p.table_name, memberId)) > 0) result.reached.push(p.path);
       else result.unreachable.push({ path: p.path, error: "the seeder made no row on this path" });
       continue;
@@ -163,10 +192,15 @@ export async function seedMember(memberId: string, counterpartId: string): Promi
         names.push(c.name);
         values.push(async () => {
           if (c.fk_table === "profiles" || c.fk_table === "public.profiles" || c.fk_table === "auth.users") return `${lit(counterpartId)}::uuid`;
-          const mine = paths.find((x) => `public.${x.table_name}` === c.fk_table || x.table_name === c.fk_table);
-          const [row] = mine
-            ? await sql.unsafe<{ v: string }[]>(`select t.${c.fk_column}::text as v from ${c.fk_table} t where ${mine.predicate} limit 1`, [counterpartId])
-            : await sql.unsafe<{ v: string }[]>(`select t.${c.fk_column}::text as v from ${c.fk_table} t limit 1`);
+          const parentPaths = paths.filter((x) => `public.${x.table_name}` === c.fk_table || x.table_name === c.fk_table);
+          const owners = c.fk_is_person ? [counterpartId] : [memberId, counterpartId];
+          for (const owner of owners) {
+            for (const pp of parentPaths) {
+              const [row] = await sql.unsafe<{ v: string }[]>(`select t.${c.fk_column}::text as v from ${c.fk_table} t where ${pp.predicate} limit 1`, [owner]);
+              if (row) return `${lit(row.v)}::${c.type}`;
+            }
+          }
+          const [row] = await sql.unsafe<{ v: string }[]>(`select t.${c.fk_column}::text as v from ${c.fk_table} t limit 1`);
           return row ? `${lit(row.v)}::${c.type}` : undefined;
         });
       } else {
