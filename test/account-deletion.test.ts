@@ -2,12 +2,23 @@
 // rows on every member-linked path is deleted exactly as the Auth admin API deletes a user, then
 // every uuid/text column of every public table is scanned for the member's id. Then the functions:
 // account-delete (immediate) and process-deletion-requests (after the 7-day grace period), over HTTP.
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authSkipReason, stack } from "./helpers/stack.ts";
 import { memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { createUser, type TestUser } from "./helpers/users.ts";
+import { createUser as createTestUser, type TestUser } from "./helpers/users.ts";
 import { linkPaths, memberRowsByForeignKeys, seedMember, type SeedResult } from "./helpers/member-rows.ts";
+
+// Every user this file creates is deleted afterwards, so other files' whole-table counts stay true.
+const created: string[] = [];
+async function createUser(): Promise<TestUser> {
+  const user = await createTestUser();
+  created.push(user.id);
+  return user;
+}
+afterAll(async () => {
+  await sql`delete from auth.users where id in ${sql(created)}`;
+});
 
 /** Every row of every public table whose uuid/text-like column (or array of them) holds the id. */
 async function referencesTo(id: string): Promise<string[]> {

@@ -6,8 +6,19 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { stack } from "./helpers/stack.ts";
 import { memberClaims, serviceClaims, sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { createUser, type TestUser } from "./helpers/users.ts";
+import { createUser as createTestUser, type TestUser } from "./helpers/users.ts";
 import { canonicalRows, linkPaths, memberRowsByForeignKeys, seedMember, type SeedResult } from "./helpers/member-rows.ts";
+
+// Every user this file creates is deleted afterwards, so other files' whole-table counts stay true.
+const created: string[] = [];
+async function createUser(): Promise<TestUser> {
+  const user = await createTestUser();
+  created.push(user.id);
+  return user;
+}
+afterAll(async () => {
+  await sql`delete from auth.users where id in ${sql(created)}`;
+});
 
 const url = `${stack.apiUrl}/functions/v1/data-export`;
 
@@ -168,6 +179,7 @@ describe("data-export: completeness against the catalog", () => {
     const missing = catalog.filter((t) => !doc.tables[t]);
     expect(missing, "member-linked tables missing from the export").toEqual([]);
     expect(catalog.filter((t) => doc.tables[t].rows.length === 0), "member-linked tables exported empty").toEqual([]);
+    console.log(`exported tables: ${catalog.map((t) => `${t}(${doc.tables[t].read_as}, ${doc.tables[t].rows.length})`).join(", ")}`);
   });
 
   it("exports a table added later without any code change: under RLS when members may read it, else through the service connection", async () => {

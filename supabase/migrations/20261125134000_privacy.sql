@@ -20,7 +20,9 @@ as $$
     ('bookings', 'cancelled_by',
      'who cancelled: a member or expert who cancels is already a party (member_id / expert_id); an admin cancelling other people''s bookings does not make them the admin''s data'),
     ('favorites', 'expert_id',
-     'which members favourited an expert is each of those members'' private list, not the expert''s data')
+     'which members favourited an expert is each of those members'' private list, not the expert''s data'),
+    ('ticket_messages', 'author_id',
+     'staff replies and internal notes on other members'' tickets belong to those members'' records; a member''s own messages are reached through their tickets (ticket_id)')
 $$;
 comment on function private.member_link_exclusions() is 'Foreign keys deliberately not followed as member links, with the reason (table, column).';
 
