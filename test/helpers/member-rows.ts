@@ -45,6 +45,11 @@ const seeders: Record<string, (memberId: string, counterpartId: string) => Promi
   },
   // The RPC gives it the 7-day grace period; a generic row would be a due request that
   // process-deletion-requests could pick up.
+  // The ledger is append-only and written only through its functions: an adjustment the member
+  // made (created_by) on their own account (account_id) reaches both of its paths.
+  credit_transactions: async (memberId) => {
+    await sql`select private.adjust_credits(${memberId}, 500, ${`seed-${Date.now()}-${Math.random().toString(36).slice(2)}`}, 'seeded by the privacy tests', 'adjustment', ${memberId})`;
+  },
   data_deletion_requests: async (memberId) => {
     await asRequest(memberClaims(memberId), (tx) => tx`select public.request_account_deletion('seeded by the privacy tests')`, { commit: true });
   },

@@ -2,7 +2,7 @@
 -- known public.bookings, public.reviews, public.support_tickets, public.notifications and
 -- public.activity rows; only ever the caller's own.
 begin;
-select plan(29);
+select plan(30);
 
 select tests.create_user('alice', '{"first_name":"Alice","last_name":"Member"}');
 select tests.create_user('bob');
@@ -87,7 +87,8 @@ select is((select jsonb_object_keys(public.member_dashboard()) order by 1 limit 
 select is((select array_agg(k order by k) from jsonb_object_keys(public.member_dashboard()) k),
   array['counts', 'generated_at', 'next_bookings', 'profile', 'recent_activity', 'spending_by_month'], 'the dashboard has every section');
 select is(public.member_dashboard() #>> '{profile,first_name}', 'Alice', 'the profile is the caller''s');
-select is(public.member_dashboard() -> 'counts', (select to_jsonb(s) from public.member_stats() s) || jsonb_build_object('favorites', (select count(*)::int from public.favorites where member_id = (select auth.uid()))), 'counts are member_stats() plus favorites');
+select is(public.member_dashboard() -> 'counts', (select to_jsonb(s) from public.member_stats() s) || private.member_dashboard_extras(), 'counts are member_stats() plus favorites, credits and affiliate stats');
+select is((public.member_dashboard() #>> '{counts,credit_balance_cents}')::int, (select balance_cents from public.credit_accounts where user_id = (select auth.uid())), 'the credit balance is the caller''s');
 select is((select array_agg(e ->> 'id') from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
   array['c0000000-0000-4000-8000-000000000006', 'c0000000-0000-4000-8000-000000000005'], 'next bookings: upcoming only, soonest first');
 select is((select array_agg(e ->> 'kind' order by e ->> 'kind') from jsonb_array_elements(public.member_dashboard() -> 'recent_activity') e),
