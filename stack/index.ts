@@ -30,7 +30,12 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
   const t0 = performance.now();
   for (const s of services) {
     const t = performance.now();
-    await s.start();
+    try {
+      await s.start();
+    } catch (e) {
+      await s.stop().catch(() => {}); // a half-started service (say, a cluster that came up on the wrong port) must not outlive us
+      throw e;
+    }
     started.push(s);
     const ms = Math.round(performance.now() - t);
     log(`  ${s.name.padEnd(10)} ${s.url.padEnd(44)} ${String(ms).padStart(6)} ms${s.detail ? `  (${s.detail})` : ""}`);

@@ -61,7 +61,7 @@ create extension if not exists pgcrypto with schema extensions;
 create extension if not exists pg_stat_statements with schema extensions;
 create extension if not exists postgis with schema extensions;
 create extension if not exists pgtap with schema extensions;
-create extension if not exists plpgsql_check;
+create extension if not exists plpgsql_check with schema extensions;
 
 -- Realtime's publication exists on every project (empty unless tables are added).
 create publication supabase_realtime;

@@ -52,9 +52,10 @@ export const postgresService: Service & { fresh: boolean } = {
       if (process.getuid?.() === 0) chownSync(pw, uid("postgres"), gid("postgres"));
       // supabase_admin is the bootstrap superuser, as in Supabase's image.
       run(pgBin("initdb"), ["-D", dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
-      writeFileSync(join(dataDir, "postgresql.auto.conf"), serverSettings());
-      if (process.getuid?.() === 0) chownSync(join(dataDir, "postgresql.auto.conf"), uid("postgres"), gid("postgres"));
     }
+    // Written at every start: the port follows MEMBERBASE_PORT_OFFSET even for an existing data dir.
+    writeFileSync(join(dataDir, "postgresql.auto.conf"), serverSettings());
+    if (process.getuid?.() === 0) chownSync(join(dataDir, "postgresql.auto.conf"), uid("postgres"), gid("postgres"));
     run(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "30", "start"]);
     await waitFor("postgres", async () => {
       const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} });

@@ -33,6 +33,7 @@ interface Dashboard {
 let alice: TestUser;
 let bob: TestUser;
 let erin: TestUser;
+let carol: TestUser;
 const bookings: Booking[] = [];
 let aliceTicket: string;
 let bobTicket: string;
@@ -43,6 +44,13 @@ async function dashboardFor(user: TestUser): Promise<{ status: number; body: Das
   return { status: res.status, body: (await res.json()) as Dashboard };
 }
 
+/** Credits on a fixture booking go through the ledger, as apply_credits() would post them. */
+async function payWithCredits(memberId: string, bookingId: string, cents: number) {
+  await sql`select private.adjust_credits(${memberId}, ${cents}, ${`fixture:${bookingId}`})`;
+  await sql`select private.post_credit((select id from public.credit_accounts where user_id = ${memberId}), ${-cents}, 'spend', 'booking', ${bookingId})`;
+  await sql`update public.bookings set credits_applied_cents = ${cents} where id = ${bookingId}`;
+}
+
 function book(member: TestUser, status: Booking["status"], at: Date, minutes: number, price: number, credits = 0) {
   bookings.push({ id: randomUUID(), member, status, at, minutes, price, credits });
 }
@@ -51,6 +59,11 @@ beforeAll(async () => {
   alice = await createUser({ metadata: { first_name: "Alice", last_name: "Member" } });
   bob = await createUser({ metadata: { first_name: "Bob", last_name: "Other" } });
   erin = await createUser({ metadata: { first_name: "Erin", last_name: "Expert" } });
+  // Credits beyond the fixtures' spends, and a referral by alice (pending until carol verifies).
+  await sql`select private.adjust_credits(${alice.id}, 1234, ${`fixture:bonus:${randomUUID()}`})`;
+  await sql`select private.adjust_credits(${bob.id}, 999, ${`fixture:bonus:${randomUUID()}`})`;
+  const [{ code }] = await sql`select code from public.referral_codes where user_id = ${alice.id}`;
+  carol = await createUser({ metadata: { referral_code: code }, confirmed: false });
   await sql`update public.profiles set role = 'expert' where id = ${erin.id}`;
   await sql`insert into public.expert_profiles (id, headline, hourly_rate_cents, verification_status, verified_at)
             values (${erin.id}, 'Tax advisor', 12000, 'verified', now())`;
@@ -67,9 +80,10 @@ beforeAll(async () => {
   book(bob, "confirmed", new Date(now + 2 * day + 30_000), 60, 77700);
   book(bob, "completed", new Date(now - 2 * 60_000), 60, 88800, 800);
   for (const b of bookings) {
-    await sql`insert into public.bookings (id, member_id, expert_id, status, scheduled_at, duration_minutes, price_cents, credits_applied_cents, completed_at, cancelled_at)
-              values (${b.id}, ${b.member.id}, ${erin.id}, ${b.status}, ${b.at}, ${b.minutes}, ${b.price}, ${b.credits},
+    await sql`insert into public.bookings (id, member_id, expert_id, status, scheduled_at, duration_minutes, price_cents, completed_at, cancelled_at)
+              values (${b.id}, ${b.member.id}, ${erin.id}, ${b.status}, ${b.at}, ${b.minutes}, ${b.price},
                       ${b.status === "completed" ? b.at : null}, ${b.status === "cancelled" ? b.at : null})`;
+    if (b.credits) await payWithCredits(b.member.id, b.id, b.credits);
   }
 
   // Older activity rows (as capabilities' triggers would write them), then actions through the member's own requests.
@@ -91,7 +105,7 @@ beforeAll(async () => {
 afterAll(async () => {
   // Bookings go first: a booking whose member and expert were both deleted would violate its check.
   await sql`delete from public.bookings where id = any(${bookings.map((b) => b.id)}::uuid[])`;
-  for (const u of [alice, bob, erin]) if (u) await deleteUser(u.id);
+  for (const u of [alice, bob, erin, carol]) if (u) await deleteUser(u.id);
 });
 
 function monthKey(d: Date): string {
@@ -129,6 +143,12 @@ describe("member-dashboard", () => {
     const sum = (xs: Booking[], f: (b: Booking) => number) => xs.reduce((s, b) => s + f(b), 0);
     expect({ ...body.counts, member_since: undefined, last_consultation_at: undefined }).toEqual({
       favorites: Number((await sql`select count(*) from public.favorites where member_id = ${alice.id}`)[0].count),
+      credit_balance_cents: 1234, // fixture credits were all spent on bookings; the bonus remains
+      affiliate: {
+        code: (await sql`select code from public.referral_codes where user_id = ${alice.id}`)[0].code,
+        referrals: { pending: 1, qualified: 0, credited: 0, rejected: 0 },
+        total_earned_cents: 0,
+      },
       bookings_total: mine.length,
       bookings_upcoming: mine.filter((b) => ["requested", "confirmed"].includes(b.status)).length,
       bookings_completed: completed.length,

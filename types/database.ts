@@ -57,6 +57,52 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"credit_accounts": {
+                  Row: {
+                    "balance_cents": number,"created_at": string,"id": string,"updated_at": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "balance_cents"?: number,"created_at"?: string,"id"?: string,"updated_at"?: string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "balance_cents"?: number,"created_at"?: string,"id"?: string,"updated_at"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "credit_accounts_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"credit_transactions": {
+                  Row: {
+                    "account_id": string,"amount_cents": number,"balance_after_cents": number,"created_at": string,"created_by": string | null,"id": number,"kind": Database["public"]['Enums']["credit_kind"],"memo": string | null,"source": string,"source_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "account_id": string,"amount_cents": number,"balance_after_cents": number,"created_at"?: string,"created_by"?: string | null,"id"?: never,"kind": Database["public"]['Enums']["credit_kind"],"memo"?: string | null,"source": string,"source_id": string
+                  }
+                  Update: {
+                    "account_id"?: string,"amount_cents"?: number,"balance_after_cents"?: number,"created_at"?: string,"created_by"?: string | null,"id"?: never,"kind"?: Database["public"]['Enums']["credit_kind"],"memo"?: string | null,"source"?: string,"source_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "credit_transactions_account_id_fkey"
+      columns: ["account_id"]
+isOneToOne: false
+      referencedRelation: "credit_accounts"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "credit_transactions_created_by_fkey"
+      columns: ["created_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"data_deletion_requests": {
                   Row: {
                     "id": string,"process_after": string,"processed_at": string | null,"reason": string | null,"requested_at": string,"source": string,"status": Database["public"]['Enums']["request_status"],"user_id": string | null
@@ -357,6 +403,58 @@ isOneToOne: true
                   Relationships: [
                     
                   ]
+                },"referral_codes": {
+                  Row: {
+                    "code": string,"created_at": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "code": string,"created_at"?: string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "code"?: string,"created_at"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "referral_codes_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"referrals": {
+                  Row: {
+                    "bonus_cents": number | null,"code": string,"created_at": string,"credited_at": string | null,"id": string,"qualified_at": string | null,"reason": string | null,"referred_id": string | null,"referrer_id": string | null,"rejected_at": string | null,"status": Database["public"]['Enums']["referral_status"],"updated_at": string,"via": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "bonus_cents"?: number | null,"code": string,"created_at"?: string,"credited_at"?: string | null,"id"?: string,"qualified_at"?: string | null,"reason"?: string | null,"referred_id"?: string | null,"referrer_id"?: string | null,"rejected_at"?: string | null,"status"?: Database["public"]['Enums']["referral_status"],"updated_at"?: string,"via"?: string
+                  }
+                  Update: {
+                    "bonus_cents"?: number | null,"code"?: string,"created_at"?: string,"credited_at"?: string | null,"id"?: string,"qualified_at"?: string | null,"reason"?: string | null,"referred_id"?: string | null,"referrer_id"?: string | null,"rejected_at"?: string | null,"status"?: Database["public"]['Enums']["referral_status"],"updated_at"?: string,"via"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "referrals_code_fkey"
+      columns: ["code"]
+isOneToOne: false
+      referencedRelation: "referral_codes"
+      referencedColumns: ["code"]
+    },{
+      foreignKeyName: "referrals_referred_id_fkey"
+      columns: ["referred_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "referrals_referrer_id_fkey"
+      columns: ["referrer_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"reviews": {
                   Row: {
                     "author_id": string | null,"body": string | null,"booking_id": string,"created_at": string,"expert_id": string,"hidden_at": string | null,"hidden_reason": string | null,"id": string,"is_hidden": boolean,"rating": number,"title": string | null,"updated_at": string
@@ -504,6 +602,59 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "onboarding"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"admin_adjust_credits":
+{ Args: { "amount_cents": number,"memo"?: string,"reference": string,"user_id": string }; Returns: {
+              "account_id": string,
+"amount_cents": number,
+"balance_after_cents": number,
+"created_at": string,
+"created_by": string | null,
+"id": number,
+"kind": Database["public"]['Enums']["credit_kind"],
+"memo": string | null,
+"source": string,
+"source_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "credit_transactions"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"affiliate_stats":
+{ Args: Record<PropertyKey, never>; Returns: Database["public"]['CompositeTypes']["affiliate_summary"]
+                          SetofOptions: {
+        from: "*"
+        to: "affiliate_summary"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"apply_credits":
+{ Args: { "amount_cents"?: number,"booking_id": string }; Returns: {
+              "cancelled_at": string | null,
+"cancelled_by": string | null,
+"card_amount_cents": number | null,
+"completed_at": string | null,
+"confirmed_at": string | null,
+"created_at": string,
+"credits_applied_cents": number,
+"currency": string,
+"duration_minutes": number,
+"expert_id": string | null,
+"id": string,
+"member_id": string | null,
+"note": string | null,
+"price_cents": number,
+"scheduled_at": string,
+"status": Database["public"]['Enums']["booking_status"],
+"updated_at": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "bookings"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -703,6 +854,14 @@ isOneToOne: false
               "name": string,"oid": unknown,"params": string,"schema": string,"type": string
             }[]
                            },
+"quote_credits":
+{ Args: { "booking_id": string }; Returns: Database["public"]['CompositeTypes']["credit_quote"]
+                          SetofOptions: {
+        from: "*"
+        to: "credit_quote"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "record_search":
 { Args: { "filters"?: Json,"query": string }; Returns: {
               "created_at": string,
@@ -795,10 +954,14 @@ isOneToOne: false
                            }
           }
           Enums: {
-            "account_status": "active"|"suspended"|"deactivated","booking_status": "requested"|"confirmed"|"completed"|"cancelled","consultation_mode": "online"|"in_person"|"any","distance_unit": "km"|"mi","email_digest": "never"|"daily"|"weekly","member_role": "member"|"expert"|"admin","notification_category": "bookings"|"messages"|"reviews"|"credits"|"security"|"marketing","notification_channel": "email"|"push"|"sms"|"in_app","profile_visibility": "public"|"members"|"private","request_status": "pending"|"processing"|"completed"|"cancelled"|"failed","ticket_category": "account"|"booking"|"billing"|"credits"|"technical"|"other","ticket_priority": "low"|"normal"|"high"|"urgent","ticket_status": "open"|"pending"|"resolved"|"closed","verification_status": "unverified"|"pending"|"verified"|"rejected"
+            "account_status": "active"|"suspended"|"deactivated","booking_status": "requested"|"confirmed"|"completed"|"cancelled","consultation_mode": "online"|"in_person"|"any","credit_kind": "referral_bonus"|"spend"|"refund"|"adjustment"|"expiry","distance_unit": "km"|"mi","email_digest": "never"|"daily"|"weekly","member_role": "member"|"expert"|"admin","notification_category": "bookings"|"messages"|"reviews"|"credits"|"security"|"marketing","notification_channel": "email"|"push"|"sms"|"in_app","profile_visibility": "public"|"members"|"private","referral_status": "pending"|"qualified"|"credited"|"rejected","request_status": "pending"|"processing"|"completed"|"cancelled"|"failed","ticket_category": "account"|"booking"|"billing"|"credits"|"technical"|"other","ticket_priority": "low"|"normal"|"high"|"urgent","ticket_status": "open"|"pending"|"resolved"|"closed","verification_status": "unverified"|"pending"|"verified"|"rejected"
           }
           CompositeTypes: {
-            [_ in never]: never
+            "affiliate_summary": {
+                        "code": string | null,"pending": number | null,"qualified": number | null,"credited": number | null,"rejected": number | null,"total_earned_cents": number | null,"balance_cents": number | null,"bonus_cents": number | null
+                      },"credit_quote": {
+                        "booking_id": string | null,"price_cents": number | null,"cap_percent": number | null,"cap_cents": number | null,"balance_cents": number | null,"applied_cents": number | null,"applicable_cents": number | null
+                      }
           }
         }
 }
@@ -911,7 +1074,7 @@ export type CompositeTypes<
 export const Constants = {
   "public": {
           Enums: {
-            "account_status": ["active", "suspended", "deactivated"],"booking_status": ["requested", "confirmed", "completed", "cancelled"],"consultation_mode": ["online", "in_person", "any"],"distance_unit": ["km", "mi"],"email_digest": ["never", "daily", "weekly"],"member_role": ["member", "expert", "admin"],"notification_category": ["bookings", "messages", "reviews", "credits", "security", "marketing"],"notification_channel": ["email", "push", "sms", "in_app"],"profile_visibility": ["public", "members", "private"],"request_status": ["pending", "processing", "completed", "cancelled", "failed"],"ticket_category": ["account", "booking", "billing", "credits", "technical", "other"],"ticket_priority": ["low", "normal", "high", "urgent"],"ticket_status": ["open", "pending", "resolved", "closed"],"verification_status": ["unverified", "pending", "verified", "rejected"]
+            "account_status": ["active", "suspended", "deactivated"],"booking_status": ["requested", "confirmed", "completed", "cancelled"],"consultation_mode": ["online", "in_person", "any"],"credit_kind": ["referral_bonus", "spend", "refund", "adjustment", "expiry"],"distance_unit": ["km", "mi"],"email_digest": ["never", "daily", "weekly"],"member_role": ["member", "expert", "admin"],"notification_category": ["bookings", "messages", "reviews", "credits", "security", "marketing"],"notification_channel": ["email", "push", "sms", "in_app"],"profile_visibility": ["public", "members", "private"],"referral_status": ["pending", "qualified", "credited", "rejected"],"request_status": ["pending", "processing", "completed", "cancelled", "failed"],"ticket_category": ["account", "booking", "billing", "credits", "technical", "other"],"ticket_priority": ["low", "normal", "high", "urgent"],"ticket_status": ["open", "pending", "resolved", "closed"],"verification_status": ["unverified", "pending", "verified", "rejected"]
           }
         }
 } as const

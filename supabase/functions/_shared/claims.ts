@@ -33,3 +33,11 @@ export function memberClaims(req: Request): MemberClaims {
   if (!parsed.success) throw new HttpError(401, "not_signed_in", "Sign in as a member: this function needs a user's access token");
   return parsed.data;
 }
+
+/** The role claim of the (gateway-verified) bearer token: "authenticated", "anon", "service_role", or null. */
+export function callerRole(req: Request): string | null {
+  const m = /^Bearer (.+)$/i.exec(req.headers.get("authorization") ?? "");
+  const payload = m ? decodePayload(m[1]) : null;
+  const role = payload && typeof payload === "object" ? (payload as Record<string, unknown>).role : null;
+  return typeof role === "string" ? role : null;
+}

@@ -2,7 +2,7 @@
 -- known public.bookings, public.reviews, public.support_tickets, public.notifications and
 -- public.activity rows; only ever the caller's own.
 begin;
-select plan(29);
+select plan(30);
 
 select tests.create_user('alice', '{"first_name":"Alice","last_name":"Member"}');
 select tests.create_user('bob');
@@ -12,9 +12,9 @@ select tests.make_role('erin', 'expert', true);
 create temporary table m as select date_trunc('month', now() at time zone 'UTC') at time zone 'UTC' as this_month;
 grant select on m to authenticated, anon;
 
-insert into public.bookings (id, member_id, expert_id, status, scheduled_at, duration_minutes, price_cents, credits_applied_cents, completed_at, cancelled_at)
-select v.id::uuid, tests.user_id(v.who), tests.user_id('erin'), v.status::public.booking_status, v.at, v.minutes, v.price, v.credits,
-       case when v.status = 'completed' then v.at end, case when v.status = 'cancelled' then v.at end
+create temp table fixture_bookings on commit drop as
+select v.id::uuid, tests.user_id(v.who) as member_id, tests.user_id('erin') as expert_id, v.status::public.booking_status as status, v.at, v.minutes, v.price, v.credits,
+       case when v.status = 'completed' then v.at end as completed_at, case when v.status = 'cancelled' then v.at end as cancelled_at
   from m, lateral (values
   -- this month: 100.00 of which 25.00 credits; two months ago: 60.00 card only; 13 months ago: outside 12 months
   ('c0000000-0000-4000-8000-000000000001', 'alice', 'completed', least(m.this_month + interval '1 hour', now()), 60, 10000, 2500),
@@ -26,6 +26,13 @@ select v.id::uuid, tests.user_id(v.who), tests.user_id('erin'), v.status::public
   ('c0000000-0000-4000-8000-000000000007', 'bob', 'completed', least(m.this_month + interval '2 hours', now()), 60, 99999, 0),
   ('c0000000-0000-4000-8000-000000000008', 'bob', 'requested', now() + interval '1 hour', 60, 10000, 0)
   ) as v(id, who, status, at, minutes, price, credits);
+insert into public.bookings (id, member_id, expert_id, status, scheduled_at, duration_minutes, price_cents, completed_at, cancelled_at)
+select id, member_id, expert_id, status, at, minutes, price, completed_at, cancelled_at from fixture_bookings;
+-- Credits reach a booking only through the ledger (as apply_credits() posts them).
+select private.adjust_credits(member_id, credits, 'fixture:' || id), private.post_credit(
+         (select a.id from public.credit_accounts a where a.user_id = f.member_id), -credits, 'spend', 'booking', id::text)
+  from fixture_bookings f where credits > 0;
+update public.bookings b set credits_applied_cents = f.credits from fixture_bookings f where f.id = b.id and f.credits > 0;
 
 -- anon
 select tests.authenticate_as_anon();
@@ -80,11 +87,13 @@ select is((select jsonb_object_keys(public.member_dashboard()) order by 1 limit 
 select is((select array_agg(k order by k) from jsonb_object_keys(public.member_dashboard()) k),
   array['counts', 'generated_at', 'next_bookings', 'profile', 'recent_activity', 'spending_by_month'], 'the dashboard has every section');
 select is(public.member_dashboard() #>> '{profile,first_name}', 'Alice', 'the profile is the caller''s');
-select is(public.member_dashboard() -> 'counts', (select to_jsonb(s) from public.member_stats() s) || jsonb_build_object('favorites', (select count(*)::int from public.favorites where member_id = (select auth.uid()))), 'counts are member_stats() plus favorites');
+select is(public.member_dashboard() -> 'counts', (select to_jsonb(s) from public.member_stats() s) || private.member_dashboard_extras(), 'counts are member_stats() plus favorites, credits and affiliate stats');
+select is((public.member_dashboard() #>> '{counts,credit_balance_cents}')::int, (select balance_cents from public.credit_accounts where user_id = (select auth.uid())), 'the credit balance is the caller''s');
 select is((select array_agg(e ->> 'id') from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
   array['c0000000-0000-4000-8000-000000000006', 'c0000000-0000-4000-8000-000000000005'], 'next bookings: upcoming only, soonest first');
 select is((select array_agg(e ->> 'kind' order by e ->> 'kind') from jsonb_array_elements(public.member_dashboard() -> 'recent_activity') e),
-  array['reviewed', 'ticket_opened'], 'recent activity is the caller''s');
+  (select array_agg(a.kind order by a.kind) from (select kind from public.activity where user_id = tests.user_id('alice') order by created_at desc, id desc limit 10) a),
+  'recent activity is the caller''s (her fixture credits, review and ticket)');
 select is(jsonb_array_length(public.member_dashboard() -> 'spending_by_month'), 12, 'spending by month covers twelve months');
 select tests.authenticate_as('bob');
 select is((select array_agg(e ->> 'id') from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),

@@ -1,0 +1,87 @@
+// Account deletion, shared by account-delete (immediate, the member asks in-app) and
+// process-deletion-requests (requests filed with request_account_deletion() once their 7-day
+// cancellable grace period is over).
+//
+// Deleting means deleting the Auth user through the Auth admin API, as Supabase does it; the
+// foreign keys then act: every member-owned row cascades away, rows other people keep (bookings
+// with an expert, the deletion request itself) are anonymised by ON DELETE SET NULL and the
+// triggers that clear the member's free text. Nothing is deleted table by table here, so a table
+// another capability adds is covered by its own foreign key (test/account-deletion.test.ts checks
+// that no column anywhere still holds the member's id afterwards).
+import { createClient, isAuthRetryableFetchError } from "@supabase/supabase-js";
+import { sql } from "./db.ts";
+import { HttpError } from "./errors.ts";
+
+const admin = createClient(Deno.env.get("SUPABASE_URL")!, Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")!, {
+  auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
+});
+
+const authUnavailable = (detail: string) =>
+  new HttpError(503, "auth_unavailable", "The Auth service is unavailable, so the account cannot be deleted now; nothing was changed", { detail });
+
+/** Deletes the Auth user; a user Auth no longer knows counts as deleted. */
+async function deleteAuthUser(userId: string): Promise<void> {
+  const { error } = await admin.auth.admin.deleteUser(userId);
+  if (!error) return;
+  if (isAuthRetryableFetchError(error)) throw authUnavailable(`${error.status}: ${error.message}`);
+  if (error.status === 404) return;
+  throw new HttpError(502, "auth_error", `The Auth service refused to delete the user: ${error.message}`);
+}
+
+/** Deletes the member's account now; returns the id of the data_deletion_requests audit row. */
+export async function deleteAccountNow(userId: string): Promise<string> {
+  const [request] = await sql<{ id: string }[]>`
+    insert into public.data_deletion_requests (user_id, status, source, process_after)
+    select p.id, 'processing', 'account-delete', now() from public.profiles p where p.id = ${userId}
+    returning id`;
+  if (!request) throw new HttpError(404, "not_found", "There is no account for this user (already deleted?)");
+  try {
+    await deleteAuthUser(userId);
+  } catch (e) {
+    // The account is untouched: the audit row says so rather than staying "processing" forever.
+    await sql`update public.data_deletion_requests set status = 'failed', processed_at = now() where id = ${request.id}`;
+    throw e;
+  }
+  // The profile's delete trigger completed and anonymised the row; make sure it is closed either way.
+  await sql`update public.data_deletion_requests set status = 'completed', processed_at = coalesce(processed_at, now())
+             where id = ${request.id} and status = 'processing'`;
+  return request.id;
+}
+
+export interface ProcessResult {
+  processed: string[];
+  failed: Array<{ request_id: string; error: string }>;
+}
+
+/**
+ * Deletes the accounts of pending requests whose grace period is over, oldest first, at most `limit`.
+ * Each request is claimed (pending -> processing, skip locked) so concurrent runs never take the same one.
+ * When Auth is unavailable the claimed request goes back to pending (retried on the next run) and
+ * the run stops with 503 auth_unavailable.
+ */
+export async function processDueRequests(limit: number): Promise<ProcessResult> {
+  const result: ProcessResult = { processed: [], failed: [] };
+  for (let i = 0; i < limit; i++) {
+    const [claimed] = await sql<{ id: string; user_id: string | null }[]>`
+      update public.data_deletion_requests d set status = 'processing'
+       where d.id = (select x.id from public.data_deletion_requests x
+                      where x.status = 'pending' and x.process_after <= now()
+                      order by x.process_after for update skip locked limit 1)
+      returning d.id, d.user_id`;
+    if (!claimed) break;
+    try {
+      if (claimed.user_id) await deleteAuthUser(claimed.user_id);
+      await sql`update public.data_deletion_requests set status = 'completed', processed_at = coalesce(processed_at, now())
+                 where id = ${claimed.id} and status = 'processing'`;
+      result.processed.push(claimed.id);
+    } catch (e) {
+      if (e instanceof HttpError && e.code === "auth_unavailable") {
+        await sql`update public.data_deletion_requests set status = 'pending' where id = ${claimed.id} and status = 'processing'`;
+        throw new HttpError(e.status, e.code, e.message, { ...(e.details as object), ...result });
+      }
+      await sql`update public.data_deletion_requests set status = 'failed', processed_at = now() where id = ${claimed.id}`;
+      result.failed.push({ request_id: claimed.id, error: (e as Error).message });
+    }
+  }
+  return result;
+}

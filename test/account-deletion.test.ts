@@ -1,0 +1,248 @@
+// Account deletion. First the catalog check that nothing of a deleted member remains: a member with
+// rows on every member-linked path is deleted exactly as the Auth admin API deletes a user, then
+// every uuid/text column of every public table is scanned for the member's id. Then the functions:
+// account-delete (immediate) and process-deletion-requests (after the 7-day grace period), over HTTP.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authSkipReason, stack } from "./helpers/stack.ts";
+import { memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
+import { signAccessToken } from "./helpers/jwt.ts";
+import { createUser as createTestUser, type TestUser } from "./helpers/users.ts";
+import { linkPaths, memberRowsByForeignKeys, seedMember, type SeedResult } from "./helpers/member-rows.ts";
+
+// Every user this file creates is deleted afterwards, so other files' whole-table counts stay true.
+const created: string[] = [];
+async function createUser(): Promise<TestUser> {
+  const user = await createTestUser();
+  created.push(user.id);
+  return user;
+}
+afterAll(async () => {
+  await sql`delete from auth.users where id in ${sql(created)}`;
+});
+
+/** Every row of every public table whose uuid/text-like column (or array of them) holds the id. */
+async function referencesTo(id: string): Promise<string[]> {
+  const cols = await sql<{ tbl: string; col: string }[]>`
+    select c.relname::text as tbl, a.attname::text as col
+      from pg_class c join pg_attribute a on a.attrelid = c.oid
+      join pg_type t on t.oid = a.atttypid
+      left join pg_type e on e.oid = t.typelem and t.typcategory = 'A'
+     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
+       and coalesce(e.typname, t.typname) in ('uuid', 'text', 'varchar', 'bpchar', 'citext', 'name')`;
+  expect(cols.length).toBeGreaterThan(20);
+  const hits: string[] = [];
+  for (const { tbl, col } of cols) {
+    const [{ n }] = await sql.unsafe<{ n: number }[]>(`select count(*)::int as n from public."${tbl}" where strpos("${col}"::text, $1) > 0`, [id]);
+    if (n > 0) hits.push(`${tbl}.${col}: ${n} row(s)`);
+  }
+  return hits;
+}
+
+async function rowCounts(rows: Map<string, unknown[]>): Promise<Record<string, number>> {
+  return Object.fromEntries([...rows].map(([t, r]) => [t, r.length]).sort());
+}
+
+describe("account deletion leaves nothing of the member (catalog check, as the Auth admin API deletes)", () => {
+  let expert: TestUser;
+  let other: TestUser;
+  let member: TestUser;
+  let seeded: SeedResult;
+  let requestId: string;
+  let otherBefore: Record<string, number>;
+  let anonymised: Array<{ table: string; column: string; key: string }>;
+
+  beforeAll(async () => {
+    expert = await createUser();
+    other = await createUser();
+    member = await createUser();
+    await seedMember(expert.id, expert.id);
+    await seedMember(other.id, expert.id);
+    seeded = await seedMember(member.id, expert.id);
+    await sql`update public.expert_profiles set verification_status = 'verified', verified_at = now(), hourly_rate_cents = 6000
+               where id in ${sql([member.id, expert.id])}`;
+    // Real bookings both ways through the RPC: the member books the expert, the expert books the member.
+    const asUser = (id: string, q: string) =>
+      sql.begin(async (tx) => {
+        await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(memberClaims(id))}, true)`;
+        await tx.unsafe(q);
+      });
+    await asUser(member.id, `select public.create_booking('${expert.id}', now() + interval '2 days', 60, 'my private note')`);
+    await asUser(expert.id, `select public.create_booking('${member.id}', now() + interval '3 days', 60, 'the expert''s note')`);
+    [{ id: requestId }] = await sql`select id from public.data_deletion_requests where user_id = ${member.id} and status = 'pending'`;
+    otherBefore = await rowCounts(await memberRowsByForeignKeys(other.id));
+    // Rows the foreign keys keep with the member's id nulled (ON DELETE SET NULL on a member link),
+    // found from the catalog and remembered by primary key.
+    const setNull = await sql<{ tbl: string; col: string; predicate: string; pk: string[] }[]>`
+      select distinct l.table_name as tbl, l.link_column as col, l.predicate,
+             array(select a.attname::text from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
+                    where i.indrelid = c.conrelid and i.indisprimary) as pk
+        from private.member_linked_tables() l
+        join pg_constraint c on c.conrelid = ('public.' || l.table_name)::regclass and c.contype = 'f' and c.confdeltype = 'n'
+        join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1] and a.attname = l.link_column`;
+    anonymised = [];
+    for (const { tbl, col, predicate, pk } of setNull) {
+      const rows = await sql.unsafe<{ key: string }[]>(
+        `select (select jsonb_object_agg(k, v) from jsonb_each(to_jsonb(t)) e(k, v) where k = any($2::text[]))::text as key from public.${tbl} t where ${predicate}`,
+        [member.id, pk]);
+      anonymised.push(...rows.map((r) => ({ table: tbl, column: col, key: r.key })));
+    }
+  }, 60000);
+
+  it("reached every member-linked path of the catalog before deleting", async () => {
+    expect(seeded.unreachable).toEqual([]);
+    const paths = (await linkPaths()).filter((p) => p.excluded_reason === null);
+    for (const p of paths) {
+      const [{ n }] = await sql.unsafe<{ n: number }[]>(`select count(*)::int as n from public.${p.table_name} t where ${p.predicate}`, [member.id]);
+      expect(n, p.path).toBeGreaterThan(0);
+    }
+    expect(await referencesTo(member.id)).not.toEqual([]); // the scan below would see the member's rows
+    expect(anonymised.map((a) => `${a.table}.${a.column}`)).toEqual(expect.arrayContaining(["bookings.member_id", "bookings.expert_id", "data_deletion_requests.user_id"]));
+  });
+
+  it("after `delete from auth.users`, no column of any public table holds the member's id", async () => {
+    await sql`delete from auth.users where id = ${member.id}`;
+    expect(await referencesTo(member.id)).toEqual([]);
+    expect(await referencesTo(member.email)).toEqual([]);
+    expect(await sql`select 1 from auth.users where id = ${member.id}`).toHaveLength(0);
+  });
+
+  it("kept rows are the documented anonymised ones: id nulled, the member's free text gone", async () => {
+    // Each row a SET NULL link pointed at is either kept with the id nulled, or gone through another
+    // cascade (a message on the member's own ticket goes with the ticket).
+    let kept = 0;
+    for (const a of anonymised) {
+      const rows = await sql.unsafe<{ v: unknown }[]>(`select "${a.column}" as v from public.${a.table} t where to_jsonb(t) @> $1::text::jsonb`, [a.key]);
+      expect(rows.filter((r) => r.v !== null), `${a.table} ${a.key}`).toEqual([]);
+      kept += rows.length;
+    }
+    expect(kept).toBeGreaterThanOrEqual(3);
+    const bookings = await sql`select member_id, expert_id, note, cancelled_by from public.bookings
+                                where note in ('my private note', 'the expert''s note') or (member_id is null and note is null and expert_id = ${expert.id})`;
+    expect(bookings).toContainEqual(expect.objectContaining({ member_id: null, expert_id: expert.id, note: null }));
+    expect(bookings).toContainEqual(expect.objectContaining({ member_id: expert.id, expert_id: null, note: "the expert's note" }));
+    expect(bookings.map((b) => b.note)).not.toContain("my private note");
+  });
+
+  it("anonymised the deletion request and left other members' data alone", async () => {
+    const [request] = await sql`select user_id, reason, status, processed_at from public.data_deletion_requests where id = ${requestId}`;
+    expect(request).toMatchObject({ user_id: null, reason: null, status: "completed" });
+    expect(request.processed_at).toBeTruthy();
+    expect(await rowCounts(await memberRowsByForeignKeys(other.id))).toEqual(otherBefore);
+  });
+});
+
+describe("the scan itself", () => {
+  it("finds a copy of a deleted member's id that no foreign key removes", async () => {
+    const user = await createUser();
+    await sql.unsafe("create table public.zz_probe_copy (id bigint generated always as identity primary key, who text, ids uuid[])");
+    try {
+      await sql`insert into public.zz_probe_copy (who, ids) values (${`member ${user.id}`}, ${sql.array([user.id], 2950)})`;
+      await sql`delete from auth.users where id = ${user.id}`;
+      expect(await referencesTo(user.id)).toEqual(["zz_probe_copy.who: 1 row(s)", "zz_probe_copy.ids: 1 row(s)"]);
+    } finally {
+      await sql.unsafe("drop table public.zz_probe_copy");
+    }
+  });
+});
+
+// ---- The functions ----
+
+const fn = (name: string) => `${stack.apiUrl}/functions/v1/${name}`;
+async function post(name: string, claims: Claims | undefined, body: unknown = {}) {
+  const headers: Record<string, string> = { apikey: stack.anonKey, "content-type": "application/json" };
+  if (claims) headers.authorization = `Bearer ${await signAccessToken(claims)}`;
+  return fetch(fn(name), { method: "POST", headers, body: JSON.stringify(body) });
+}
+
+describe("account-delete", () => {
+  it("answers 401 without a JWT and for a JWT that is not a member's", async () => {
+    expect((await post("account-delete", undefined)).status).toBe(401);
+    const res = await post("account-delete", serviceClaims);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: "not_signed_in" } });
+  });
+
+  it("refuses an aal1 session of a member with MFA (403 aal2_required) and changes nothing", async () => {
+    const user = await createUser();
+    await sql`insert into auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret)
+              values (gen_random_uuid(), ${user.id}, 'phone', 'totp', 'verified', now(), now(), 'JBSWY3DPEHPK3PXP')`;
+    const res = await post("account-delete", memberClaims(user.id, { aal: "aal1" }));
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: { code: "aal2_required" } });
+    expect(await sql`select 1 from public.data_deletion_requests where user_id = ${user.id}`).toHaveLength(0);
+    expect(await sql`select 1 from auth.users where id = ${user.id}`).toHaveLength(1);
+  });
+
+  it("refuses a body it does not understand with 400", async () => {
+    const user = await createUser();
+    const res = await post("account-delete", memberClaims(user.id), { user_id: "someone-else" });
+    expect(res.status).toBe(400);
+    expect(await sql`select 1 from public.data_deletion_requests where user_id = ${user.id}`).toHaveLength(0);
+  });
+
+  it.skipIf(!authSkipReason)("answers 503 auth_unavailable when the Auth API is down, changes nothing and marks the request failed", async () => {
+    const user = await createUser();
+    const res = await post("account-delete", memberClaims(user.id, { aal: "aal2" }));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: "auth_unavailable" } });
+    expect(await sql`select 1 from auth.users where id = ${user.id}`).toHaveLength(1);
+    expect(await sql`select 1 from public.profiles where id = ${user.id}`).toHaveLength(1);
+    expect(await sql`select source, status from public.data_deletion_requests where user_id = ${user.id}`).toEqual([{ source: "account-delete", status: "failed" }]);
+  });
+
+  it.skipIf(!!authSkipReason)(`deletes the account through the Auth admin API${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, async () => {
+    const user = await createUser();
+    await seedMember(user.id, user.id);
+    const res = await post("account-delete", memberClaims(user.id));
+    expect(res.status).toBe(200);
+    const { request_id } = (await res.json()) as { request_id: string };
+    expect(await sql`select 1 from auth.users where id = ${user.id}`).toHaveLength(0);
+    expect(await referencesTo(user.id)).toEqual([]);
+    const [request] = await sql`select user_id, status, source from public.data_deletion_requests where id = ${request_id}`;
+    expect(request).toEqual({ user_id: null, status: "completed", source: "account-delete" });
+  });
+});
+
+describe("process-deletion-requests", () => {
+  it("is for the service role only: 401 without a JWT, 403 for a member or anon token", async () => {
+    expect((await post("process-deletion-requests", undefined)).status).toBe(401);
+    const member = await post("process-deletion-requests", memberClaims((await createUser()).id, { aal: "aal2" }));
+    expect(member.status).toBe(403);
+    expect(await member.json()).toMatchObject({ error: { code: "service_role_required" } });
+    const anon = await fetch(fn("process-deletion-requests"), { method: "POST", headers: { apikey: stack.anonKey, authorization: `Bearer ${stack.anonKey}` } });
+    expect(anon.status).toBe(403);
+  });
+
+  it("refuses a bad limit with 400", async () => {
+    const res = await post("process-deletion-requests", serviceClaims, { limit: 100000 });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: { code: "invalid_request" } });
+  });
+
+  it("takes only due pending requests: not those in their grace period or cancelled", async () => {
+    const [due, waiting, cancelled] = [await createUser(), await createUser(), await createUser()];
+    const [dueRequest] = await sql`insert into public.data_deletion_requests (user_id, process_after, requested_at)
+                                   values (${due.id}, now() - interval '1 minute', now() - interval '7 days') returning id`;
+    await sql`insert into public.data_deletion_requests (user_id, process_after) values (${waiting.id}, now() + interval '6 days')`;
+    await sql`insert into public.data_deletion_requests (user_id, process_after, status) values (${cancelled.id}, now() - interval '1 day', 'cancelled')`;
+    const res = await post("process-deletion-requests", serviceClaims, { limit: 100 });
+    if (authSkipReason) {
+      // Auth is down here: the request goes back to pending for the next run, the account stays.
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { code: "auth_unavailable" } });
+      expect(await sql`select status from public.data_deletion_requests where id = ${dueRequest.id}`).toEqual([{ status: "pending" }]);
+      expect(await sql`select 1 from auth.users where id = ${due.id}`).toHaveLength(1);
+    } else {
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { processed: string[] };
+      expect(body.processed).toContain(dueRequest.id);
+      expect(await sql`select 1 from auth.users where id = ${due.id}`).toHaveLength(0);
+      expect(await sql`select user_id, status from public.data_deletion_requests where id = ${dueRequest.id}`).toEqual([{ user_id: null, status: "completed" }]);
+    }
+    expect(await sql`select status from public.data_deletion_requests where user_id = ${waiting.id}`).toEqual([{ status: "pending" }]);
+    expect(await sql`select status from public.data_deletion_requests where user_id = ${cancelled.id}`).toEqual([{ status: "cancelled" }]);
+    expect(await sql`select 1 from auth.users where id in ${sql([waiting.id, cancelled.id])}`).toHaveLength(2);
+    // Leave no due request behind for other files' runs.
+    await sql`delete from auth.users where id in ${sql([due.id, waiting.id, cancelled.id])}`;
+  });
+});

@@ -1,0 +1,289 @@
+// Rows for a member in every member-linked table, found from the catalog (private.member_linked_tables),
+// so tables other capabilities add are seeded without editing this file; and an independent oracle
+// of which rows belong to a member, computed from the actual foreign-key values.
+import { asRequest, memberClaims, sql } from "./db.ts";
+
+export interface LinkPath {
+  table_name: string;
+  link_column: string;
+  references_table: string;
+  references_column: string;
+  depth: number;
+  path: string;
+  predicate: string;
+  excluded_reason: string | null;
+}
+
+export async function linkPaths(): Promise<LinkPath[]> {
+  return sql<LinkPath[]>`select * from private.member_linked_tables()`;
+}
+
+/** Makes a completed booking of `memberId` with `expertId` (a verified expert from then on); returns its id. */
+async function completedBooking(memberId: string, expertId: string): Promise<string> {
+  await sql`update public.expert_profiles set verification_status = 'verified', verified_at = coalesce(verified_at, now()),
+                   is_available = true, hourly_rate_cents = coalesce(hourly_rate_cents, 6000) where id = ${expertId}`;
+  const [{ id }] = await asRequest(memberClaims(memberId),
+    (tx) => tx<{ id: string }[]>`select (public.create_booking(${expertId}, now() + interval '2 days', 60)).id`, { commit: true });
+  await sql`update public.bookings set status = 'completed' where id = ${id}`;
+  return id;
+}
+
+async function review(authorId: string, bookingId: string, expertId: string): Promise<void> {
+  await asRequest(memberClaims(authorId), (tx) => tx`insert into public.reviews (booking_id, expert_id, rating, title, body)
+                                                      values (${bookingId}, ${expertId}, 4, 'Helpful', 'seeded by the privacy tests')`, { commit: true });
+}
+
+/** Tables that cannot be filled generically, seeded the way the product creates them (RPCs, member requests). */
+const seeders: Record<string, (memberId: string, counterpartId: string) => Promise<void>> = {
+  // Only the member of a completed booking may review it: the member reviews the counterpart, and
+  // (when the member is an expert too) the counterpart reviews the member.
+  reviews: async (memberId, counterpartId) => {
+    if (memberId === counterpartId) return;
+    await review(memberId, await completedBooking(memberId, counterpartId), counterpartId);
+    await sql`insert into public.expert_profiles (id) values (${memberId}) on conflict do nothing`;
+    await review(counterpartId, await completedBooking(counterpartId, memberId), memberId);
+  },
+  // The RPC gives it the 7-day grace period; a generic row would be a due request that
+  // process-deletion-requests could pick up.
+  // The ledger is append-only and written only through its functions: an adjustment the member
+  // made (created_by) on their own account (account_id) reaches both of its paths.
+  credit_transactions: async (memberId) => {
+    await sql`select private.adjust_credits(${memberId}, 500, ${`seed-${Date.now()}-${Math.random().toString(36).slice(2)}`}, 'seeded by the privacy tests', 'adjustment', ${memberId})`;
+  },
+  data_deletion_requests: async (memberId) => {
+    await asRequest(memberClaims(memberId), (tx) => tx`select public.request_account_deletion('seeded by the privacy tests')`, { commit: true });
+  },
+};
+
+interface Column {
+  name: string;
+  type: string;
+  typtype: string;
+  category: string;
+  length: number;
+  notnull: boolean;
+  hasdefault: boolean;
+  generated: boolean;
+  first_label: string | null;
+  fk_table: string | null;
+  fk_column: string | null;
+  /** The referenced row is a person (its key is itself a profile / user id), e.g. expert_profiles. */
+  fk_is_person: boolean;
+}
+
+async function columns(table: string): Promise<Column[]> {
+  return sql<Column[]>`
+    select a.attname::text as name, format_type(a.atttypid, a.atttypmod) as type, t.typtype::text as typtype,
+           t.typcategory::text as category, greatest(a.atttypmod - 4, 0) as length, a.attnotnull as notnull,
+           a.atthasdef as hasdefault, (a.attgenerated <> '' or a.attidentity = 'a') as generated,
+           (select e.enumlabel::text from pg_enum e where e.enumtypid = a.atttypid order by e.enumsortorder limit 1) as first_label,
+           (select c.confrelid::regclass::text from pg_constraint c where c.conrelid = a.attrelid and c.contype = 'f' and c.conkey = array[a.attnum]) as fk_table,
+           (select pa.attname::text from pg_constraint c join pg_attribute pa on pa.attrelid = c.confrelid and pa.attnum = c.confkey[1]
+             where c.conrelid = a.attrelid and c.contype = 'f' and c.conkey = array[a.attnum]) as fk_column,
+           exists (select 1 from pg_constraint c join pg_constraint c2 on c2.conrelid = c.confrelid and c2.contype = 'f' and c2.conkey = c.confkey
+                    where c.conrelid = a.attrelid and c.contype = 'f' and c.conkey = array[a.attnum]
+                      and c2.confrelid in ('public.profiles'::regclass, 'auth.users'::regclass)) as fk_is_person
+      from pg_attribute a join pg_type t on t.oid = a.atttypid
+     where a.attrelid = ${`public.${table}`}::regclass and a.attnum > 0 and not a.attisdropped
+     order by a.attnum`;
+}
+
+const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const textCandidates = ["test", "test@example.test", "https://example.test/x", "TEST"];
+const numberCandidates = ["1", "60", "0", "5"];
+
+/** A value for a NOT NULL column without a default, as SQL; attempt picks among candidates that checks may refuse. */
+function valueFor(c: Column, attempt: number): string | undefined {
+  const pick = (xs: string[]) => xs[attempt % xs.length];
+  if (c.category === "A") return `'{}'::${c.type}`;
+  if (c.typtype === "e") return `${lit(c.first_label!)}::${c.type}`;
+  switch (c.type.replace(/\(.*\)/, "")) {
+    case "uuid":
+      return "extensions.gen_random_uuid()";
+    case "text":
+    case "character varying":
+    case "citext":
+      return lit(pick(textCandidates));
+    case "character":
+      return lit("USD".slice(0, c.length || 1));
+    case "smallint":
+    case "integer":
+    case "bigint":
+    case "numeric":
+    case "real":
+    case "double precision":
+      return pick(numberCandidates);
+    case "boolean":
+      return "true";
+    case "timestamp with time zone":
+    case "timestamp without time zone":
+    case "date":
+      return "now() + interval '1 day'";
+    case "interval":
+      return "interval '1 hour'";
+    case "jsonb":
+    case "json":
+      return `'{}'::${c.type}`;
+    case "inet":
+      return "'192.0.2.1'::inet";
+    case "extensions.geography":
+    case "geography":
+    case "extensions.geometry":
+    case "geometry":
+      return `'SRID=4326;POINT(13.4 52.5)'::${c.type}`;
+    default:
+      return undefined;
+  }
+}
+
+export interface SeedResult {
+  /** Paths that got a row for the member (new or already there, e.g. from sign-up). */
+  reached: string[];
+  /** Paths no row could be made for, with the reason. */
+  unreachable: Array<{ path: string; error: string }>;
+  /** Rows this seeding inserted, per table, as to_json of the row. */
+  inserted: Record<string, unknown[]>;
+}
+
+async function count(predicate: string, table: string, memberId: string): Promise<number> {
+  const [{ n }] = await sql.unsafe<{ n: number }[]>(`select count(*)::int as n from public.${table} t where ${predicate}`, [memberId]);
+  return n;
+}
+
+/**
+ * Gives the member at least one row on every path of the catalog, parents before children. Other
+ * NOT NULL foreign keys point at a person: the counterpart; at a thing: the member's own row when
+ * there is one (a message on the member's own ticket), else the counterpart's, else any row.
+ */
+export async function seedMember(memberId: string, counterpartId: string): Promise<SeedResult> {
+  const paths = (await linkPaths()).filter((p) => p.excluded_reason === null).sort((a, b) => a.depth - b.depth);
+  const result: SeedResult = { reached: [], unreachable: [], inserted: {} };
+  const byPath = new Map(paths.map((p) => [p.path, p]));
+  for (const p of paths) {
+    if ((await count(p.predicate, p.table_name, memberId)) > 0) {
+      result.reached.push(p.path);
+      continue;
+    }
+    const seeder = seeders[p.table_name];
+    if (seeder) {
+      await seeder(memberId, counterpartId);
+      if ((await count(p.predicate, p.table_name, memberId)) > 0) result.reached.push(p.path);
+      else result.unreachable.push({ path: p.path, error: "the seeder made no row on this path" });
+      continue;
+    }
+    // The value of the link column: the member's id, or the key of one of the member's parent rows.
+    let link: string;
+    if (p.depth === 1) link = `${lit(memberId)}::uuid`;
+    else {
+      const parent = byPath.get(p.path.slice(p.path.indexOf(" -> ") + 4))!;
+      const [row] = await sql.unsafe<{ v: string }[]>(
+        `select t.${p.references_column}::text as v from ${p.references_table} t where ${parent.predicate} limit 1`, [memberId]);
+      if (!row) {
+        result.unreachable.push({ path: p.path, error: `no parent row in ${p.references_table}` });
+        continue;
+      }
+      link = lit(row.v);
+    }
+    const cols = await columns(p.table_name);
+    const names: string[] = [];
+    const values: Array<(attempt: number) => Promise<string | undefined>> = [];
+    for (const c of cols) {
+      if (c.name === p.link_column) {
+        names.push(c.name);
+        values.push(async () => `${link}::${c.type}`);
+      } else if (c.generated || c.hasdefault || !c.notnull) {
+        continue;
+      } else if (c.fk_table) {
+        names.push(c.name);
+        values.push(async () => {
+          if (c.fk_table === "profiles" || c.fk_table === "public.profiles" || c.fk_table === "auth.users") return `${lit(counterpartId)}::uuid`;
+          const parentPaths = paths.filter((x) => `public.${x.table_name}` === c.fk_table || x.table_name === c.fk_table);
+          const owners = c.fk_is_person ? [counterpartId] : [memberId, counterpartId];
+          for (const owner of owners) {
+            for (const pp of parentPaths) {
+              const [row] = await sql.unsafe<{ v: string }[]>(`select t.${c.fk_column}::text as v from ${c.fk_table} t where ${pp.predicate} limit 1`, [owner]);
+              if (row) return `${lit(row.v)}::${c.type}`;
+            }
+          }
+          const [row] = await sql.unsafe<{ v: string }[]>(`select t.${c.fk_column}::text as v from ${c.fk_table} t limit 1`);
+          return row ? `${lit(row.v)}::${c.type}` : undefined;
+        });
+      } else {
+        names.push(c.name);
+        values.push(async (attempt) => valueFor(c, attempt));
+      }
+    }
+    let lastError = "";
+    let done = false;
+    for (let attempt = 0; attempt < 4 && !done; attempt++) {
+      const exprs = await Promise.all(values.map((v) => v(attempt)));
+      const missing = exprs.findIndex((e) => e === undefined);
+      if (missing >= 0) {
+        lastError = `no value for ${p.table_name}.${names[missing]}`;
+        break;
+      }
+      try {
+        const [row] = await sql.unsafe<{ row: unknown }[]>(
+          `insert into public.${p.table_name} (${names.map((n) => `"${n}"`).join(", ")}) values (${exprs.join(", ")}) returning to_json(${p.table_name}.*) as row`);
+        (result.inserted[p.table_name] ??= []).push(row.row);
+        done = true;
+      } catch (e) {
+        lastError = (e as Error).message;
+      }
+    }
+    if (done) result.reached.push(p.path);
+    else result.unreachable.push({ path: p.path, error: lastError });
+  }
+  return result;
+}
+
+/**
+ * The oracle: every row of every public table that belongs to the member, found by following the
+ * actual foreign-key values from the member's id (not the SQL the export runs), minus the documented
+ * exclusions. Returns table -> rows (to_json).
+ */
+export async function memberRowsByForeignKeys(memberId: string): Promise<Map<string, unknown[]>> {
+  const fks = await sql<{ child: string; col: string; parent: string; pcol: string }[]>`
+    select c.conrelid::regclass::text as child, a.attname::text as col, c.confrelid::regclass::text as parent, pa.attname::text as pcol
+      from pg_constraint c
+      join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
+      join pg_attribute pa on pa.attrelid = c.confrelid and pa.attnum = c.confkey[1]
+     where c.contype = 'f' and c.connamespace = 'public'::regnamespace and cardinality(c.conkey) = 1`;
+  const excluded = new Set((await sql<{ k: string }[]>`select table_name || '.' || column_name as k from private.member_link_exclusions()`).map((r) => r.k));
+  const bare = (t: string) => t.replace(/^public\./, "");
+  const found = new Map<string, Map<string, Record<string, unknown>>>();
+  const add = (table: string, rows: Array<{ row: Record<string, unknown> }>) => {
+    const m = found.get(table) ?? new Map<string, Record<string, unknown>>();
+    found.set(table, m);
+    let added = 0;
+    for (const { row } of rows) {
+      const key = JSON.stringify(row);
+      if (!m.has(key)) (m.set(key, row), added++);
+    }
+    return added;
+  };
+  for (let round = 0; round < 8; round++) {
+    let added = 0;
+    for (const fk of fks) {
+      if (excluded.has(`${bare(fk.child)}.${fk.col}`)) continue;
+      let values: string[];
+      if (fk.parent === "auth.users" || fk.parent === "profiles" || fk.parent === "public.profiles") values = [memberId];
+      else values = [...(found.get(bare(fk.parent))?.values() ?? [])].map((r) => String(r[fk.pcol]));
+      if (values.length === 0) continue;
+      const rows = await sql.unsafe<{ row: Record<string, unknown> }[]>(
+        `select to_json(t) as row from public.${bare(fk.child)} t where t."${fk.col}"::text = any($1::text[])`, [values]);
+      added += add(bare(fk.child), rows);
+    }
+    if (added === 0) break;
+  }
+  return new Map([...found].map(([t, m]) => [t, [...m.values()]]));
+}
+
+/** Canonical form for comparing sets of rows: sorted keys, rows sorted. */
+export function canonicalRows(rows: unknown[], dropColumns: string[] = []): string[] {
+  const canon = (v: unknown): unknown =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.keys(v).filter((k) => !dropColumns.includes(k)).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
+      : v;
+  return rows.map((r) => JSON.stringify(canon(r))).sort();
+}
