@@ -59,16 +59,18 @@ ${report.rows.map((r) => `| ${esc(r.metric)} | ${esc(r.value)}${r.note ? ` — $
   PostgREST request per piece (profile, bookings for totals and spending, next bookings with their
   experts, recent activity, favorites count, and reviews / unread notifications / open tickets when
   those tables exist), one after another. No PostgREST binary is available on this machine, so a
-  loopback stand-in (bench/requests.ts) serves each request exactly as PostgREST executes one: JWT
+  loopback stand-in (bench/requests.ts) serves each request as PostgREST executes one: JWT
   verified, one transaction, one \`set_config\` of role and claims as \`authenticator\`, the query.
-  It is lighter than the function path (one HTTP hop instead of gateway + Deno), so the ratio is
-  conservative. "In the database" compares the same work without HTTP: one transaction calling
+  With the bench's own stack it sits where the gateway forwards \`/rest/v1\`, so both paths are
+  client → gateway → upstream → Postgres; against a running stack it is called directly. It does
+  less per request than PostgREST (no URL parsing, no JSON built in SQL), so the ratio is a lower
+  bound. "In the database" compares the same work without HTTP: one transaction calling
   \`member_dashboard()\` vs one transaction per piece.
 - **nearby_experts**: \`public.nearby_experts(lat, lng, 25 km, max 20)\` called as a member for
   random centres (mostly around the region's cities, some anywhere in it); the time of the query
   statement inside the PostgREST-style transaction. The scan computes the same answer with
-  \`ST_Distance\` over every verified, available expert (no index can serve it), and every answer
-  is compared with the KNN one.
+  \`ST_Distance\` over every verified, available expert (no index can serve it; JIT off, as its
+  compile time would otherwise dominate), and every answer is compared with the KNN one.
 - **RLS ÷ service_role**: the same page query (filtered by the member's id, newest first, 20 rows)
   run as the member under RLS and as service_role (which bypasses RLS), alternating; the time of
   the query statement (the \`set_config\` before it is identical for both). The two must return the

@@ -94,14 +94,15 @@ export function dashboardPieces(tables: Set<string>): Piece[] {
 }
 
 /**
- * Stands in for PostgREST on loopback: GET /rest/v1/<piece index> with a Bearer token is verified
- * (HS256, as PostgREST and the gateway do) and answered by one PostgREST-style transaction.
+ * Stands in for PostgREST on loopback: GET [/rest/v1]/<piece index> with a Bearer token is verified
+ * (HS256, as PostgREST does) and answered by one PostgREST-style transaction. On `port` (0: any
+ * free port); the bench puts it where the gateway forwards /rest/v1 when the stack has PostgREST.
  */
-export async function startRestStandIn(api: postgres.Sql, pieces: Piece[], secret: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startRestStandIn(api: postgres.Sql, pieces: Piece[], secret: string, port = 0): Promise<{ url: string; close: () => Promise<void> }> {
   const key = new TextEncoder().encode(secret);
   const server: Server = createServer(async (req, res) => {
     try {
-      const m = /^\/rest\/v1\/(\d+)$/.exec(req.url ?? "");
+      const m = /^(?:\/rest\/v1)?\/(\d+)$/.exec(req.url ?? "");
       const piece = m ? pieces[Number(m[1])] : undefined;
       const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
       if (!piece || !token) return void res.writeHead(404).end();
@@ -113,11 +114,10 @@ export async function startRestStandIn(api: postgres.Sql, pieces: Piece[], secre
       res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: (e as Error).message }));
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => (server.once("error", reject), server.listen(port, "127.0.0.1", resolve)));
   const address = server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
   return {
-    url: `http://127.0.0.1:${port}/rest/v1`,
+    url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : port}/rest/v1`,
     close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
   };
 }

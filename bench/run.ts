@@ -2,7 +2,8 @@
 // ports shifted by MEMBERBASE_PORT_OFFSET, 900 unless set, in a throwaway data dir) or, with
 // BENCH_USE_RUNNING=1, uses the stack already running at that offset; loads the scale seed
 // (seed/scale.ts, BENCH_SCALE=0.1 for a quick run) and prints the figures of one run, writing them
-// to bench/results.json and bench/RESULTS.md.
+// to bench/results.json and bench/RESULTS.md. Exit code 0 unless it breaks (or, with
+// BENCH_STRICT=1, a target is missed).
 // The stack reads its ports and data dir when first imported, so they are set before that.
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,18 +1,21 @@
-// Scale data for the benchmark: 100k members, 10k experts over a region (mainland Portugal, five
-// city clusters plus a scattered fifth), and about 1M rows across favorites, bookings, activity and
-// search_history. Everything is generated server-side with generate_series, so the load is a
-// handful of statements; every "random" choice is a hash of (row number, stream, BENCH_SEED), so a
-// given seed and scale always produce the same rows, whatever plan Postgres picks.
+// Scale data for the benchmark: 100k members, 10k experts over a region (mainland Portugal: five
+// city clusters plus experts scattered anywhere in it), and about 1M rows across favorites,
+// bookings, activity and search_history, plus the reviews, support tickets and notifications
+// those imply. Everything is generated server-side with generate_series, so the load is a handful
+// of statements; every "random" choice is a hash of (row number, stream, BENCH_SEED), so a given
+// seed and scale always produce the same rows, whatever plan Postgres picks.
 //
 // How rows come in:
 // - Users are inserted into auth.users WITH the sign-up triggers on: every member gets exactly the
 //   rows a real sign-up creates (profile, preferences, notification matrix, onboarding, and whatever
 //   later capabilities add through on_auth_user_created_* triggers). That is most of the load time.
-// - Bulk rows (favorites, bookings, activity, search_history, expert locations) are loaded with
-//   session_replication_role = replica: their per-row triggers (activity recording, history
-//   pruning) and FK checks are skipped for speed, so this generator writes what those triggers
-//   would have: a 'favorited' / 'booked' / 'searched' activity row per favorite / booking / search,
-//   at most 100 searches per member. Replica mode needs a superuser (the stack's supabase_admin).
+// - Bulk rows (expert locations, favorites, bookings, reviews, tickets, notifications, activity,
+//   search_history) are loaded with session_replication_role = replica: per-row triggers (activity
+//   recording, history pruning, rating aggregates) and FK checks are skipped for speed, so the
+//   generator writes what those triggers would have: an activity row per favorite, booking, search,
+//   review and ticket, at most 100 searches per member, experts' ratings computed from their
+//   reviews. Replica mode needs a superuser (the stack's supabase_admin).
+// - All in one transaction (then VACUUM ANALYZE): a failed load leaves nothing behind.
 //
 // Sizes scale with BENCH_SCALE (default 1; 0.1 for a quick run); BENCH_SEED picks another data set.
 // Run alone against `npm run dev`: `MEMBERBASE_PORT_OFFSET=<n> npx tsx seed/scale.ts`.
@@ -85,7 +88,7 @@ export async function loadScaleSeed(opts: ScaleOptions): Promise<ScaleResult> {
     await sql.begin((tx) => seedTransaction(tx, { members, experts, seed, step }));
     // A settled database (visibility map set, fresh statistics), as a long-running one would be.
     await step(`vacuum analyze`, async () => {
-      for (const t of ["auth.users", "public.profiles", "public.expert_profiles", "public.expert_locations", "public.favorites", "public.bookings", "public.search_history", "public.activity", "public.privacy_settings"])
+      for (const t of ["auth.users", "public.profiles", "public.expert_profiles", "public.expert_locations", "public.favorites", "public.bookings", "public.search_history", "public.activity", "public.reviews", "public.support_tickets", "public.notifications"])
         await sql.unsafe(`vacuum (analyze) ${t}`);
     });
     const seconds = (performance.now() - t0) / 1000;
@@ -173,8 +176,7 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
               'Bench expert ' || x.n || '.',
               x.available, x.verification::public.verification_status,
               case when x.verification = 'verified' then now() - pg_temp.u(x.n, 15) * interval '700 days' end,
-              case when pg_temp.u(x.n, 16) < 0.1 then 0 else round((3 + 2 * sqrt(pg_temp.u(x.n, 17)))::numeric, 2) end,
-              case when pg_temp.u(x.n, 16) < 0.1 then 0 else 1 + floor(pg_temp.u(x.n, 18) ^ 2 * 300)::int end,
+              0, 0,
               c.name, null, now() - pg_temp.u(x.n, 19) * interval '900 days'
        from bench_experts x,
             lateral (select ($1::text[])[1 + floor(pg_temp.u(x.n, 20) ^ 1.5 * 20)::int] as s1,
@@ -203,17 +205,11 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
       group by m.id, v.id`),
   );
 
-  await step(`bookings (~${Math.round(members * perMember.bookings)}; past and future, mixed statuses)`, () =>
-    db.unsafe(`
-      insert into public.bookings (member_id, expert_id, status, scheduled_at, duration_minutes, price_cents, currency,
-                                   credits_applied_cents, note, created_at, updated_at, confirmed_at, completed_at, cancelled_at, cancelled_by)
-      select b.member_id, b.expert_id, b.status::public.booking_status, b.at, b.minutes, b.price,
-             'USD', case when pg_temp.u(b.r, 47) < 0.1 then (b.price * pg_temp.u(b.r, 48) * 0.5)::int else 0 end,
-             null, b.created, greatest(b.created, least(now(), b.at)),
-             case when b.status in ('confirmed', 'completed') or (b.status = 'cancelled' and pg_temp.u(b.r, 49) < 0.5) then b.created + interval '1 hour' end,
-             case when b.status = 'completed' then b.at + b.minutes * interval '1 minute' end,
-             case when b.status = 'cancelled' then least(now(), b.at - interval '1 hour') end,
-             case when b.status = 'cancelled' then case when pg_temp.u(b.r, 50) < 0.7 then b.member_id else b.expert_id end end
+  await step(`bookings (~${Math.round(members * perMember.bookings)}; past and future, mixed statuses)`, async () => {
+    // Generated into a temp table first: reviews are drawn from the same rows (by their row key r).
+    await db.unsafe(`
+      create temp table bench_bookings on commit drop as
+      select pg_temp.bench_uuid('booking', r) as id, r, member_id, expert_id, status, at, minutes, price, created
       from (
         select m.id as member_id, v.id as expert_id, m.n * 64 + k as r, t.at, t.minutes,
                round(coalesce(e.hourly_rate_cents, 0) * t.minutes / 60.0)::int as price,
@@ -229,8 +225,59 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
         cross join lateral (
           select date_trunc('hour', now() + (pg_temp.u(m.n * 64 + k, 42) * 540 - 450) * interval '1 day') as at,
                  (array[30, 45, 60, 60, 90])[1 + floor(pg_temp.u(m.n * 64 + k, 43) * 5)::int] as minutes) t
-      ) b`),
-  );
+      ) g`);
+    await db.unsafe(`
+      insert into public.bookings (id, member_id, expert_id, status, scheduled_at, duration_minutes, price_cents, currency,
+                                   credits_applied_cents, note, created_at, updated_at, confirmed_at, completed_at, cancelled_at, cancelled_by)
+      select b.id, b.member_id, b.expert_id, b.status::public.booking_status, b.at, b.minutes, b.price,
+             'USD', case when pg_temp.u(b.r, 47) < 0.1 then (b.price * pg_temp.u(b.r, 48) * 0.5)::int else 0 end,
+             null, b.created, greatest(b.created, least(now(), b.at)),
+             case when b.status in ('confirmed', 'completed') or (b.status = 'cancelled' and pg_temp.u(b.r, 49) < 0.5) then b.created + interval '1 hour' end,
+             case when b.status = 'completed' then b.at + b.minutes * interval '1 minute' end,
+             case when b.status = 'cancelled' then least(now(), b.at - interval '1 hour') end,
+             case when b.status = 'cancelled' then case when pg_temp.u(b.r, 50) < 0.7 then b.member_id else b.expert_id end end
+      from bench_bookings b order by b.created`);
+  });
+
+  // Reviews of 30% of completed consultations, the experts' rating aggregates computed from them
+  // (what the review trigger keeps), a support ticket for 5% of members, and notifications: one
+  // per review to its expert, one per ticket to its member (half of each unread).
+  await step(`reviews, rating aggregates, tickets, notifications`, async () => {
+    await db.unsafe(`
+      insert into public.reviews (id, booking_id, author_id, expert_id, rating, title, body, created_at, updated_at)
+      select pg_temp.bench_uuid('review', b.r), b.id, b.member_id, b.expert_id, g.rating,
+             (array['Great session', 'Very helpful', 'Good advice', 'Okay', 'Not what I needed'])[6 - g.rating],
+             case when pg_temp.u(b.r, 72) < 0.5 then 'Bench review of booking ' || b.r || '.' end,
+             b.at + (1 + pg_temp.u(b.r, 73) * 5) * interval '1 day', b.at + interval '1 day'
+      from bench_bookings b,
+           lateral (select (case when pg_temp.u(b.r, 71) < 0.55 then 5 when pg_temp.u(b.r, 71) < 0.85 then 4
+                                 when pg_temp.u(b.r, 71) < 0.93 then 3 when pg_temp.u(b.r, 71) < 0.97 then 2 else 1 end)::smallint as rating) g
+      where b.status = 'completed' and pg_temp.u(b.r, 70) < 0.3 and b.at + interval '6 days' < now()`);
+    await db.unsafe(`
+      update public.expert_profiles e set rating_avg = s.avg, rating_count = s.n
+      from (select expert_id, round(avg(rating), 2) as avg, count(*)::integer as n from public.reviews where not is_hidden group by 1) s
+      where e.id = s.expert_id`);
+    await db.unsafe(`
+      insert into public.support_tickets (id, member_id, subject, category, status, priority, created_at, updated_at, last_message_at, resolved_at)
+      select pg_temp.bench_uuid('ticket', m.n), m.id, 'Bench ticket ' || m.n,
+             (enum_range(null::public.ticket_category))[1 + floor(pg_temp.u(m.n, 81) * 6)::int],
+             st.status, 'normal', t.opened, t.opened, t.opened + interval '2 hours',
+             case when st.status in ('resolved', 'closed') then t.opened + interval '1 day' end
+      from bench_members m,
+           lateral (select now() - pg_temp.u(m.n, 82) * interval '200 days' as opened) t,
+           lateral (select (enum_range(null::public.ticket_status))[1 + floor(pg_temp.u(m.n, 83) * 4)::int] as status) st
+      where pg_temp.u(m.n, 80) < 0.05`);
+    await db.unsafe(`
+      insert into public.notifications (user_id, kind, title, data, read_at, created_at)
+      select r.expert_id, 'review_received', format('New %s-star review', r.rating), jsonb_build_object('review_id', r.id),
+             case when pg_temp.u(('x' || left(md5(r.id::text), 15))::bit(60)::bigint, 90) < 0.5 then r.created_at + interval '1 day' end, r.created_at
+        from public.reviews r
+      union all
+      select t.member_id, 'support_reply', 'Support replied: ' || t.subject, jsonb_build_object('ticket_id', t.id),
+             case when pg_temp.u(('x' || left(md5(t.id::text), 15))::bit(60)::bigint, 91) < 0.5 then t.last_message_at + interval '1 hour' end, t.last_message_at
+        from public.support_tickets t
+      order by 6`);
+  });
 
   await step(`search_history (~${Math.round(members * perMember.searches)}, ≤ 100 per member)`, () =>
     db.unsafe(
@@ -244,13 +291,14 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
                   else '{}'::jsonb end,
              now() - pg_temp.u(m.n * 128 + k, 56) * interval '180 days'
       from bench_members m
-      cross join lateral generate_series(1, pg_temp.how_many(m.n, 51, ${mean(perMember.searches)}, 100)) k`,
+      cross join lateral generate_series(1, pg_temp.how_many(m.n, 51, ${mean(perMember.searches)}, 100)) k
+      order by m.n, k`,
       [skills.map((s) => s.replace("_", " ")), region.cities.map((c) => c.name)],
     ),
   );
 
   // What the favorites, booking and search RPCs/triggers write to the feed, for the rows above.
-  await step(`activity (favorited + booked + searched)`, () =>
+  await step(`activity (favorited, booked, searched, reviewed, ticket_opened)`, () =>
     db.unsafe(`
       insert into public.activity (user_id, kind, subject_type, subject_id, details, created_at)
       select f.member_id, 'favorited', 'expert', f.expert_id::text, '{}', f.created_at
@@ -261,6 +309,12 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
       union all
       select h.member_id, 'searched', 'search', h.id::text, '{}', h.created_at
         from public.search_history h join bench_members m on m.id = h.member_id
+      union all
+      select r.author_id, 'reviewed', 'review', r.id::text, jsonb_build_object('expert_id', r.expert_id, 'rating', r.rating), r.created_at
+        from public.reviews r
+      union all
+      select t.member_id, 'ticket_opened', 'support_ticket', t.id::text, '{}', t.created_at
+        from public.support_tickets t
       order by 6`),
   );
 }
@@ -300,7 +354,10 @@ async function counts(sql: postgres.Sql): Promise<Record<string, number>> {
            (select count(*) from public.favorites)::int as favorites,
            (select count(*) from public.bookings)::int as bookings,
            (select count(*) from public.activity)::int as activity,
-           (select count(*) from public.search_history)::int as search_history`;
+           (select count(*) from public.search_history)::int as search_history,
+           (select count(*) from public.reviews)::int as reviews,
+           (select count(*) from public.support_tickets)::int as support_tickets,
+           (select count(*) from public.notifications)::int as notifications`;
   return { ...row, bulk_rows: row.favorites + row.bookings + row.activity + row.search_history };
 }
 
