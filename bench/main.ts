@@ -4,11 +4,10 @@ import { existsSync, rmSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { adminDbUrl, anonKey, apiUrl, dbUrl, jwtSecret, ports, root, stateDir, supabaseDir } from "../stack/config.ts";
-import { postgrest } from "../stack/postgrest.ts";
+import { adminDbUrl, anonKey, apiUrl, dbUrl, jwtSecret, root, stateDir, supabaseDir } from "../stack/config.ts";
 import { benchIds, loadScaleSeed, region, sizes, type ScaleResult } from "../seed/scale.ts";
 import { budgetFromEnv, measure, prng, summarize, type Summary } from "./measure.ts";
-import { asRequest, dashboardPieces, getOk, memberClaims, serviceClaims, signToken, startRestStandIn, type Claims } from "./requests.ts";
+import { asRequest, dashboardPieces, getOk, memberClaims, serviceClaims, signToken, type Claims } from "./requests.ts";
 import { writeReports, type Row } from "./report.ts";
 
 const log = (line: string) => console.log(line);
@@ -105,55 +104,48 @@ async function run({ api, apiService, db, load, seed, useRunning }: Ctx): Promis
   // --- Dashboard: one function call vs a trivial function vs the naive client path -------------
   const dashboardReason = await dashboardMissing(db, headers(0));
   const pieces = dashboardPieces(tables);
-  // The stand-in gets its own pool, as PostgREST has its own. With the bench's own stack it takes
-  // PostgREST's place behind the gateway, so naive requests travel client → gateway → "PostgREST"
-  // just as the function's travel client → gateway → Deno; with a running stack it is called
-  // directly (one hop fewer than the function path, which favours the naive path).
-  const restPool = postgres(authenticatorUrl(), { max: 2, onnotice: () => {} });
-  const behindGateway = !useRunning && !postgrest.available;
-  const rest = await startRestStandIn(restPool, pieces, jwtSecret, behindGateway ? ports.rest : 0);
-  if (behindGateway) postgrest.available = true;
-  const naiveBase = behindGateway ? `${apiUrl}/rest/v1` : rest.url;
-  try {
-    log(`\nbench: dashboard over HTTP (${pieces.length} requests on the naive path${dashboardReason ? "; member-dashboard not available" : ""})`);
-    const http = await measure(
-      {
-        health: async (i) => void (await getOk(`${apiUrl}/functions/v1/health`, headers(i))),
-        ...(dashboardReason ? {} : { dashboard: async (i: number) => void (await getOk(`${apiUrl}/functions/v1/member-dashboard`, headers(i))) }),
-        naive: async (i) => {
-          for (let k = 0; k < pieces.length; k++) await getOk(`${naiveBase}/${k}`, headers(i));
-        },
+  // No PostgREST binary is obtainable here, so the naive client path is measured as PostgREST would
+  // execute its requests (one transaction each, set_config of role and claims, the query, as
+  // authenticator) over a real connection, without the HTTP hop each request would also make.
+  // The dashboard is measured the same way (one such request), and over HTTP against `health`.
+  log(`\nbench: dashboard over HTTP${dashboardReason ? " (member-dashboard not available)" : ""}`);
+  const http = await measure(
+    {
+      health: async (i) => void (await getOk(`${apiUrl}/functions/v1/health`, headers(i))),
+      ...(dashboardReason ? {} : { dashboard: async (i: number) => void (await getOk(`${apiUrl}/functions/v1/member-dashboard`, headers(i))) }),
+    },
+    httpBudget,
+  );
+  log(`bench: dashboard as requests at the database (one vs ${pieces.length}, as PostgREST runs each)`);
+  const inDb = await measure(
+    {
+      ...(dashboardReason ? {} : { dashboard: async (i: number) => void (await asRequest(api, claims[who(i)], (tx) => tx`select public.member_dashboard() as d`)) }),
+      naive: async (i) => {
+        for (const piece of pieces) await asRequest(api, claims[who(i)], (tx) => piece.run(tx, sample[who(i)]));
       },
-      httpBudget,
-    );
-    log(`bench: dashboard at the database (one transaction vs ${pieces.length})`);
-    const inDb = await measure(
-      {
-        ...(dashboardReason ? {} : { dashboard: async (i: number) => void (await asRequest(api, claims[who(i)], (tx) => tx`select public.member_dashboard() as d`)) }),
-        naive: async (i) => {
-          for (const piece of pieces) await asRequest(api, claims[who(i)], (tx) => piece.run(tx, sample[who(i)]));
-        },
-      },
-      dbBudget,
-    );
-    rows.push(row("health function p50 / p95 (gateway → Deno → select now())", pp(http.health)));
-    if (dashboardReason) {
-      rows.push({ metric: "member-dashboard p50 / p95", value: "not available", target: "", note: dashboardReason });
-      rows.push({ metric: "dashboard ÷ health (p50)", value: "not available", target: "≤ 2×" });
-      rows.push(row(`naive client path p50 / p95 (${pieces.length} REST requests${behindGateway ? " through the gateway" : ", no gateway"})`, pp(http.naive)));
-      rows.push({ metric: "naive path ÷ dashboard (p50, HTTP)", value: "not available", target: "≥ 3×" });
-      rows.push({ metric: "naive path ÷ dashboard (p50, in the database)", value: "not available", target: "" });
-    } else {
-      rows.push(row("member-dashboard p50 / p95 (gateway → Deno → member_dashboard())", pp(http.dashboard)));
-      rows.push(check("dashboard ÷ health (p50)", http.dashboard.p50 / http.health.p50, "≤ 2×", (x) => x <= 2));
-      rows.push(row(`naive client path p50 / p95 (${pieces.length} REST requests${behindGateway ? " through the gateway" : ", no gateway"})`, pp(http.naive)));
-      rows.push(check("naive path ÷ dashboard (p50, HTTP)", http.naive.p50 / http.dashboard.p50, "≥ 3×", (x) => x >= 3));
-      rows.push(row(`dashboard in the database p50: 1 transaction vs ${pieces.length}`, `${ms(inDb.dashboard.p50)} vs ${ms(inDb.naive.p50)} (${times(inDb.naive.p50 / inDb.dashboard.p50)})`));
-    }
-  } finally {
-    if (behindGateway) postgrest.available = false;
-    await rest.close();
-    await restPool.end();
+    },
+    dbBudget,
+  );
+  rows.push(row("health function p50 / p95 (gateway → Deno → select now())", pp(http.health)));
+  rows.push(row(`naive client path p50 / p95 (${pieces.length} requests as PostgREST runs them, no HTTP)`, pp(inDb.naive)));
+  if (dashboardReason) {
+    rows.push({ metric: "member-dashboard p50 / p95", value: "not available", target: "", note: dashboardReason });
+    rows.push({ metric: "dashboard ÷ health (p50)", value: "not available", target: "≤ 2×" });
+    rows.push({ metric: "naive path ÷ dashboard (p50)", value: "not available", target: "≥ 3×" });
+  } else {
+    rows.push(row("member-dashboard p50 / p95 (gateway → Deno → member_dashboard())", pp(http.dashboard)));
+    rows.push(check("dashboard ÷ health (p50)", http.dashboard.p50 / http.health.p50, "≤ 2×", (x) => x <= 2));
+    rows.push(row("dashboard as one request at the database p50 / p95", pp(inDb.dashboard)));
+    rows.push(check(`naive path ÷ dashboard (p50; both as requests at the database, no HTTP)`, inDb.naive.p50 / inDb.dashboard.p50, "≥ 3×", (x) => x >= 3));
+    // Each naive request would also cross HTTP, which this machine cannot measure for PostgREST;
+    // the health function's whole request (gateway → Deno → one trivial query) is the nearest
+    // measured figure for one such hop. Labelled an estimate, never a measurement.
+    const estimate = inDb.naive.p50 + pieces.length * http.health.p50;
+    rows.push({
+      metric: `naive path ÷ dashboard over HTTP (ESTIMATE: + ${pieces.length} × health p50 per request)`,
+      value: `${times(estimate / http.dashboard.p50)} (≈ ${ms(estimate)} vs ${ms(http.dashboard.p50)})`,
+      target: "≥ 3×",
+    });
   }
 
   // --- Nearby experts: the KNN RPC vs a scan computing the same answer -------------------------

@@ -1,10 +1,8 @@
 // How the bench talks to the stack: member tokens signed like Supabase Auth's (HS256, project
-// secret), table reads run exactly as PostgREST runs a request (one transaction, set_config of
-// role and claims, then the query, as `authenticator`), and a small PostgREST stand-in for the
-// naive client path, since no PostgREST binary is available here (see RESULTS.md).
-import { createServer, type Server } from "node:http";
+// secret), and table reads run exactly as PostgREST runs a request (one transaction, set_config
+// of role and claims, then the query, as `authenticator`).
 import { randomUUID } from "node:crypto";
-import { SignJWT, jwtVerify } from "jose";
+import { SignJWT } from "jose";
 import postgres from "postgres";
 
 export type Role = "authenticated" | "service_role";
@@ -91,35 +89,6 @@ export function dashboardPieces(tables: Set<string>): Piece[] {
   if (tables.has("support_tickets"))
     pieces.push({ name: "open tickets", run: (tx, me) => tx`select count(*) from public.support_tickets where member_id = ${me} and status in ('open', 'pending')` });
   return pieces;
-}
-
-/**
- * Stands in for PostgREST on loopback: GET [/rest/v1]/<piece index> with a Bearer token is verified
- * (HS256, as PostgREST does) and answered by one PostgREST-style transaction. On `port` (0: any
- * free port); the bench puts it where the gateway forwards /rest/v1 when the stack has PostgREST.
- */
-export async function startRestStandIn(api: postgres.Sql, pieces: Piece[], secret: string, port = 0): Promise<{ url: string; close: () => Promise<void> }> {
-  const key = new TextEncoder().encode(secret);
-  const server: Server = createServer(async (req, res) => {
-    try {
-      const m = /^(?:\/rest\/v1)?\/(\d+)$/.exec(req.url ?? "");
-      const piece = m ? pieces[Number(m[1])] : undefined;
-      const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
-      if (!piece || !token) return void res.writeHead(404).end();
-      const { payload } = await jwtVerify(token, key, { algorithms: ["HS256"] });
-      const claims = payload as Claims;
-      const { result } = await asRequest(api, claims, (tx) => piece.run(tx, String(claims.sub)));
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(result));
-    } catch (e) {
-      res.writeHead(500, { "content-type": "application/json" }).end(JSON.stringify({ message: (e as Error).message }));
-    }
-  });
-  await new Promise<void>((resolve, reject) => (server.once("error", reject), server.listen(port, "127.0.0.1", resolve)));
-  const address = server.address();
-  return {
-    url: `http://127.0.0.1:${typeof address === "object" && address ? address.port : port}/rest/v1`,
-    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
 }
 
 /** GET through HTTP; fails on anything but 200 (a bench of error responses measures nothing). */

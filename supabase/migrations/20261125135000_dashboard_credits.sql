@@ -3,14 +3,17 @@
 -- same single statement as the rest of member_dashboard().
 
 -- Functions
+-- PL/pgSQL, not SQL: a SQL function with a SET clause is never inlined and is parsed and planned
+-- again on every call (about 1 ms of the dashboard's 2 ms at scale); PL/pgSQL caches its plans.
 create or replace function private.member_dashboard_extras()
 returns jsonb
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
-  select jsonb_build_object(
+begin
+  return jsonb_build_object(
     'favorites', (select count(*)::integer from public.favorites f where f.member_id = (select auth.uid())),
     'credit_balance_cents', coalesce((select a.balance_cents from public.credit_accounts a where a.user_id = (select auth.uid())), 0),
     'affiliate', jsonb_build_object(
@@ -24,5 +27,6 @@ as $$
       'total_earned_cents', coalesce((select sum(t.amount_cents)::integer from public.credit_transactions t
                                         join public.credit_accounts a on a.id = t.account_id
                                        where a.user_id = (select auth.uid()) and t.kind = 'referral_bonus'), 0)));
+end;
 $$;
 comment on function private.member_dashboard_extras() is 'Favorites, credit balance and affiliate stats for member_dashboard().counts, under the caller''s RLS.';

@@ -14,3 +14,24 @@ export function asMember<T>(claims: MemberClaims, work: (tx: Tx) => Promise<T>):
     return await work(tx);
   }) as Promise<T>;
 }
+
+/** A text as an SQL string literal (standard_conforming_strings is on: only quotes double). */
+function literal(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/**
+ * One fixed statement as the member in ONE round trip: a simple-protocol message runs as one
+ * implicit transaction, so the local role and claims hold for the statement and vanish after it
+ * (and an error rolls it all back). `statement` must be a constant: it takes no parameters.
+ */
+export async function asMemberOnce<T>(claims: MemberClaims, statement: string): Promise<T[]> {
+  const results = (await sql
+    .unsafe(
+      `select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${literal(JSON.stringify(claims))}, true),
+              set_config('search_path', 'public, extensions', true);
+       ${statement}`,
+    )
+    .simple()) as unknown as T[][];
+  return results[results.length - 1];
+}

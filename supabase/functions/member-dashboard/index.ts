@@ -4,11 +4,11 @@
 import { serve } from "../_shared/handler.ts";
 import { HttpError, json } from "../_shared/errors.ts";
 import { memberClaims } from "../_shared/claims.ts";
-import { asMember } from "../_shared/db.ts";
+import { asMemberOnce } from "../_shared/db.ts";
 
 serve(["GET", "POST"], async (req) => {
   const claims = memberClaims(req);
-  const [row] = await asMember(claims, (tx) => tx<{ dashboard: { profile: unknown } }[]>`select public.member_dashboard() as dashboard`);
+  const [row] = await asMemberOnce<{ dashboard: { profile: unknown } }>(claims, "select public.member_dashboard() as dashboard");
   // A valid token whose account is gone (deleted since the token was issued) has no profile.
   if (!row?.dashboard?.profile) throw new HttpError(404, "profile_not_found", "No member profile for this account");
   return json(row.dashboard, 200, { "cache-control": "private, no-store" });
