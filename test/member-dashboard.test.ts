@@ -121,6 +121,17 @@ describe("member-dashboard", () => {
     expect(await anonToken.json()).toMatchObject({ error: { code: "not_signed_in" } });
   });
 
+  it("treats quotes and SQL in the token's claims as data (the claims travel as a literal)", async () => {
+    const hostile = memberClaims(alice.id, { email: "o'brien'); set role service_role; --@example.test", user_metadata: { name: "'; drop table public.profiles; --" } });
+    const res = await fetch(url, { headers: { apikey: stack.anonKey, authorization: `Bearer ${await signAccessToken(hostile)}` } });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Dashboard;
+    expect(body.profile.id).toBe(alice.id);
+    expect(body.next_bookings.length).toBeGreaterThan(0);
+    expect(body.next_bookings.every((b) => bookings.some((x) => x.id === b.id && x.member === alice))).toBe(true);
+    expect((await sql`select to_regclass('public.profiles') is not null as ok`)[0].ok).toBe(true);
+  });
+
   it("answers 404 for a valid token whose account no longer exists", async () => {
     const token = await signAccessToken(memberClaims(randomUUID()));
     const res = await fetch(url, { headers: { apikey: stack.anonKey, authorization: `Bearer ${token}` } });
