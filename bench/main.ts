@@ -92,7 +92,7 @@ async function run({ api, apiService, db, load, seed, useRunning }: Ctx): Promis
   const rand = prng(seed);
   const { members } = sizes(load.scale);
   const sample = await benchIds(db, "member", Array.from({ length: 200 }, () => 1 + Math.floor(rand() * members)), seed);
-  const claims: Claims[] = sample.map((id) => memberClaims(id, `${apiUrl}/auth/v1`));
+  const claims: Claims[] = sample.map((id) => memberClaims(id, { email: `${id}@bench.memberbase.test` }, `${apiUrl}/auth/v1`));
   const tokens = await Promise.all(claims.map((c) => signToken(c, jwtSecret)));
   const who = (i: number) => Math.abs(i) % sample.length;
   const headers = (i: number) => ({ authorization: `Bearer ${tokens[who(i)]}`, apikey: anonKey });

@@ -1,38 +1,10 @@
 // How the bench talks to the stack: member tokens signed like Supabase Auth's (HS256, project
 // secret), and table reads run exactly as PostgREST runs a request (one transaction, set_config
 // of role and claims, then the query, as `authenticator`).
-import { randomUUID } from "node:crypto";
-import { SignJWT } from "jose";
 import postgres from "postgres";
 
-export type Role = "authenticated" | "service_role";
-export type Claims = Record<string, unknown> & { role: Role; sub?: string };
-
-export function memberClaims(userId: string, issuer: string): Claims {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    iss: issuer,
-    sub: userId,
-    aud: "authenticated",
-    exp: now + 3 * 3600,
-    iat: now,
-    email: `${userId}@bench.memberbase.test`,
-    phone: "",
-    app_metadata: { provider: "email", providers: ["email"] },
-    user_metadata: {},
-    role: "authenticated",
-    aal: "aal1",
-    amr: [{ method: "password", timestamp: now }],
-    session_id: randomUUID(),
-    is_anonymous: false,
-  };
-}
-
-export const serviceClaims: Claims = { role: "service_role", iss: "supabase-demo" };
-
-export function signToken(claims: Claims, secret: string): Promise<string> {
-  return new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secret));
-}
+export { memberClaims, serviceClaims, signAccessToken as signToken, type Claims } from "../stack/tokens.ts";
+import type { Claims } from "../stack/tokens.ts";
 
 /**
  * One PostgREST-style request: a transaction, one set_config() for search_path, role and claims,

@@ -1,7 +1,6 @@
 // Table and RPC access exactly as PostgREST runs a request: one transaction, then one
 // set_config() for role, claims, method, path and search_path, then the query, as `authenticator`.
 import postgres from "postgres";
-import { randomUUID } from "node:crypto";
 import { stack } from "./stack.ts";
 
 /** postgres (the migrations' role) for setup and checks; authenticator for requests, as PostgREST. */
@@ -10,39 +9,8 @@ const authenticatorUrl = new URL(stack.dbUrl);
 authenticatorUrl.username = "authenticator";
 export const api = postgres(authenticatorUrl.toString(), { max: 4, onnotice: () => {} });
 
-export type Role = "anon" | "authenticated" | "service_role";
-
-export interface Claims {
-  role: Role;
-  sub?: string;
-  aal?: "aal1" | "aal2";
-  [claim: string]: unknown;
-}
-
-/** A member's claims as Supabase Auth issues them. */
-export function memberClaims(userId: string, extra: Partial<Claims> = {}): Claims {
-  const now = Math.floor(Date.now() / 1000);
-  return {
-    iss: `${stack.apiUrl}/auth/v1`,
-    sub: userId,
-    aud: "authenticated",
-    exp: now + 3600,
-    iat: now,
-    email: `${userId}@example.test`,
-    phone: "",
-    app_metadata: { provider: "email", providers: ["email"] },
-    user_metadata: {},
-    role: "authenticated",
-    aal: "aal1",
-    amr: [{ method: "password", timestamp: now }],
-    session_id: randomUUID(),
-    is_anonymous: false,
-    ...extra,
-  };
-}
-
-export const anonClaims: Claims = { role: "anon", iss: "supabase-demo" };
-export const serviceClaims: Claims = { role: "service_role", iss: "supabase-demo" };
+export { anonClaims, memberClaims, serviceClaims, type Claims, type Role } from "../../stack/tokens.ts";
+import type { Claims } from "../../stack/tokens.ts";
 
 /** Runs `query` as PostgREST would for a request carrying these claims; the transaction is rolled back unless commit is set. */
 export async function asRequest<T>(claims: Claims, query: (tx: postgres.TransactionSql) => Promise<T>, opts: { method?: string; path?: string; commit?: boolean } = {}): Promise<T> {
