@@ -64,41 +64,49 @@ alter table public.profiles enable row level security;
 alter table public.expert_profiles enable row level security;
 
 -- Helper functions
+-- The policy helpers are PL/pgSQL on purpose: a SQL function with a SET clause is never inlined and
+-- is parsed and planned again at every call, while PL/pgSQL keeps its plans for the session.
 create or replace function private.is_admin()
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (
+begin
+  return exists (
     select 1 from public.profiles
     where id = (select auth.uid()) and role = 'admin' and status = 'active'
   );
+end;
 $$;
 comment on function private.is_admin() is 'True when the caller is an active admin; used in policies as (select private.is_admin()).';
 grant execute on function private.is_admin() to authenticated, service_role;
 
 create or replace function private.has_verified_mfa(user_id uuid)
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select exists (select 1 from auth.mfa_factors f where f.user_id = has_verified_mfa.user_id and f.status = 'verified');
+begin
+  return exists (select 1 from auth.mfa_factors f where f.user_id = has_verified_mfa.user_id and f.status = 'verified');
+end;
 $$;
 
 create or replace function private.aal_satisfied()
 returns boolean
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
+begin
   -- A member who has enrolled MFA must present an aal2 session; one who has not, any session.
-  select coalesce((select auth.jwt()) ->> 'aal', 'aal1') = 'aal2'
+  return coalesce((select auth.jwt()) ->> 'aal', 'aal1') = 'aal2'
       or not private.has_verified_mfa((select auth.uid()));
+end;
 $$;
 comment on function private.aal_satisfied() is 'Restrictive policies on sensitive tables: aal2 required once MFA is enrolled.';
 grant execute on function private.aal_satisfied() to authenticated, service_role;
@@ -116,12 +124,14 @@ $$;
 
 create or replace function private.my_role()
 returns public.member_role
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
-  select role from public.profiles where id = (select auth.uid()) and status = 'active';
+begin
+  return (select role from public.profiles where id = (select auth.uid()) and status = 'active');
+end;
 $$;
 comment on function private.my_role() is 'The caller''s role when active; lets policies ask without recursing through profiles'' own policies.';
 grant execute on function private.my_role() to authenticated, service_role;
