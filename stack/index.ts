@@ -44,15 +44,15 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
   return info();
 }
 
+/** Stops every started service at once: a parent that gives us only a moment (an npm or timeout
+ * wrapper passing on Ctrl-C) must not leave the Postgres cluster, which lives on its own, behind. */
 export async function stopStack(): Promise<void> {
-  while (started.length) {
-    const s = started.pop()!;
-    try {
-      await s.stop();
-    } catch (e) {
-      console.error(`stopping ${s.name}: ${(e as Error).message}`);
-    }
-  }
+  const stopping = started.splice(0).reverse();
+  await Promise.all(
+    stopping.map((s) =>
+      s.stop().catch((e) => console.error(`stopping ${s.name}: ${(e as Error).message}`)),
+    ),
+  );
 }
 
 export function info(): StackInfo {
