@@ -111,6 +111,24 @@ $$;
 comment on function private.aal_satisfied() is 'Restrictive policies on sensitive tables: aal2 required once MFA is enrolled.';
 grant execute on function private.aal_satisfied() to authenticated, service_role;
 
+-- The one "the caller must be signed in" check every member RPC starts with.
+create or replace function private.require_member()
+returns uuid
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  me uuid := (select auth.uid());
+begin
+  if me is null then
+    raise exception 'sign in first' using errcode = '28000';
+  end if;
+  return me;
+end;
+$$;
+grant execute on function private.require_member() to authenticated, service_role;
+
 create or replace function private.touch_updated_at()
 returns trigger
 language plpgsql

@@ -129,9 +129,7 @@ as $$
 declare
   result public.onboarding;
 begin
-  if (select auth.uid()) is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   if version is null or version !~ '^[A-Za-z0-9._-]{1,32}$' then
     raise exception 'terms version must be 1-32 letters, digits, dots, dashes or underscores' using errcode = '22023';
   end if;
@@ -151,9 +149,7 @@ as $$
 declare
   result public.onboarding;
 begin
-  if (select auth.uid()) is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   if step not in ('profile', 'privacy', 'location') then
     raise exception 'unknown onboarding step %; use profile, privacy or location (terms: accept_terms)', step using errcode = '22023';
   end if;

@@ -83,9 +83,7 @@ as $$
 declare
   result public.data_deletion_requests;
 begin
-  if (select auth.uid()) is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   if not private.aal_satisfied() then
     raise exception 'this needs an aal2 session: verify your MFA factor first' using errcode = '42501';
   end if;

@@ -72,9 +72,7 @@ declare
   e public.expert_profiles;
   result public.bookings;
 begin
-  if (select auth.uid()) is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   select * into e from public.expert_profiles x where x.id = create_booking.expert_id;
   if not found or e.verification_status <> 'verified' or not e.is_available then
     raise exception 'expert % is not available for booking', create_booking.expert_id using errcode = 'P0002';

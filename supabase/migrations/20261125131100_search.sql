@@ -131,9 +131,7 @@ declare
   problem text := private.search_filters_problem(f);
   result public.search_history;
 begin
-  if me is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   if char_length(q) > 200 then
     raise exception 'query must be at most 200 characters' using errcode = '22023';
   end if;
@@ -164,9 +162,7 @@ as $$
 declare
   removed integer;
 begin
-  if (select auth.uid()) is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   delete from public.search_history h where h.member_id = (select auth.uid());
   get diagnostics removed = row_count;
   return removed;

@@ -79,9 +79,7 @@ declare
   point extensions.geography := private.checked_point(lat, lng);
   result public.member_locations;
 begin
-  if me is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   insert into public.member_locations as m (member_id, location, city, area)
   values (me, point, private.checked_place(city, 'city'), private.checked_place(area, 'area'))
   on conflict (member_id) do update
@@ -105,9 +103,7 @@ declare
   point extensions.geography := private.checked_point(lat, lng);
   result public.expert_locations;
 begin
-  if me is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   if not exists (select 1 from public.expert_profiles e where e.id = me) then
     raise exception 'only experts have an expert location; create your expert profile first' using errcode = '42501';
   end if;
@@ -204,9 +200,7 @@ declare
   tag text := nullif(btrim(nearby_experts.expertise), '');
 begin
   -- Definer because expert points are unreadable to members; only rounded distances leave.
-  if (select auth.uid()) is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   if lat is null and lng is null then
     -- No centre given: search around the caller's own stored location.
     select m.location into center from public.member_locations m where m.member_id = (select auth.uid());

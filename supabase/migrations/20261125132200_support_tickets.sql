@@ -63,9 +63,7 @@ declare
   me uuid := (select auth.uid());
   result public.support_tickets;
 begin
-  if me is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   if subject is null or char_length(btrim(subject)) not between 1 and 200 then
     raise exception 'subject must be 1-200 characters' using errcode = '22023';
   end if;

@@ -14,9 +14,7 @@ declare
   me uuid := (select auth.uid());
   first_month date;
 begin
-  if me is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   if months is null or months not between 1 and 120 then
     raise exception 'months must be between 1 and 120' using errcode = '22023';
   end if;
@@ -60,9 +58,7 @@ as $$
 declare
   me uuid := (select auth.uid());
 begin
-  if me is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   if page_size is null or page_size not between 1 and 100 then
     raise exception 'page_size must be between 1 and 100' using errcode = '22023';
   end if;
@@ -104,9 +100,7 @@ as $$
 declare
   me uuid := (select auth.uid());
 begin
-  if me is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   return query
     select count(*)::integer,
            (count(*) filter (where b.status in ('requested', 'confirmed') and b.scheduled_at >= now()))::integer,

@@ -31,9 +31,7 @@ as $$
 declare
   me uuid := (select auth.uid());
 begin
-  if me is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   return (
     select jsonb_build_object(
       'profile', (select jsonb_build_object('id', p.id, 'first_name', p.first_name, 'last_name', p.last_name,

@@ -179,9 +179,7 @@ declare
   entry bigint;
   result public.credit_transactions;
 begin
-  if (select auth.uid()) is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   if not private.is_admin() then
     raise exception 'only admins adjust credits' using errcode = '42501';
   end if;

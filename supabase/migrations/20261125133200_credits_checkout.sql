@@ -41,9 +41,7 @@ declare
   b public.bookings;
   q public.credit_quote;
 begin
-  if me is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   select * into b from public.bookings x where x.id = quote_credits.booking_id;
   if not found or b.member_id is distinct from me then
     raise exception 'no booking % of yours', quote_credits.booking_id using errcode = 'P0002';
@@ -76,9 +74,7 @@ declare
   cap integer;
   amount integer;
 begin
-  if me is null then
-    raise exception 'sign in first' using errcode = '28000';
-  end if;
+  perform private.require_member();
   select * into b from public.bookings x where x.id = apply_credits.booking_id for update;
   if not found or b.member_id is distinct from me then
     raise exception 'no booking % of yours', apply_credits.booking_id using errcode = 'P0002';

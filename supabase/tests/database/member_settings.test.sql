@@ -1,7 +1,7 @@
 -- RLS matrix for the per-member settings tables: anon, owner, other member, expert, admin x
 -- select/insert/update/delete. Rows exist from sign-up; members only read and update their own.
 begin;
-select plan(72);
+select plan(74);
 
 select tests.create_user('alice', '{"first_name":"Alice","locale":"fr-FR","terms_accepted":true,"terms_version":"2026-01"}');
 select tests.create_user('bob');
@@ -91,6 +91,14 @@ select is_empty($$select * from public.onboarding where user_id = tests.user_id(
 
 select tests.authenticate_as_anon();
 select throws_ok($$select public.accept_terms('2026-02')$$, '42501', null, 'anon cannot call accept_terms');
+select tests.clear_authentication();
+
+-- An authenticated request without a subject (no member behind it) is refused by every member RPC
+-- through private.require_member(), security definer and invoker alike.
+select set_config('request.jwt.claims', '{"role":"authenticated"}', true);
+set local role authenticated;
+select throws_ok($$select public.accept_terms('2026-02')$$, '28000', 'sign in first', 'a member RPC refuses a request with no member');
+select throws_ok($$select * from public.member_stats()$$, '28000', 'sign in first', 'an invoker RPC refuses a request with no member');
 select tests.clear_authentication();
 
 select * from finish();
