@@ -12,10 +12,10 @@ const dumpEnd = "-- PostgreSQL database dump complete";
 /** The statements of every object in schema auth, in dump order (types, functions, tables, data, constraints, grants). */
 export function authSchemaFromCli(): string {
   if (!existsSync(cliBinary)) throw new Error(`Supabase CLI binary missing at ${cliBinary}: run npm ci`);
-  const binary = readFileSync(cliBinary);
   const version = JSON.parse(readFileSync(join(root, "node_modules", "supabase", "package.json"), "utf8")).version as string;
   const cached = join(cacheDir, `auth-schema-cli-${version}.sql`);
   if (existsSync(cached)) return readFileSync(cached, "utf8");
+  const binary = readFileSync(cliBinary);
   const start = binary.indexOf(dumpStart);
   const end = start < 0 ? -1 : binary.indexOf(dumpEnd, start);
   if (start < 0 || end < 0) throw new Error(`no Postgres 14 schema snapshot found in Supabase CLI ${version}`);

@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, ports, serviceRoleKey, supabaseDir, type FunctionConfig } from "./config.ts";
-import { spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
+import { portOpen, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
 
 const functionsDir = join(supabaseDir, "functions");
 
@@ -68,12 +68,3 @@ export const functionsService: Service = {
     running.clear();
   },
 };
-
-async function portOpen(port: number): Promise<boolean> {
-  const { connect } = await import("node:net");
-  return new Promise((res) => {
-    const s = connect(port, "127.0.0.1");
-    s.once("connect", () => (s.destroy(), res(true)));
-    s.once("error", () => res(false));
-  });
-}

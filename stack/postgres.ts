@@ -2,10 +2,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connect } from "node:net";
 import postgres from "postgres";
 import { adminDbUrl, ports, stateDir } from "./config.ts";
-import { StackError, waitFor, type Service } from "./service.ts";
+import { portOpen, StackError, waitFor, type Service } from "./service.ts";
 
 const dataDir = join(stateDir, "db");
 const socketDir = join(stateDir, "run");
@@ -43,7 +42,7 @@ export const postgresService: Service & { fresh: boolean } = {
   async start() {
     for (const d of [stateDir, dataDir, socketDir]) mkdirSync(d, { recursive: true });
     if (process.getuid?.() === 0) for (const d of [dataDir, socketDir]) chownSync(d, uid("postgres"), gid("postgres"));
-    if (await portInUse(ports.db))
+    if (await portOpen(ports.db))
       throw new StackError(`port ${ports.db} is already in use (another \`npm run dev\` or \`supabase start\`?); stop it, or point the tests at it with SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY and SUPABASE_DB_URL`);
     this.fresh = !isInitialised();
     if (this.fresh) {
@@ -97,12 +96,4 @@ function uid(user: string): number {
 }
 function gid(user: string): number {
   return Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim());
-}
-
-function portInUse(port: number): Promise<boolean> {
-  return new Promise((res) => {
-    const s = connect(port, "127.0.0.1");
-    s.once("connect", () => (s.destroy(), res(true)));
-    s.once("error", () => res(false));
-  });
 }

@@ -4,14 +4,14 @@ import { describe, expect, it } from "vitest";
 import nodemailer from "nodemailer";
 import { stack, uniqueEmail } from "./helpers/stack.ts";
 import { verifyLink, waitForMail } from "./helpers/mail.ts";
+import { ports } from "../stack/config.ts";
 
-const smtpPort = 54325 + Number(process.env.MEMBERBASE_PORT_OFFSET ?? 0);
 
 describe.skipIf(process.env.SUPABASE_URL)("mail catcher", () => {
   it("captures a mail sent over SMTP and yields its verify link", async () => {
     const to = uniqueEmail("mail");
     const link = `${stack.apiUrl}/auth/v1/verify?token=abc123&type=signup&redirect_to=http://127.0.0.1:3000`;
-    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });
+    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: ports.smtp, secure: false, ignoreTLS: true });
     await transport.sendMail({ from: "admin@memberbase.local", to, subject: "Confirm Your Signup", html: `<a href="${link.replace(/&/g, "&amp;")}">Confirm</a>` });
     const mail = await waitForMail(to, /confirm/i);
     const url = verifyLink(mail);

@@ -2,8 +2,9 @@
 // (<url>/protocol/openid-connect/{auth,token,userinfo}), with the claims Auth requires.
 import { describe, expect, it } from "vitest";
 import { stack } from "./helpers/stack.ts";
+import { ports } from "../stack/config.ts";
 
-const base = `http://127.0.0.1:${54330 + Number(process.env.MEMBERBASE_PORT_OFFSET ?? 0)}`;
+const base = `http://127.0.0.1:${ports.oidc}`;
 const oidc = `${base}/protocol/openid-connect`;
 const redirectUri = `${stack.apiUrl}/auth/v1/callback`;
 
