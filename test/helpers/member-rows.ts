@@ -33,6 +33,35 @@ async function review(authorId: string, bookingId: string, expertId: string): Pr
                                                       values (${bookingId}, ${expertId}, 4, 'Helpful', 'seeded by the privacy tests')`, { commit: true });
 }
 
+async function verifiedExpert(id: string): Promise<void> {
+  await sql`insert into public.expert_profiles (id, verification_status, verified_at) values (${id}, 'verified', now())
+            on conflict (id) do update set verification_status = 'verified', verified_at = coalesce(public.expert_profiles.verified_at, now())`;
+}
+
+/**
+ * A conversation the member opened with the counterpart (through the RPC) and one the counterpart
+ * opened with the member as the expert (in SQL: the RPC reuses a pair's conversation either way),
+ * each with a message from both sides. Idempotent.
+ */
+async function conversations(memberId: string, counterpartId: string): Promise<void> {
+  if (memberId === counterpartId) return;
+  const [done] = await sql`select 1 from public.conversations where member_id = ${memberId} and expert_id = ${counterpartId}`;
+  if (done) return;
+  await verifiedExpert(counterpartId);
+  await asRequest(memberClaims(memberId), (tx) => tx`select public.start_conversation(${counterpartId}, 'seeded by the privacy tests')`, { commit: true });
+  await verifiedExpert(memberId);
+  await sql.begin(async (tx) => {
+    const [c] = await tx`insert into public.conversations (member_id, expert_id) values (${counterpartId}, ${memberId})
+                         on conflict on constraint conversations_pair_key do nothing returning id`;
+    if (!c) return;
+    await tx`insert into public.conversation_participants (conversation_id, user_id) values (${c.id}, ${counterpartId}), (${c.id}, ${memberId})`;
+    await tx`insert into public.messages (conversation_id, sender_id, body) values (${c.id}, ${counterpartId}, 'seeded enquiry to the member as an expert')`;
+  });
+  await sql`insert into public.messages (conversation_id, sender_id, body)
+            select c.id, p.id, 'seeded reply' from public.conversations c cross join lateral (values (c.member_id), (c.expert_id)) p(id)
+             where (c.member_id, c.expert_id) in ((${memberId}::uuid, ${counterpartId}::uuid), (${counterpartId}::uuid, ${memberId}::uuid))`;
+}
+
 /** Tables that cannot be filled generically, seeded the way the product creates them (RPCs, member requests). */
 const seeders: Record<string, (memberId: string, counterpartId: string) => Promise<void>> = {
   // Only the member of a completed booking may review it: the member reviews the counterpart, and
@@ -49,6 +78,21 @@ const seeders: Record<string, (memberId: string, counterpartId: string) => Promi
   // made (created_by) on their own account (account_id) reaches both of its paths.
   credit_transactions: async (memberId) => {
     await sql`select private.adjust_credits(${memberId}, 500, ${`seed-${Date.now()}-${Math.random().toString(36).slice(2)}`}, 'seeded by the privacy tests', 'adjustment', ${memberId})`;
+  },
+  conversations,
+  conversation_participants: conversations,
+  messages: conversations,
+  // Blocking after the conversations exist, so nothing the member is shown is withheld.
+  blocks: async (memberId, counterpartId) => {
+    if (memberId === counterpartId) return;
+    await conversations(memberId, counterpartId);
+    await asRequest(memberClaims(memberId), (tx) => tx`insert into public.blocks (blocked_id) values (${counterpartId}) on conflict do nothing`, { commit: true });
+  },
+  message_reports: async (memberId, counterpartId) => {
+    if (memberId === counterpartId) return;
+    await conversations(memberId, counterpartId);
+    await asRequest(memberClaims(memberId), (tx) => tx`insert into public.message_reports (message_id, reason)
+      select min(m.id), 'seeded by the privacy tests' from public.messages m where m.sender_id = ${counterpartId}`, { commit: true });
   },
   data_deletion_requests: async (memberId) => {
     await asRequest(memberClaims(memberId), (tx) => tx`select public.request_account_deletion('seeded by the privacy tests')`, { commit: true });
