@@ -176,17 +176,31 @@ end;
 $$;
 comment on function private.is_reported_message(bigint) is 'Whether anyone reported the message: admins may read reported messages only.';
 
--- Security invoker: current_user tells a client request (flood-limited) from the service side.
+-- The request's role (the `role` setting PostgREST sets; security definer does not change it) tells
+-- a client request, which is flood-limited, from the service side.
+create or replace function private.is_client_request()
+returns boolean
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return coalesce(current_setting('role', true), 'none') in ('authenticated', 'anon');
+end;
+$$;
+comment on function private.is_client_request() is 'True inside an API request as anon/authenticated (also within security definer functions, unlike current_user).';
+
 create or replace function private.prepare_message()
 returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $$
 declare
   c record;
 begin
   select x.member_id, x.expert_id into c from public.conversations x where x.id = new.conversation_id;
-  if current_user::text in ('authenticated', 'anon') then
+  if private.is_client_request() then
     perform private.check_send_rate(new.sender_id);
   end if;
   new.created_at := now();
@@ -203,12 +217,13 @@ $$;
 create or replace function private.guard_message_update()
 returns trigger
 language plpgsql
+security definer
 set search_path = ''
 as $$
 declare
-  window_ interval := (select private.message_edit_window());
+  window_ interval := (select s.edit_window from private.messaging_settings s);
 begin
-  if current_user::text not in ('authenticated', 'anon') then
+  if not private.is_client_request() then
     return new; -- the service side and moderation functions
   end if;
   if old.deleted_at is not null then
@@ -227,18 +242,6 @@ begin
     new.edited_at := now();
   end if;
   return new;
-end;
-$$;
-
-create or replace function private.message_edit_window()
-returns interval
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-begin
-  return (select s.edit_window from private.messaging_settings s);
 end;
 $$;
 
@@ -273,7 +276,7 @@ begin
 end;
 $$;
 
--- How a conversation partner is named: display name, else "First L.", else "Member".
+-- How a person is named to the other party: display name, else "First L.", else "Member".
 create or replace function private.party_name(user_id uuid)
 returns text
 language plpgsql
@@ -287,6 +290,26 @@ begin
                      from public.profiles p where p.id = party_name.user_id), 'Member');
 end;
 $$;
+comment on function private.party_name(uuid) is 'A person''s name as notifications show it to the other party (server side only).';
+
+-- The same for the inbox, which runs as the caller: only people the caller shares a conversation with.
+create or replace function private.conversation_party_name(user_id uuid)
+returns text
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if not exists (select 1 from public.conversations c
+                  where (c.member_id = (select auth.uid()) and c.expert_id = conversation_party_name.user_id)
+                     or (c.expert_id = (select auth.uid()) and c.member_id = conversation_party_name.user_id)) then
+    return null;
+  end if;
+  return private.party_name(user_id);
+end;
+$$;
+comment on function private.conversation_party_name(uuid) is 'party_name() of someone the caller shares a conversation with; null for anyone else.';
 
 create or replace function private.open_conversation(expert_id uuid)
 returns uuid
@@ -427,7 +450,7 @@ begin
     raise exception 'page_size must be between 1 and 100' using errcode = '22023';
   end if;
   return query
-    select p.conversation_id, o.user_id, private.party_name(o.user_id), p.last_message_id,
+    select p.conversation_id, o.user_id, private.conversation_party_name(o.user_id), p.last_message_id,
            case when m.deleted_at is not null then null else left(m.body, 140) end,
            m.sender_id, p.last_message_at, p.unread_count, o.last_read_message_id
       from public.conversation_participants p
@@ -475,12 +498,11 @@ comment on function public.moderate_message(bigint, boolean, text, boolean) is '
 -- Only the helpers that the public RPCs and policies call are executable by clients.
 revoke execute on function private.recent_message_count(uuid), private.check_send_rate(uuid), private.is_blocked_by(uuid, uuid),
   private.prepare_message(), private.guard_message_update(), private.message_sent(), private.party_name(uuid),
-  private.open_conversation(uuid), private.mark_conversation_read(uuid), private.moderate_message(bigint, boolean, text, boolean),
-  private.message_edit_window()
+  private.open_conversation(uuid), private.mark_conversation_read(uuid), private.moderate_message(bigint, boolean, text, boolean)
   from public, anon, authenticated;
-grant execute on function private.check_send_rate(uuid), private.is_blocked_by(uuid, uuid), private.party_name(uuid), private.is_reported_message(bigint),
-  private.open_conversation(uuid), private.mark_conversation_read(uuid), private.moderate_message(bigint, boolean, text, boolean),
-  private.message_edit_window(), private.recent_message_count(uuid)
+-- Clients reach these only through the public RPCs and policies; each checks the caller itself.
+grant execute on function private.conversation_party_name(uuid), private.is_reported_message(bigint), private.open_conversation(uuid),
+  private.mark_conversation_read(uuid), private.moderate_message(bigint, boolean, text, boolean), private.is_client_request()
   to authenticated, service_role;
 revoke execute on function public.start_conversation(uuid, text), public.mark_conversation_read(uuid), public.inbox(integer, timestamptz),
   public.unread_counts(), public.moderate_message(bigint, boolean, text, boolean) from public, anon;
