@@ -49,6 +49,12 @@ export const functionsService: Service = {
       SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
       SUPABASE_DB_URL: dbUrl,
       STRIPE_API_BASE: `http://127.0.0.1:${ports.stripe}`,
+      // --- send-notifications: SMTP to this stack's MailDev, and a local signing secret for its
+      // unsubscribe links (hosted: `supabase secrets set SMTP_HOST=... NOTIFICATIONS_SIGNING_SECRET=...`).
+      SMTP_HOST: "127.0.0.1",
+      SMTP_PORT: String(ports.smtp),
+      NOTIFICATIONS_SIGNING_SECRET: "local-only-notifications-signing-secret-not-for-production",
+      // ---
       ...dotEnv(),
     };
     await Promise.all(
