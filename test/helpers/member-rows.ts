@@ -94,6 +94,26 @@ const seeders: Record<string, (memberId: string, counterpartId: string) => Promi
     await asRequest(memberClaims(memberId), (tx) => tx`insert into public.message_reports (message_id, reason)
       select min(m.id), 'seeded by the privacy tests' from public.messages m where m.sender_id = ${counterpartId}`, { commit: true });
   },
+  // A room the member created (so owns and is in) with a message of theirs.
+  room_members: async (memberId) => {
+    await asRequest(memberClaims(memberId), async (tx) => {
+      const [{ id }] = await tx<{ id: string }[]>`select (public.create_room('Seeded room', 'seeded by the privacy tests')).id`;
+      await tx`insert into public.room_messages (room_id, body) values (${id}, 'seeded by the privacy tests')`;
+    }, { commit: true });
+  },
+  room_messages: async (memberId) => {
+    await asRequest(memberClaims(memberId), async (tx) => {
+      const [room] = await tx<{ room_id: string }[]>`select room_id from public.room_members where user_id = ${memberId} and status = 'active' limit 1`;
+      const id = room?.room_id ?? (await tx<{ id: string }[]>`select (public.create_room('Seeded room', null)).id`)[0].id;
+      await tx`insert into public.room_messages (room_id, body) values (${id}, 'seeded by the privacy tests')`;
+    }, { commit: true });
+  },
+  // Attempts are written by the delivery side only (private.finish_email): one delivered email.
+  email_delivery_attempts: async (memberId) => {
+    await sql`select private.notify(${memberId}, 'seeded', 'bookings', 'seeded by the privacy tests')`;
+    await sql`insert into public.email_delivery_attempts (outbox_id, attempt, worker, started_at, outcome)
+              select max(id), 1, 'privacy-tests', now(), 'sent' from public.email_outbox where user_id = ${memberId}`;
+  },
   data_deletion_requests: async (memberId) => {
     await asRequest(memberClaims(memberId), (tx) => tx`select public.request_account_deletion('seeded by the privacy tests')`, { commit: true });
   },

@@ -3,7 +3,7 @@
 -- other member / non-participant, expert, admin, blocked party), opening rules, edit window, soft
 -- delete, read state, blocking, flood control and moderation.
 begin;
-select plan(65);
+select plan(67);
 
 select tests.create_user('alice');
 select tests.create_user('bob');
@@ -57,6 +57,7 @@ select results_eq($$select other_id, unread_count, last_message_preview from pub
   format($$values (%L::uuid, 1, 'Sure, send me the documents.')$$, tests.user_id('erin')),
   'inbox(): the other party, unread count and last message');
 select throws_ok($$update public.conversation_participants set unread_count = 0$$, '42501', null, 'read state is not client-writable');
+select is((public.member_dashboard() #>> '{counts,unread_messages}')::int, 1, 'member_dashboard() counts unread messages');
 
 -- Edit window and soft delete
 select lives_ok($$update public.messages set body = 'Hello Erin, can you help with my tax return (2025)?' where body like 'Hello Erin%'$$,
@@ -153,6 +154,12 @@ select lives_ok($$insert into public.messages (conversation_id, body) select (se
   'sending up to the limit works');
 select throws_ok($$insert into public.messages (conversation_id, body) values ((select id from public.conversations), 'one too many')$$,
   'PT429', null, 'the next message in the same minute is refused with PT429 (HTTP 429)');
+
+-- Realtime: clients subscribe to these tables under their RLS
+select is((select array_agg(tablename::text order by tablename) from pg_publication_tables
+            where pubname = 'supabase_realtime' and schemaname = 'public'
+              and tablename in ('messages', 'conversation_participants', 'room_messages', 'notifications')),
+  array['conversation_participants', 'messages', 'notifications', 'room_messages'], 'messages, read state and notifications are published to Realtime');
 
 select * from finish();
 rollback;

@@ -7,10 +7,12 @@ select is(
   (select coalesce(array_agg(p.oid::regprocedure::text order by 1), '{}') from pg_proc p
     where p.pronamespace = 'private'::regnamespace and p.prosecdef and p.prorettype <> 'trigger'::regtype
       and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))
-      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'is_reported_message')
+      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'is_reported_message',
+                            'my_room_membership', 'room_read_horizon', 'room_moderates')
       -- Back-ends of security-invoker public RPCs (so the API exposes no security definer
       -- function); each checks the caller itself through auth.uid() / private.is_admin().
-      and p.proname not in ('open_conversation', 'mark_conversation_read', 'moderate_message', 'conversation_party_name')),
+      and p.proname not in ('open_conversation', 'mark_conversation_read', 'moderate_message', 'conversation_party_name',
+                            'create_room', 'room_membership_action', 'hide_room_message')),
   '{}'::text[],
   'clients cannot execute internal security definer helpers');
 
