@@ -136,30 +136,16 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  allowed integer := (select s.messages_per_minute from private.messaging_settings s);
 begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('memberbase.send_rate:' || sender::text, 0));
-  if private.recent_message_count(sender) >= allowed then
-    raise exception 'flood_limit: at most % messages per minute; wait and send again', allowed
+  -- A new statement after the lock: its snapshot sees the sends the lock waited for.
+  if private.recent_message_count(sender) >= (select s.messages_per_minute from private.messaging_settings s) then
+    raise exception 'flood_limit: at most % messages per minute; wait and send again', (select s.messages_per_minute from private.messaging_settings s)
       using errcode = 'PT429', detail = 'flood_limit', hint = 'PostgREST answers this with HTTP 429';
   end if;
 end;
 $$;
 comment on function private.check_send_rate(uuid) is 'Raises PT429 (HTTP 429 through PostgREST, detail flood_limit) when the sender reached messages_per_minute in the last minute.';
-
-create or replace function private.is_blocked_by(blocker uuid, sender uuid)
-returns boolean
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-begin
-  return exists (select 1 from public.blocks b where b.blocker_id = is_blocked_by.blocker and b.blocked_id = is_blocked_by.sender);
-end;
-$$;
-comment on function private.is_blocked_by(uuid, uuid) is 'Whether blocker blocks sender; read by the server only, never shown to the blocked party.';
 
 -- Policies on messages ask this instead of reading message_reports under RLS (whose insert policy
 -- reads messages: the two policies would recurse).
@@ -196,10 +182,7 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  c record;
 begin
-  select x.member_id, x.expert_id into c from public.conversations x where x.id = new.conversation_id;
   if private.is_client_request() then
     perform private.check_send_rate(new.sender_id);
   end if;
@@ -209,7 +192,11 @@ begin
   new.hidden_at := null;
   new.hidden_reason := null;
   new.body := btrim(new.body);
-  new.withheld := private.is_blocked_by(case when new.sender_id = c.member_id then c.expert_id else c.member_id end, new.sender_id);
+  -- Withheld when the other participant blocks the sender.
+  new.withheld := exists (select 1 from public.conversations c
+                            join public.blocks b on b.blocked_id = new.sender_id
+                                                and b.blocker_id = case when c.member_id = new.sender_id then c.expert_id else c.member_id end
+                           where c.id = new.conversation_id);
   return new;
 end;
 $$;
@@ -255,19 +242,21 @@ set search_path = ''
 as $$
 declare
   recipient uuid;
+  unread integer;
 begin
-  update public.conversation_participants p
-     set last_message_id = new.id, last_message_at = new.created_at,
-         last_read_message_id = new.id, last_read_at = new.created_at
-   where p.conversation_id = new.conversation_id and p.user_id = new.sender_id;
-  if new.withheld then
-    return null;
-  end if;
-  update public.conversation_participants p
-     set last_message_id = new.id, last_message_at = new.created_at, unread_count = p.unread_count + 1
-   where p.conversation_id = new.conversation_id and p.user_id <> new.sender_id
-  returning p.user_id into recipient;
-  if recipient is not null then
+  -- One statement moves both rows on: the sender has read their own message; the recipient has
+  -- one more unread, unless the message is withheld from them. The recipient is notified of the
+  -- first unread message of a conversation only: one notice (and email) until they read it.
+  with moved as (
+    update public.conversation_participants p
+       set last_message_id = new.id, last_message_at = new.created_at,
+           last_read_message_id = case when p.user_id = new.sender_id then new.id else p.last_read_message_id end,
+           last_read_at = case when p.user_id = new.sender_id then new.created_at else p.last_read_at end,
+           unread_count = case when p.user_id = new.sender_id then p.unread_count else p.unread_count + 1 end
+     where p.conversation_id = new.conversation_id and (p.user_id = new.sender_id or not new.withheld)
+    returning p.user_id, p.unread_count)
+  select m.user_id, m.unread_count into recipient, unread from moved m where m.user_id <> new.sender_id;
+  if recipient is not null and unread = 1 then
     perform private.notify(recipient, 'message_received', 'messages',
                            format('New message from %s', private.party_name(new.sender_id)),
                            left(new.body, 280), jsonb_build_object('conversation_id', new.conversation_id, 'message_id', new.id));
@@ -496,7 +485,7 @@ $$;
 comment on function public.moderate_message(bigint, boolean, text, boolean) is 'Admins: hide a message (or not), resolve its open reports (actioned / dismissed), optionally suspend its sender.';
 
 -- Only the helpers that the public RPCs and policies call are executable by clients.
-revoke execute on function private.recent_message_count(uuid), private.check_send_rate(uuid), private.is_blocked_by(uuid, uuid),
+revoke execute on function private.recent_message_count(uuid), private.check_send_rate(uuid),
   private.prepare_message(), private.guard_message_update(), private.message_sent(), private.party_name(uuid),
   private.open_conversation(uuid), private.mark_conversation_read(uuid), private.moderate_message(bigint, boolean, text, boolean)
   from public, anon, authenticated;

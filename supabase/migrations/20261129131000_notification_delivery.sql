@@ -132,33 +132,24 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
-declare
-  in_app_off boolean;
-  email_off boolean;
-  mode public.email_delivery;
 begin
-  if not exists (select 1 from public.profiles pr where pr.id = notify.user_id) then
-    return;
-  end if;
-  select coalesce(bool_or(p.channel = 'in_app' and not p.enabled), false), coalesce(bool_or(p.channel = 'email' and not p.enabled), false)
-    into in_app_off, email_off
-    from public.notification_preferences p
-   where p.user_id = notify.user_id and p.category = notify.category and p.channel in ('in_app', 'email');
-  -- Security notices always appear in-app; everything else follows the member's switches.
-  if category = 'security' or not in_app_off then
+  -- One statement (it runs inside every message send): the member's switches, then the in-app
+  -- row and the email. Security notices always appear in-app.
+  with member as (
+    select coalesce((select not p.enabled from public.notification_preferences p
+                      where p.user_id = pr.id and p.channel = 'in_app' and p.category = notify.category), false) as in_app_off,
+           coalesce((select not p.enabled from public.notification_preferences p
+                      where p.user_id = pr.id and p.channel = 'email' and p.category = notify.category), false) as email_off,
+           coalesce((select e.notification_emails from public.email_preferences e where e.user_id = pr.id), 'immediate') as mode
+      from public.profiles pr where pr.id = notify.user_id),
+  in_app as (
     insert into public.notifications (user_id, kind, title, body, data)
-    values (notify.user_id, notify.kind, left(notify.title, 200), left(notify.body, 2000), coalesce(notify.data, '{}'));
-  end if;
-  if email_off then
-    return;
-  end if;
-  mode := coalesce((select e.notification_emails from public.email_preferences e where e.user_id = notify.user_id), 'immediate');
-  if mode = 'off' then
-    return;
-  end if;
+    select notify.user_id, notify.kind, left(notify.title, 200), left(notify.body, 2000), coalesce(notify.data, '{}')
+      from member m where notify.category = 'security' or not m.in_app_off)
   insert into public.email_outbox (user_id, kind, category, subject, body, data, digest, next_attempt_at)
-  values (notify.user_id, notify.kind, notify.category, left(notify.title, 200), left(notify.body, 2000), coalesce(notify.data, '{}'),
-          mode = 'daily_digest', case when mode = 'daily_digest' then private.next_digest_at(notify.user_id) else now() end);
+  select notify.user_id, notify.kind, notify.category, left(notify.title, 200), left(notify.body, 2000), coalesce(notify.data, '{}'),
+         m.mode = 'daily_digest', case when m.mode = 'daily_digest' then private.next_digest_at(notify.user_id) else now() end
+    from member m where not m.email_off and m.mode <> 'off';
 end;
 $$;
 comment on function private.notify(uuid, text, public.notification_category, text, text, jsonb) is

@@ -3,7 +3,7 @@
 -- other member / non-participant, expert, admin, blocked party), opening rules, edit window, soft
 -- delete, read state, blocking, flood control and moderation.
 begin;
-select plan(67);
+select plan(68);
 
 select tests.create_user('alice');
 select tests.create_user('bob');
@@ -43,6 +43,8 @@ select throws_ok($$insert into public.messages (conversation_id, body, withheld)
 select tests.authenticate_as('erin');
 select is((select unread_count from public.conversation_participants where user_id = auth.uid()), 2, 'the expert has two unread messages');
 select is((public.unread_counts() ->> 'messages')::int, 2, 'unread_counts() gives the badge');
+select is((select count(*)::int from public.notifications where kind = 'message_received'), 1,
+  'one notice per conversation until it is read, not one per message');
 select lives_ok($$insert into public.messages (conversation_id, body) values ((select id from public.conversations), 'Sure, send me the documents.')$$,
   'the expert replies by inserting a message');
 select is((select count(*)::int from public.messages), 3, 'the expert reads the whole thread');
