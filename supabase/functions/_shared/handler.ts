@@ -16,16 +16,36 @@ export function serve(methods: string[], handler: Handler, options: ServeOptions
   const allow = [...methods, "OPTIONS"].join(", ");
   Deno.serve(async (req) => {
     if (req.method === "OPTIONS") return new Response(null, { status: 204, headers: { ...corsHeaders, allow } });
+    let res: Response;
     try {
       if (options.verifyJwt !== false) await requestClaims(req);
       if (!methods.includes(req.method)) throw new HttpError(405, "method_not_allowed", `Use ${methods.join(" or ")}`, { allow: methods });
-      return await handler(req);
+      res = await handler(req);
     } catch (e) {
-      const res = errorResponse(e);
+      res = errorResponse(e);
       if (res.status === 405) res.headers.set("allow", allow);
-      return res;
     }
+    // Refused before its body was read: read the rest first, as a server must before answering
+    // early, or closing the connection on unread data resets it and the client never sees the answer.
+    if (req.body && !req.body.locked) await discard(req.body.getReader(), drainLimit);
+    return res;
   });
+}
+
+/** Bodies up to this size are read to the end even when refused (see serve); beyond it the connection is dropped. */
+const drainLimit = 8 * 1024 * 1024;
+
+async function discard(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number, read = 0): Promise<void> {
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      read += value.byteLength;
+      if (read > limit) return void (await reader.cancel());
+    }
+  } catch {
+    // the client went away: nothing left to read
+  }
 }
 
 /** Bodies are small JSON documents; anything larger is refused before it is read into memory. */
@@ -36,9 +56,12 @@ const tooLarge = (limit: number) => new HttpError(413, "payload_too_large", `The
 /** The body as text, at most `limit` bytes (checked on the declared length and on what actually arrives). */
 export async function readBody(req: Request, limit = maxBodyBytes): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (declared > limit) throw tooLarge(limit);
   if (!req.body) return "";
   const reader = req.body.getReader();
+  if (declared > limit) {
+    await discard(reader, drainLimit);
+    throw tooLarge(limit);
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -46,7 +69,7 @@ export async function readBody(req: Request, limit = maxBodyBytes): Promise<stri
     if (done) break;
     size += value.byteLength;
     if (size > limit) {
-      await reader.cancel().catch(() => {});
+      await discard(reader, drainLimit, size);
       throw tooLarge(limit);
     }
     chunks.push(value);
@@ -64,17 +87,25 @@ export async function readBody(req: Request, limit = maxBodyBytes): Promise<stri
   }
 }
 
-/** Parses a JSON body against a schema; bad JSON or a bad shape is a 400 with the issues listed. */
+/**
+ * Parses a JSON body against a schema; bad JSON or a bad shape is a 400 with the issues listed.
+ * Text holding NUL is refused here for every field at once: Postgres text cannot store it.
+ */
 export async function parseBody<T extends z.ZodTypeAny>(req: Request, schema: T, limit = maxBodyBytes): Promise<z.infer<T>> {
   const text = await readBody(req, limit);
   let raw: unknown = {};
+  let nul = false;
   if (text.trim() !== "") {
     try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(text, (key, value) => {
+        if (key.includes("\0") || (typeof value === "string" && value.includes("\0"))) nul = true;
+        return value;
+      });
     } catch {
       throw new HttpError(400, "invalid_json", "The request body is not valid JSON");
     }
   }
+  if (nul) throw new HttpError(400, "invalid_request", "Text in the request body may not contain NUL (\\u0000)");
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new HttpError(400, "invalid_request", "The request body does not match the expected shape", parsed.error.issues);
   return parsed.data;
