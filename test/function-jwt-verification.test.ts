@@ -9,8 +9,11 @@ import { forgedTokens, signAccessToken } from "./helpers/jwt.ts";
 import { rowCounts, serviceClaims, sql, type Claims } from "./helpers/db.ts";
 import { createSession, createUser } from "./helpers/users.ts";
 import { functionOrigin, functions, gatewayUrl, originSkipReason } from "./helpers/functions.ts";
-import { stack } from "./helpers/stack.ts";
-import { functionConfig } from "../stack/config.ts";
+import { anonClient, authSkipReason, serviceClient, stack, uniqueEmail } from "./helpers/stack.ts";
+import { binDir, cacheDir, functionConfig, supabaseDir } from "../stack/config.ts";
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer, type AddressInfo } from "node:net";
+import { join } from "node:path";
 
 /** Functions behind verify_jwt (all but signed webhooks) must refuse any token that does not verify. */
 const verifying = functions.filter((fn) => functionConfig(fn).verifyJwt);
@@ -124,3 +127,98 @@ describe("through the gateway", () => {
     expect(await rowCounts()).toEqual(before);
   }, 60000);
 });
+
+// Hosted projects still signing with the legacy shared secret get only public keys in SUPABASE_JWKS
+// (Auth never publishes the secret). A function started with such a key set must still refuse every
+// forgery, accept the project's own keys, and ask the Auth server about a user's token.
+describe("where SUPABASE_JWKS holds no shared secret (a hosted project on the legacy JWT secret)", () => {
+  let child: ChildProcess | undefined;
+  let origin = "";
+
+  beforeAll(async () => {
+    const port = await freePort();
+    origin = `http://127.0.0.1:${port}/`;
+    child = spawn(join(binDir, "deno"), ["run", "--allow-net", "--allow-env", "--allow-read", "--no-prompt", "--config", join(supabaseDir, "functions", "deno.json"), join(supabaseDir, "functions", "affiliate-credit", "index.ts")], {
+      env: {
+        ...process.env,
+        DENO_DIR: join(cacheDir, "deno"),
+        DENO_NO_UPDATE_CHECK: "1",
+        DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}`,
+        SUPABASE_URL: stack.apiUrl,
+        SUPABASE_ANON_KEY: stack.anonKey,
+        SUPABASE_SERVICE_ROLE_KEY: stack.serviceRoleKey,
+        SUPABASE_DB_URL: stack.dbUrl,
+        SUPABASE_JWKS: JSON.stringify({ keys: [] }),
+      },
+      stdio: "ignore",
+    });
+    for (let i = 0; ; i++) {
+      try {
+        if ((await fetch(origin, { method: "OPTIONS" })).status === 204) break;
+      } catch (e) {
+        if (i > 300) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }, 60000);
+
+  afterAll(() => {
+    child?.kill();
+  });
+
+  const post = (token: string) => fetch(origin, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" });
+
+  it("refuses what needs no key to refuse, and takes the project's own keys as they are", async () => {
+    const tokens = await forgedTokens(victimClaims);
+    for (const kind of ["unsigned (alg none)", "alg none with the real signature kept", "HS512 with the project's secret", "expired an hour ago", "without exp", "not a JWT", "two segments"]) {
+      const res = await post(tokens[kind]);
+      expect(res.status, kind).toBe(401);
+      expect((await res.json()) as unknown, kind).toMatchObject({ error: { code: kind.startsWith("expired") ? "jwt_expired" : "invalid_jwt" } });
+    }
+    const service = await post(stack.serviceRoleKey);
+    expect(service.status).toBe(400);
+    expect(await service.json()).toMatchObject({ error: { message: expect.stringMatching(/sweep/) } });
+    const anon = await post(stack.anonKey);
+    expect(await anon.json()).toMatchObject({ error: { code: "not_signed_in" } });
+  });
+
+  it(`asks the Auth server about any other HS256 token${authSkipReason ? " (Auth is not running: 503 auth_unavailable, never accepted)" : ""}`, async () => {
+    const tokens = await forgedTokens(victimClaims);
+    for (const kind of ["signed with another secret", "signed with the public anon key as secret", "claims swapped under a real signature"]) {
+      const res = await post(tokens[kind]);
+      const body = (await res.json()) as { error: { code: string } };
+      if (authSkipReason) expect([res.status, body.error.code], kind).toEqual([503, "auth_unavailable"]);
+      else expect([res.status, body.error.code], kind).toEqual([401, "invalid_jwt"]);
+    }
+  });
+
+  it.skipIf(!!authSkipReason)(`takes a real session's token, and refuses it after sign-out${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, async () => {
+    const email = uniqueEmail("nosecret");
+    const { data, error } = await serviceClient().auth.admin.createUser({ email, password: "no-secret-9-horse", email_confirm: true });
+    expect(error).toBeNull();
+    try {
+      const client = anonClient();
+      const { data: signedIn } = await client.auth.signInWithPassword({ email, password: "no-secret-9-horse" });
+      const token = signedIn.session!.access_token;
+      const accepted = await post(token);
+      expect(await accepted.json()).toMatchObject({ error: { code: "no_referral" } }); // verified, then asked about its referral
+      await client.auth.signOut({ scope: "global" });
+      const refused = await post(token);
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ error: { code: "invalid_jwt" } });
+    } finally {
+      await sql`delete from auth.users where id = ${data.user!.id}`;
+    }
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -4,10 +4,13 @@
 // token at its word.
 //
 // Keys come from SUPABASE_JWKS, the JSON Web Key Set the edge runtime gives every function (hosted
-// Supabase and `supabase functions serve` both set it; the CLI puts the project's JWT secret in it as
-// an `oct` key for HS256 tokens, asymmetric signing keys as public JWKs for ES256/RS256). No key set
-// means no token verifies: the functions fail closed.
-import { base64url, createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from "jose";
+// Supabase and `supabase functions serve` both set it): public JWKs for ES256/RS256 signing keys,
+// and locally the CLI adds the project's JWT secret as an `oct` key for HS256 tokens. Hosted
+// projects still signing with the legacy shared secret do not get it (Auth never publishes it), so
+// there an HS256 token is accepted only if it is the project's own anon or service_role key, or if
+// the Auth server itself accepts it (GET /auth/v1/user), as Supabase advises for shared secrets.
+// Without keys or Auth, nothing verifies: the functions fail closed.
+import { base64url, createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWK, type JWTPayload } from "jose";
 import { HttpError } from "./errors.ts";
 
 /** The algorithms Supabase Auth signs with; anything else (none, HS512, ...) is refused unread. */
@@ -16,7 +19,7 @@ const algorithms = ["HS256", "ES256", "RS256"];
 function keySet(): JWK[] {
   const raw = Deno.env.get("SUPABASE_JWKS");
   if (!raw) {
-    console.error("SUPABASE_JWKS is not set: no access token can be verified, every call needing one is refused");
+    console.error("SUPABASE_JWKS is not set: only the project's keys and tokens the Auth server accepts are taken");
     return [];
   }
   try {
@@ -26,7 +29,7 @@ function keySet(): JWK[] {
   } catch {
     // reported below
   }
-  console.error("SUPABASE_JWKS is not a JSON Web Key Set: every call needing an access token is refused");
+  console.error("SUPABASE_JWKS is not a JSON Web Key Set: only the project's keys and tokens the Auth server accepts are taken");
   return [];
 }
 
@@ -36,6 +39,42 @@ const publicKeys = keys.filter((k) => k.kty !== "oct");
 const publicKeySet = publicKeys.length ? createLocalJWKSet({ keys: publicKeys }) : undefined;
 
 const invalid = (message: string) => new HttpError(401, "invalid_jwt", message);
+
+/** The project's legacy API keys: JWTs signed with the shared secret, given to every function. */
+const projectKeys = ["SUPABASE_ANON_KEY", "SUPABASE_SERVICE_ROLE_KEY"].map((name) => Deno.env.get(name)).filter((k): k is string => !!k);
+
+function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/** An HS256 token where no shared secret is at hand: a project key as it is, or a user's token Auth accepts. */
+async function verifyWithoutSecret(token: string): Promise<JWTPayload> {
+  let payload: JWTPayload;
+  try {
+    payload = decodeJwt(token);
+  } catch {
+    throw invalid("The access token is malformed");
+  }
+  if (typeof payload.exp !== "number") throw invalid("The access token's exp claim is not acceptable");
+  if (payload.exp <= Date.now() / 1000) throw new HttpError(401, "jwt_expired", "The access token has expired: refresh the session and retry");
+  if (projectKeys.some((key) => sameText(key, token))) return payload;
+  let res: Response;
+  try {
+    res = await fetch(new URL("/auth/v1/user", Deno.env.get("SUPABASE_URL")), {
+      headers: { apikey: Deno.env.get("SUPABASE_ANON_KEY") ?? "", authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(5000),
+    });
+  } catch (e) {
+    throw new HttpError(503, "auth_unavailable", "The access token cannot be checked now: the Auth service is unreachable", { detail: String(e) });
+  }
+  await res.body?.cancel();
+  if (res.ok) return payload;
+  if (res.status >= 500) throw new HttpError(503, "auth_unavailable", "The access token cannot be checked now: the Auth service is unavailable", { status: res.status });
+  throw invalid("Supabase Auth does not accept this access token");
+}
 
 /** The verified claims of a compact JWS; 401 invalid_jwt / jwt_expired otherwise. */
 export async function verifyAccessToken(token: string): Promise<JWTPayload> {
@@ -54,6 +93,7 @@ export async function verifyAccessToken(token: string): Promise<JWTPayload> {
       if (!publicKeySet) throw invalid("No signing key of this project verifies the access token");
       return (await jwtVerify(token, publicKeySet, options)).payload;
     }
+    if (secrets.length === 0) return await verifyWithoutSecret(token);
     // A key without a kid (the legacy JWT secret) stays a candidate for any token.
     const candidates = secrets.filter((k) => !header.kid || !k.kid || k.kid === header.kid);
     for (const [i, key] of candidates.entries()) {
