@@ -8,12 +8,12 @@
 // POST /functions/v1/send-notifications/unsubscribe?token=...  (RFC 8058 one-click) switches that
 //   category's email off. No session needed: the token is signed (403 invalid_token when forged or
 //   altered) and single-use (409 token_used).
-// verify_jwt is off for this function (mail clients have no JWT), so the sending side checks the
-// service role key itself.
+// verify_jwt is off for this function (mail clients have no JWT); the sending side verifies the
+// service role token itself (requireServiceRole).
 import { z } from "zod";
 import { serve, parseBody } from "../_shared/handler.ts";
 import { HttpError, json, corsHeaders } from "../_shared/errors.ts";
-import { requireServiceKey } from "../_shared/service-role.ts";
+import { requireServiceRole } from "../_shared/service-role.ts";
 import { sql } from "../_shared/db.ts";
 import { sendMail, smtpConfigFromEnv, SmtpError } from "../_shared/smtp.ts";
 import { signUnsubscribeToken, verifyUnsubscribeToken } from "../_shared/unsubscribe-token.ts";
@@ -99,7 +99,7 @@ serve(["GET", "POST"], async (req) => {
   const url = new URL(req.url);
   if (url.pathname.endsWith("/unsubscribe")) return unsubscribe(req, url);
   if (req.method !== "POST") throw new HttpError(405, "method_not_allowed", "Use POST");
-  requireServiceKey(req);
+  await requireServiceRole(req);
   const { limit } = await parseBody(req, runBody);
   return json(await deliver(limit));
-});
+}, { verifyJwt: false });
