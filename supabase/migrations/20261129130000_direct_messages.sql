@@ -192,6 +192,9 @@ begin
   new.hidden_at := null;
   new.hidden_reason := null;
   new.body := btrim(new.body);
+  if tg_table_name <> 'messages' then
+    return new; -- room messages (chat_rooms) share the rest
+  end if;
   -- Withheld when the other participant blocks the sender.
   new.withheld := exists (select 1 from public.conversations c
                             join public.blocks b on b.blocked_id = new.sender_id

@@ -131,26 +131,6 @@ begin
 end;
 $$;
 
-create or replace function private.prepare_room_message()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  if private.is_client_request() then
-    perform private.check_send_rate(new.sender_id);
-  end if;
-  new.created_at := now();
-  new.edited_at := null;
-  new.deleted_at := null;
-  new.hidden_at := null;
-  new.hidden_reason := null;
-  new.body := btrim(new.body);
-  return new;
-end;
-$$;
-
 create or replace function private.create_room(name text, topic text, visibility public.room_visibility)
 returns public.chat_rooms
 language plpgsql
@@ -402,7 +382,7 @@ $$;
 comment on function public.hide_room_message(bigint, text) is 'Moderators, the owner and admins hide a message in the room.';
 
 revoke execute on function private.my_room_membership(uuid), private.room_read_horizon(uuid), private.room_moderates(uuid),
-  private.prepare_room_message(), private.create_room(text, text, public.room_visibility),
+  private.create_room(text, text, public.room_visibility),
   private.room_membership_action(uuid, text, uuid, public.room_role, integer), private.hide_room_message(bigint, text)
   from public, anon, authenticated;
 grant execute on function private.my_room_membership(uuid), private.room_read_horizon(uuid), private.room_moderates(uuid), private.create_room(text, text, public.room_visibility),
@@ -417,7 +397,8 @@ grant execute on function public.create_room(text, text, public.room_visibility)
 
 -- Triggers
 create trigger chat_rooms_touch before update on public.chat_rooms for each row execute function private.touch_updated_at();
-create trigger room_messages_prepare before insert on public.room_messages for each row execute function private.prepare_room_message();
+-- The same preparation as direct messages: flood control, server time, server-owned columns reset.
+create trigger room_messages_prepare before insert on public.room_messages for each row execute function private.prepare_message();
 -- Editing and soft-deleting follow the same rules as direct messages.
 create trigger room_messages_guard before update on public.room_messages for each row execute function private.guard_message_update();
 

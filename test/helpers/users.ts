@@ -13,10 +13,13 @@ export async function createUser(opts: { email?: string; metadata?: unknown; con
   const email = opts.email ?? `user-${id}@example.test`;
   await sql`
     insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                            raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+                            raw_app_meta_data, raw_user_meta_data, created_at, updated_at,
+                            confirmation_token, recovery_token, email_change_token_new, email_change)
     values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email},
             extensions.crypt('password-1', extensions.gen_salt('bf', 4)), ${opts.confirmed === false ? null : new Date()},
-            '{"provider":"email","providers":["email"]}', ${sql.json((opts.metadata ?? {}) as never)}, now(), now())`;
+            '{"provider":"email","providers":["email"]}', ${sql.json((opts.metadata ?? {}) as never)}, now(), now(),
+            '', '', '', '')`;
+  // Auth writes '' (never NULL) into its token columns, and its admin API cannot read a user with NULLs there.
   return { id, email };
 }
 
