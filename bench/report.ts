@@ -43,7 +43,7 @@ PostgreSQL ${report.machine.postgres}; ${report.stack}; whole run ${report.secon
 Data (seed/scale.ts, BENCH_SCALE=${report.seed.scale}, BENCH_SEED=${report.seed.seed}): ${c.users} users
 (${c.experts} expert profiles, ${c.experts_bookable} verified and available, ${c.expert_locations} located),
 ${c.favorites} favorites, ${c.bookings} bookings, ${c.activity} activity rows, ${c.search_history} searches
-(${c.bulk_rows} bulk rows); ${report.seed.alreadyLoaded ? "already loaded" : `loaded in ${report.seed.loadSeconds} s`}.
+(${c.bulk_rows} bulk rows)${c.conversations === undefined ? "" : `, ${c.conversations} conversations with ${c.messages} messages`}; ${report.seed.alreadyLoaded ? "already loaded" : `loaded in ${report.seed.loadSeconds} s`}.
 
 | metric | value | target | result |
 | --- | --- | --- | --- |
@@ -73,6 +73,15 @@ ${report.rows.map((r) => `| ${esc(r.metric)} | ${esc(r.value)}${r.note ? ` — $
   run as the member under RLS and as service_role (which bypasses RLS), alternating; the time of
   the query statement (the \`set_config\` before it is identical for both). The two must return the
   same rows, or the run fails.
+- **inbox / unread badge / send** (bench/messaging.ts): as one of 200 participants (members and
+  experts with conversations), round-robin. \`public.inbox(20)\` and \`public.unread_counts()\`: the
+  time of the statement in the PostgREST-style transaction. Sending: \`insert into messages\` under
+  RLS with its triggers (flood control, both read states, and, when the recipient had read
+  everything, the in-app notification and the outbox email; a recipient with unread messages gets
+  no second notice) against the same insert into \`bench.plain_messages\`, a twin with the same
+  columns, foreign keys and indexes but no RLS and no triggers (created for the run, dropped
+  after); each time is the whole request (begin, \`set_config\`, insert, commit), the statement
+  alone is in the note. The flood limit is raised for the run (the check still runs on every send).
 - p50/p95 over the measured iterations, after a warm-up; each group alternates its cases so
   drift falls on all of them alike. Iterations and time per group are bounded (BENCH_ITERATIONS,
   BENCH_SECONDS, BENCH_WARMUP override the defaults).

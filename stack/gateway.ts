@@ -75,7 +75,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.writeHead(204, cors);
     return void res.end();
   }
-  if (key === undefined) return gatewayError(res, 401, "no_api_key", "No API key found in request (send the anon or service_role key as the apikey header)");
+  // As supabase start's Kong: what a browser opens from a mail or an OAuth redirect (verify,
+  // callback, authorize) carries no apikey and is routed to Auth without one.
+  const openAuthPath = prefix === "auth/v1" && ["verify", "callback", "authorize"].includes(rest[0] ?? "");
+  if (key === undefined && !openAuthPath) return gatewayError(res, 401, "no_api_key", "No API key found in request (send the anon or service_role key as the apikey header)");
   if (prefix === "auth/v1") {
     if (!availability.server) return gatewayError(res, 503, "auth_unavailable", `Supabase Auth is not running in this stack: ${availability.reason?.split("\n")[0] ?? "unknown"}`);
     return forward(req, res, ports.auth, `/${rest.join("/")}${url.search}`);
