@@ -7,7 +7,7 @@ select is(
   (select coalesce(array_agg(p.oid::regprocedure::text order by 1), '{}') from pg_proc p
     where p.pronamespace = 'private'::regnamespace and p.prosecdef and p.prorettype <> 'trigger'::regtype
       and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))
-      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role')),
+      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'account_active', 'is_active_member')),
   '{}'::text[],
   'clients cannot execute internal security definer helpers');
 
