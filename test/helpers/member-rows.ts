@@ -50,6 +50,11 @@ const seeders: Record<string, (memberId: string, counterpartId: string) => Promi
   credit_transactions: async (memberId) => {
     await sql`select private.adjust_credits(${memberId}, 500, ${`seed-${Date.now()}-${Math.random().toString(36).slice(2)}`}, 'seeded by the privacy tests', 'adjustment', ${memberId})`;
   },
+  // Written only by the audit triggers and functions; one entry the member is both actor and subject of reaches both paths.
+  admin_audit_log: async (memberId) => {
+    await sql`insert into public.admin_audit_log (actor_id, actor_role, action, target_id, details)
+              values (${memberId}, 'admin', 'seeded', ${memberId}, '{"by":"the privacy tests"}')`;
+  },
   data_deletion_requests: async (memberId) => {
     await asRequest(memberClaims(memberId), (tx) => tx`select public.request_account_deletion('seeded by the privacy tests')`, { commit: true });
   },

@@ -59,8 +59,8 @@ select tests.authenticate_as('uma');
 select throws_ok($$update public.expert_profiles set verification_status = 'verified' where id = (select auth.uid())$$, '42501', 'only an admin can change verification', 'an unverified expert cannot verify themselves');
 select is((select count(*)::int from public.expert_profiles where id = (select auth.uid())), 1, 'an unverified expert reads their own expert profile');
 
--- admin
-select tests.authenticate_as('adam');
+-- admin (role and verification changes need aal2: admin_audit.test.sql)
+select tests.authenticate_as('adam', 'aal2');
 select is((select count(*)::int from public.profiles where id in (tests.user_id('alice'), tests.user_id('bob'), tests.user_id('uma'))), 3, 'an admin reads every profile');
 select lives_ok($$update public.profiles set role = 'expert' where id = tests.user_id('bob')$$, 'an admin changes a role');
 select lives_ok($$update public.expert_profiles set verification_status = 'verified' where id = tests.user_id('uma')$$, 'an admin verifies an expert');
