@@ -155,6 +155,8 @@ async function run({ api, apiService, db, load, seed, useRunning }: Ctx): Promis
   const knnAnswers = new Map<number, string>();
   const scanAnswers = new Map<number, string>();
   log(`bench: nearby experts (radius ${radiusKm} km, 20 results, random centres)`);
+  // Thousands of searches by a few hundred members: lift the per-member hourly budget for the run.
+  await db`update private.location_settings set hourly_search_budget = 100000`;
   const nearby = await measure(
     {
       knn: async (i) => {
@@ -168,7 +170,7 @@ async function run({ api, apiService, db, load, seed, useRunning }: Ctx): Promis
         const { result, queryMs } = await asRequest(apiService, serviceClaims, (tx) => tx<{ expert_id: string }[]>`
           select x.expert_id from public.expert_locations x
           join public.expert_profiles e on e.id = x.expert_id join public.profiles p on p.id = x.expert_id,
-          lateral (select extensions.st_distance(x.location, extensions.st_setsrid(extensions.st_makepoint(${lng}, ${lat}), 4326)::extensions.geography, false) as d) dist
+          lateral (select extensions.st_distance(x.cell, extensions.st_setsrid(extensions.st_makepoint(${lng}, ${lat}), 4326)::extensions.geography, false) as d) dist
           where e.verification_status = 'verified' and e.is_available and p.status = 'active' and dist.d <= ${radiusKm * 1000}
           order by dist.d, x.expert_id limit 20`);
         if (i >= 0) scanAnswers.set(i, result.map((r) => r.expert_id).join(","));
