@@ -57,6 +57,8 @@ begin
 end;
 $$;
 comment on function private.location_cell(extensions.geography) is 'Centre of the ~500 m x 500 m grid cell holding a point: the only expert position public computations see.';
+-- A generated column runs its expression with the writer's privileges (server code writes too).
+grant execute on function private.location_cell(extensions.geography) to authenticated, service_role;
 
 -- Tables, continued: the public point of every expert location.
 alter table public.expert_locations
