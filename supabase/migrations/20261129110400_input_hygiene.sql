@@ -10,6 +10,30 @@
 -- Sign-up keeps never failing: it strips exactly what the plain-line rule forbids.
 
 -- Functions
+-- The two character sets are written once, in the strippers; a value follows a rule when
+-- stripping leaves it unchanged.
+create or replace function private.plain_line(value text)
+returns text
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select regexp_replace(value, '[\x01-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]', '', 'g');
+$$;
+comment on function private.plain_line(text) is 'Removes control (C0, DEL, C1), invisible-format and bidi characters: what one-line text others see may not hold.';
+
+create or replace function private.plain_text(value text)
+returns text
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select regexp_replace(value, '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]', '', 'g');
+$$;
+comment on function private.plain_text(text) is 'As plain_line, but keeps tabs and newlines: what multi-line text others see may not hold.';
+
 create or replace function private.is_plain_line(value text)
 returns boolean
 language sql
@@ -17,10 +41,9 @@ immutable
 parallel safe
 set search_path = ''
 as $$
-  select value is null
-      or value !~ '[\x01-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]';
+  select value is null or value = private.plain_line(value);
 $$;
-comment on function private.is_plain_line(text) is 'The rule for one-line text others see: no control, invisible-format or bidi characters.';
+comment on function private.is_plain_line(text) is 'The rule for one-line text others see (names, titles, subjects, places).';
 
 create or replace function private.is_plain_text(value text)
 returns boolean
@@ -29,10 +52,9 @@ immutable
 parallel safe
 set search_path = ''
 as $$
-  select value is null
-      or value !~ '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]';
+  select value is null or value = private.plain_text(value);
 $$;
-comment on function private.is_plain_text(text) is 'The rule for multi-line text others see: as is_plain_line, but tabs and newlines are allowed.';
+comment on function private.is_plain_text(text) is 'The rule for multi-line text others see (bios, review and message bodies).';
 
 create or replace function private.is_safe_link(value text)
 returns boolean
@@ -45,20 +67,9 @@ as $$
 $$;
 comment on function private.is_safe_link(text) is 'The rule for links shown to others (avatar_url): https only, no spaces, quotes or angle brackets.';
 
-create or replace function private.plain_line(value text)
-returns text
-language sql
-immutable
-parallel safe
-set search_path = ''
-as $$
-  select regexp_replace(value, '[\x01-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]', '', 'g');
-$$;
-comment on function private.plain_line(text) is 'Removes exactly what is_plain_line forbids (for paths that must not fail, like sign-up).';
-
 -- Check constraints run with the writer's privileges.
-grant execute on function private.is_plain_line(text), private.is_plain_text(text), private.is_safe_link(text)
-  to anon, authenticated, service_role;
+grant execute on function private.is_plain_line(text), private.is_plain_text(text), private.is_safe_link(text),
+  private.plain_line(text), private.plain_text(text) to anon, authenticated, service_role;
 
 -- Sign-up metadata: strip what the rule forbids (it stripped only control characters).
 select private.patch_function('private.meta_text(jsonb, text[], integer)'::regprocedure,
@@ -70,8 +81,7 @@ update public.profiles set first_name = nullif(btrim(private.plain_line(first_na
                            display_name = nullif(btrim(private.plain_line(display_name)), '')
  where not (private.is_plain_line(first_name) and private.is_plain_line(last_name) and private.is_plain_line(display_name));
 update public.profiles set avatar_url = null where not private.is_safe_link(avatar_url);
-update public.profiles set bio = regexp_replace(bio, '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]', '', 'g')
- where not private.is_plain_text(bio);
+update public.profiles set bio = private.plain_text(bio) where not private.is_plain_text(bio);
 
 -- Tables: the rule of each field.
 alter table public.profiles
