@@ -6,12 +6,24 @@
 -- The referral rules, which decide money, now read when a member joined from auth.users (written
 -- by Supabase Auth alone), not from a profile column. test/access-matrix.txt lists the result.
 
--- Grants. Start from nothing for the API roles on every table that exists now ...
-revoke all on all tables in schema public from anon, authenticated;
+-- Grants. Start from nothing for the API roles on every table of the capabilities so far (named,
+-- so tables other branches add keep their own grants whichever order migrations land in; the
+-- access matrix makes every table's grants explicit) ...
+revoke all on public.profiles, public.expert_profiles, public.member_preferences, public.notification_preferences,
+  public.email_preferences, public.privacy_settings, public.location_preferences, public.onboarding, public.login_history,
+  public.data_deletion_requests, public.data_export_requests, public.activity, public.bookings, public.favorites,
+  public.search_history, public.saved_searches, public.member_locations, public.expert_locations, public.notifications,
+  public.reviews, public.support_tickets, public.ticket_messages, public.credit_accounts, public.credit_transactions,
+  public.referral_codes, public.referrals from anon, authenticated;
 
 -- ... then give back what each table is for. Reading is decided row by row by RLS.
 grant select on public.profiles, public.expert_profiles to anon;
-grant select on all tables in schema public to authenticated;
+grant select on public.profiles, public.expert_profiles, public.member_preferences, public.notification_preferences,
+  public.email_preferences, public.privacy_settings, public.location_preferences, public.onboarding, public.login_history,
+  public.data_deletion_requests, public.data_export_requests, public.activity, public.bookings, public.favorites,
+  public.search_history, public.saved_searches, public.member_locations, public.expert_locations, public.notifications,
+  public.reviews, public.support_tickets, public.ticket_messages, public.credit_accounts, public.credit_transactions,
+  public.referral_codes, public.referrals to authenticated;
 
 -- Profile: the member's own presentation; role and status only by admins (trigger-guarded, audited).
 grant update (first_name, last_name, display_name, avatar_url, bio, role, status) on public.profiles to authenticated;

@@ -67,9 +67,7 @@ begin
     end loop;
   end loop;
 
-  if exists (select 1 from pg_catalog.pg_proc f where f.pronamespace = 'public'::regnamespace and f.prosecdef) then
-    raise exception 'security definer functions remain in public: %',
-      (select string_agg(f.oid::regprocedure::text, ', ') from pg_catalog.pg_proc f where f.pronamespace = 'public'::regnamespace and f.prosecdef);
-  end if;
+  -- (No check that public now has no definer function: a branch landing in another order may add
+  -- one; test/advisors.test.ts fails on it instead.)
 end;
 $migration$;
