@@ -107,6 +107,7 @@ describe("location privacy: nearby_experts reveals an expert's position to no be
     const err2 = haversineM(estimate, p2);
     console.log(`trilateration: ${calls} calls; estimate ${toCell.toFixed(2)} m from the cell centre, ${err1.toFixed(0)} m from e1, ${err2.toFixed(0)} m from e2 (${apart.toFixed(0)} m apart)`);
     expect(new Set(transcript).size, "the search saw e1 both inside and outside").toBeGreaterThan(1);
+    expect(calls, "more calls than one hour's budget allows a member").toBeGreaterThan(60);
     // The attack works as well as it can: it pins down the cell centre ...
     expect(toCell).toBeLessThan(5);
     // ... which is all there is to learn: e1 and e2 are indistinguishable, so whichever the

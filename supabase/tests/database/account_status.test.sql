@@ -21,7 +21,8 @@ insert into public.bookings (id, member_id, expert_id, status, scheduled_at, dur
   ('5a000000-0000-4000-8000-000000000003', tests.user_id('alice'), tests.user_id('sue'), 'requested', now() + interval '3 days', 60, 6000, null);
 insert into public.favorites (member_id, expert_id) values (tests.user_id('sam'), tests.user_id('erin'));
 insert into public.member_locations (member_id, location, city) values (tests.user_id('sam'), 'SRID=4326;POINT(13.4 52.5)', 'Berlin');
-insert into public.expert_locations (expert_id, location, city) values (tests.user_id('sue'), 'SRID=4326;POINT(13.41 52.51)', 'Berlin');
+insert into public.expert_locations (expert_id, location, city) values (tests.user_id('sue'), 'SRID=4326;POINT(13.41 52.51)', 'Berlin'),
+                                                                    (tests.user_id('erin'), 'SRID=4326;POINT(13.405 52.505)', 'Berlin');
 update public.privacy_settings set show_location = true where user_id = tests.user_id('alice');
 insert into public.member_locations (member_id, location, city, area) values (tests.user_id('alice'), 'SRID=4326;POINT(13.42 52.52)', 'Berlin', 'Mitte');
 select public.open_support_ticket('Old question', 'Before the suspension') from (select tests.authenticate_as('sam')) x;
@@ -97,8 +98,8 @@ select is((select count(*)::int from public.expert_profiles where id = tests.use
 select is((select count(*)::int from public.profiles where id = tests.user_id('sue')), 0, 'nor is their profile');
 select is((select count(*)::int from public.nearby_experts(52.5, 13.4, 10) n where n.expert_id = tests.user_id('sue')), 0, 'nor found nearby');
 select throws_ok(format($$select public.expert_favorites_count(%L)$$, tests.user_id('sue')), 'P0002', null, 'nor has a public favorites count');
-select is((select count(*)::int from public.nearby_experts(52.5, 13.4, 10) n where n.expert_id = tests.user_id('erin')), 0,
-          '(erin has no location, so nearby finds nobody; the active expert is still listed:)');
+select is((select count(*)::int from public.nearby_experts(52.5, 13.4, 10) n where n.expert_id = tests.user_id('erin')), 1,
+          'while the active expert a few hundred metres away is found');
 select is((select count(*)::int from public.expert_profiles where id = tests.user_id('erin')), 1, 'an active verified expert stays listed');
 select tests.authenticate_as_anon();
 select is((select count(*)::int from public.expert_reviews(tests.user_id('sue'))), 0, 'anon sees no reviews of a suspended expert');
