@@ -3,9 +3,9 @@
 // each capability is tried in supabase/tests/database/account_status.test.sql).
 import { afterAll, describe, expect, it } from "vitest";
 import { stack } from "./helpers/stack.ts";
-import { memberClaims, sql } from "./helpers/db.ts";
+import { sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { createUser } from "./helpers/users.ts";
+import { createSession, createUser } from "./helpers/users.ts";
 
 const created: string[] = [];
 afterAll(async () => {
@@ -19,10 +19,8 @@ describe("inactive accounts", () => {
       created.push(user.id);
       await sql`update public.privacy_settings set marketing_consent = true where user_id = ${user.id}`;
       await sql`update public.profiles set status = ${status} where id = ${user.id}`;
-      // A token of a live session, as Auth issues one at sign-in.
-      const [{ id: session }] = await sql<{ id: string }[]>`
-        insert into auth.sessions (id, user_id, created_at, updated_at, aal) values (gen_random_uuid(), ${user.id}, now(), now(), 'aal1') returning id`;
-      const token = await signAccessToken(memberClaims(user.id, { session_id: session }));
+      // A token of a live session, as Auth issues one at sign-in (export needs the session to exist).
+      const token = await signAccessToken(await createSession(user.id));
       const res = await fetch(`${stack.apiUrl}/functions/v1/data-export`, { headers: { apikey: stack.anonKey, authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       const doc = (await res.json()) as { tables: Record<string, { rows: Array<Record<string, unknown>> }> };
