@@ -49,8 +49,8 @@ export function fetchFrom(localAddress: string): typeof fetch {
 }
 
 /** A supabase-js client as an app would make it (anon key, its own session), from its own client address. */
-export function anonClient(address = newClientAddress()) {
-  return createClient<Database>(stack.apiUrl, stack.anonKey, { ...options, global: { fetch: fetchFrom(address) } });
+export function anonClient(address = newClientAddress(), userAgent = "memberbase-tests") {
+  return createClient<Database>(stack.apiUrl, stack.anonKey, { ...options, global: { fetch: fetchFrom(address), headers: { "user-agent": userAgent } } });
 }
 
 export function serviceClient() {
