@@ -130,7 +130,8 @@ function authEnv(): Record<string, string> {
     GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: String(a.enable_anonymous_sign_ins === true),
     GOTRUE_EXTERNAL_KEYCLOAK_ENABLED: String(kc.enabled === true),
     GOTRUE_EXTERNAL_KEYCLOAK_CLIENT_ID: tomlValue(kc.client_id) ?? "",
-    GOTRUE_EXTERNAL_KEYCLOAK_SECRET: tomlValue(kc.secret) ?? "",
+    // The local provider takes any client secret; Auth needs one to enable the provider.
+    GOTRUE_EXTERNAL_KEYCLOAK_SECRET: tomlValue(kc.secret) || "memberbase-local-oidc-secret",
     GOTRUE_EXTERNAL_KEYCLOAK_URL: `http://127.0.0.1:${ports.oidc}`, // config.toml's url, moved by any port offset
     GOTRUE_EXTERNAL_KEYCLOAK_REDIRECT_URI: `${apiUrl}/auth/v1/callback`,
   };
