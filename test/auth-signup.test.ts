@@ -2,7 +2,7 @@
 // confirmation mail's link opened as a browser opens it (no apikey), unconfirmed sign-in refused,
 // resend, what a second sign-up with a taken email answers, the password policy, and the demo users.
 import { describe, expect, it } from "vitest";
-import { anonClient, authSkipReason, newClientAddress, uniqueEmail } from "./helpers/stack.ts";
+import { anonClient, authSkipReason, newClientAddress, stack, uniqueEmail } from "./helpers/stack.ts";
 import { mailsTo, verifyLink, waitForMail, waitForMails } from "./helpers/mail.ts";
 import { claimsOf, follow, fragmentOf, password, signUpConfirmed } from "./helpers/auth.ts";
 import { sql } from "./helpers/db.ts";
@@ -32,7 +32,7 @@ describe.skipIf(authSkipReason)(`sign-up and confirmation${skip}`, () => {
 
     // The link in the mail goes through the gateway without an apikey, as a mail client opens it.
     const link = verifyLink(await waitForMail(email, confirmMail));
-    expect(link.origin).toBe(new URL(process.env.SUPABASE_URL ?? link.origin).origin);
+    expect(link.origin).toBe(new URL(stack.apiUrl).origin);
     expect(link.searchParams.get("apikey")).toBeNull();
     const landing = await follow(link, address);
     expect(landing.origin).toBe("http://127.0.0.1:3000"); // site_url
