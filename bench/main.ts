@@ -1,7 +1,7 @@
 // The benchmark proper (entry: bench/run.ts). Each group of figures comes from one measure() call
 // whose cases alternate, so the numbers compared with each other were taken side by side.
 import { existsSync, rmSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { adminDbUrl, anonKey, apiUrl, dbUrl, jwtSecret, root, stateDir, supabaseDir } from "../stack/config.ts";
@@ -25,6 +25,7 @@ export async function main(): Promise<number> {
   process.once("SIGTERM", onSignal);
 
   const started = new Date();
+  const loadAtStart = loadavg()[0];
   let stackSeconds = 0;
   try {
     if (useRunning) {
@@ -59,6 +60,7 @@ export async function main(): Promise<number> {
         seconds: Math.round((Date.now() - started.getTime()) / 1000),
         machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, postgres: version },
         stack: useRunning ? "running stack" : `own stack, started in ${stackSeconds.toFixed(1)} s`,
+        conditions: `1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end, on ${cpus().length} CPUs`,
         seed: { scale: load.scale, seed: load.seed, loadSeconds: Number(load.seconds.toFixed(1)), alreadyLoaded: load.alreadyLoaded, counts: load.counts },
         rows,
       };
