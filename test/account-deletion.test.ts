@@ -7,7 +7,7 @@ import { anonClient, authSkipReason, serviceClient, stack } from "./helpers/stac
 import { asRequest, memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
 import { claimsOf, password, signUpConfirmed } from "./helpers/auth.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { createUser as createTestUser, type TestUser } from "./helpers/users.ts";
+import { createSession, createUser as createTestUser, type TestUser } from "./helpers/users.ts";
 import { linkPaths, memberRowsByForeignKeys, referencesTo, seedMember, type SeedResult } from "./helpers/member-rows.ts";
 
 // Every user this file creates is deleted afterwards, so other files' whole-table counts stay true.
@@ -149,7 +149,7 @@ describe("account-delete", () => {
     const user = await createUser();
     await sql`insert into auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret)
               values (gen_random_uuid(), ${user.id}, 'phone', 'totp', 'verified', now(), now(), 'JBSWY3DPEHPK3PXP')`;
-    const res = await post("account-delete", memberClaims(user.id, { aal: "aal1" }));
+    const res = await post("account-delete", await createSession(user.id, { aal: "aal1" }));
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ error: { code: "aal2_required" } });
     expect(await sql`select 1 from public.data_deletion_requests where user_id = ${user.id}`).toHaveLength(0);
@@ -158,7 +158,7 @@ describe("account-delete", () => {
 
   it("refuses a body it does not understand with 400", async () => {
     const user = await createUser();
-    const res = await post("account-delete", memberClaims(user.id), { user_id: "someone-else" });
+    const res = await post("account-delete", await createSession(user.id), { user_id: "someone-else" });
     expect(res.status).toBe(400);
     expect(await sql`select 1 from public.data_deletion_requests where user_id = ${user.id}`).toHaveLength(0);
   });
@@ -170,7 +170,7 @@ describe("account-delete", () => {
       // had), so it answers 500 — an Auth error (502 auth_error), not an outage.
       await sql`update auth.users set confirmation_token = null where id = ${user.id}`;
     }
-    const res = await post("account-delete", memberClaims(user.id, { aal: "aal2" }));
+    const res = await post("account-delete", await createSession(user.id, { aal: "aal2" }));
     if (authSkipReason) {
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ error: { code: "auth_unavailable" } });
@@ -186,7 +186,7 @@ describe("account-delete", () => {
   it.skipIf(!!authSkipReason)(`deletes the account through the Auth admin API${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, async () => {
     const user = await createUser();
     await seedMember(user.id, user.id);
-    const res = await post("account-delete", memberClaims(user.id));
+    const res = await post("account-delete", await createSession(user.id));
     expect(res.status).toBe(200);
     const { request_id } = (await res.json()) as { request_id: string };
     expect(await sql`select 1 from auth.users where id = ${user.id}`).toHaveLength(0);
