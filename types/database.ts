@@ -25,6 +25,32 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"admin_audit_log": {
+                  Row: {
+                    "aal": string | null,"action": string,"actor_id": string | null,"actor_role": string,"created_at": string,"details": NonNullable<Json>,"id": number,"target_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "aal"?: string | null,"action": string,"actor_id"?: string | null,"actor_role": string,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"target_id"?: string | null
+                  }
+                  Update: {
+                    "aal"?: string | null,"action"?: string,"actor_id"?: string | null,"actor_role"?: string,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"target_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "admin_audit_log_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "admin_audit_log_target_id_fkey"
+      columns: ["target_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"blocks": {
                   Row: {
                     "blocked_id": string,"blocker_id": string,"created_at": string
@@ -317,14 +343,14 @@ isOneToOne: false
                   ]
                 },"expert_locations": {
                   Row: {
-                    "area": string | null,"city": string | null,"expert_id": string,"location": unknown,"updated_at": string
+                    "area": string | null,"cell": unknown,"city": string | null,"expert_id": string,"location": unknown,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "area"?: string | null,"city"?: string | null,"expert_id": string,"location": unknown,"updated_at"?: string
+                    "area"?: string | null,"cell"?: never,"city"?: string | null,"expert_id": string,"location": unknown,"updated_at"?: string
                   }
                   Update: {
-                    "area"?: string | null,"city"?: string | null,"expert_id"?: string,"location"?: unknown,"updated_at"?: string
+                    "area"?: string | null,"cell"?: never,"city"?: string | null,"expert_id"?: string,"location"?: unknown,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -1262,6 +1288,7 @@ isOneToOne: false
 "set_expert_location":
 { Args: { "area"?: string,"city"?: string,"lat": number,"lng": number }; Returns: {
               "area": string | null,
+"cell": unknown,
 "city": string | null,
 "expert_id": string,
 "location": unknown,

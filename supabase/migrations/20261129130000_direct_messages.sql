@@ -98,8 +98,8 @@ create index message_reports_resolved_by_idx on public.message_reports (resolved
 -- Grants: conversations and read state change only through the functions below; members write
 -- message bodies (and stamp a soft delete), block and unblock, and report.
 revoke all on private.messaging_settings from public, anon, authenticated, service_role;
-revoke all on public.conversations, public.messages, public.conversation_participants, public.blocks, public.message_reports from anon;
-revoke insert, update, delete on public.conversations, public.messages, public.conversation_participants, public.blocks, public.message_reports from authenticated;
+revoke all on public.conversations, public.messages, public.conversation_participants, public.blocks, public.message_reports from anon, authenticated;
+grant select on public.conversations, public.messages, public.conversation_participants, public.blocks, public.message_reports to authenticated;
 grant insert (conversation_id, body), update (body, deleted_at) on public.messages to authenticated;
 grant insert (blocked_id) on public.blocks to authenticated;
 grant delete on public.blocks to authenticated;

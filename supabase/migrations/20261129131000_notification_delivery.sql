@@ -76,7 +76,10 @@ create index email_outbox_user_idx on public.email_outbox (user_id, created_at d
 create index email_delivery_attempts_outbox_idx on public.email_delivery_attempts (outbox_id, attempt);
 create index email_unsubscribes_user_idx on public.email_unsubscribes (user_id);
 
--- Grants: the delivery side only (send-notifications runs as the database owner; service_role may
+-- Grants: members choose how notification emails arrive (email_preferences' other columns keep
+-- their grants).
+grant update (notification_emails) on public.email_preferences to authenticated;
+-- The outbox tables: the delivery side only (send-notifications runs as the database owner; service_role may
 -- inspect). Members see their notifications in-app; their settings are in the preference tables.
 revoke all on private.email_settings from public, anon, authenticated, service_role;
 revoke all on public.email_outbox, public.email_delivery_attempts, public.email_unsubscribes from public, anon, authenticated;

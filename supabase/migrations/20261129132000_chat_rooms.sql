@@ -58,8 +58,8 @@ create index chat_rooms_public_idx on public.chat_rooms (created_at desc) where 
 
 -- Grants: owners edit a room's name, topic and visibility; members write message bodies; the
 -- rest goes through the RPCs below.
-revoke all on public.chat_rooms, public.room_members, public.room_messages from anon;
-revoke insert, update, delete on public.chat_rooms, public.room_members, public.room_messages from authenticated;
+revoke all on public.chat_rooms, public.room_members, public.room_messages from anon, authenticated;
+grant select on public.chat_rooms, public.room_members, public.room_messages to authenticated;
 grant update (name, topic, visibility) on public.chat_rooms to authenticated;
 grant insert (room_id, body), update (body, deleted_at) on public.room_messages to authenticated;
 

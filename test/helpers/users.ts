@@ -1,5 +1,6 @@
 // Users for database-level tests, created in auth.users the way Supabase Auth writes them
-// (so our auth.users triggers run exactly as on a real sign-up).
+// (so our auth.users triggers run exactly as on a real sign-up, and the Auth server can load, sign in
+// and delete them: its token columns hold '', never NULL, which Auth cannot read).
 import { randomUUID } from "node:crypto";
 import { memberClaims, sql, type Claims } from "./db.ts";
 
@@ -19,7 +20,6 @@ export async function createUser(opts: { email?: string; metadata?: unknown; con
             extensions.crypt('password-1', extensions.gen_salt('bf', 4)), ${opts.confirmed === false ? null : new Date()},
             '{"provider":"email","providers":["email"]}', ${sql.json((opts.metadata ?? {}) as never)}, now(), now(),
             '', '', '', '')`;
-  // Auth writes '' (never NULL) into its token columns, and its admin API cannot read a user with NULLs there.
   return { id, email };
 }
 

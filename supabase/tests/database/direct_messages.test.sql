@@ -3,7 +3,7 @@
 -- other member / non-participant, expert, admin, blocked party), opening rules, edit window, soft
 -- delete, read state, blocking, flood control and moderation.
 begin;
-select plan(68);
+select plan(69);
 
 select tests.create_user('alice');
 select tests.create_user('bob');
@@ -119,8 +119,11 @@ select throws_ok($$select public.moderate_message((select max(id) from public.me
 select tests.authenticate_as('adam');
 select is((select count(*)::int from public.message_reports where status = 'open'), 1, 'the report is in the admins'' queue');
 select is((select body from public.messages), 'Sure, send me the documents.', 'the admin reads the reported message');
+select throws_ok($$select public.moderate_message((select message_id from public.message_reports), true, 'abusive', true)$$, '42501', null,
+  'suspending a sender needs the admin''s aal2 session, like every status change');
+select tests.authenticate_as('adam', 'aal2');
 select lives_ok($$select public.moderate_message((select message_id from public.message_reports), true, 'abusive', true)$$,
-  'the admin hides it and suspends the sender');
+  'the admin (aal2) hides it and suspends the sender');
 select is((select status::text from public.message_reports), 'actioned', 'the report is resolved');
 select tests.clear_authentication();
 select is((select status::text from public.profiles where id = tests.user_id('erin')), 'suspended', 'the sender is suspended');

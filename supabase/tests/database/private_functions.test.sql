@@ -1,5 +1,5 @@
 -- No internal security-definer helper in schema private is callable by clients, except the policy
--- helpers that policies evaluate as the caller. Trigger functions cannot be called directly.
+-- helpers that policies evaluate as the caller and the elevated halves of public RPCs. Trigger functions cannot be called directly.
 begin;
 select plan(3);
 
@@ -7,12 +7,14 @@ select is(
   (select coalesce(array_agg(p.oid::regprocedure::text order by 1), '{}') from pg_proc p
     where p.pronamespace = 'private'::regnamespace and p.prosecdef and p.prorettype <> 'trigger'::regtype
       and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))
-      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'is_reported_message',
-                            'my_room_membership', 'room_read_horizon', 'room_moderates')
-      -- Back-ends of security-invoker public RPCs (so the API exposes no security definer
-      -- function); each checks the caller itself through auth.uid() / private.is_admin().
-      and p.proname not in ('open_conversation', 'mark_conversation_read', 'moderate_message', 'conversation_party_name',
-                            'create_room', 'room_membership_action', 'hide_room_message')),
+      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'account_active', 'is_active_member',
+                            -- policy helpers of direct messages and chat rooms
+                            'is_reported_message', 'my_room_membership', 'room_read_horizon', 'room_moderates',
+                            -- elevated halves of public RPCs named otherwise: start_conversation, inbox,
+                            -- join_room / leave_room / invite_to_room / remove_from_room / mute_room_member / set_room_role
+                            'open_conversation', 'conversation_party_name', 'room_membership_action')
+      -- the elevated half of a public RPC: public.<name> is a security invoker wrapper calling it
+      and not exists (select 1 from pg_proc q where q.pronamespace = 'public'::regnamespace and q.proname = p.proname and not q.prosecdef)),
   '{}'::text[],
   'clients cannot execute internal security definer helpers');
 
