@@ -276,6 +276,27 @@ begin
 end;
 $$;
 
+-- When a membership row goes (an account deleted): a room nobody belongs to any more goes too,
+-- and a room that lost its owner passes to its longest-standing active moderator, else member.
+create or replace function private.room_member_gone()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if not exists (select 1 from public.room_members m where m.room_id = old.room_id) then
+    delete from public.chat_rooms r where r.id = old.room_id;
+  elsif old.role = 'owner' then
+    update public.room_members m set role = 'owner', updated_at = now()
+     where (m.room_id, m.user_id) = (select x.room_id, x.user_id from public.room_members x
+                                       where x.room_id = old.room_id and x.status = 'active'
+                                       order by (x.role = 'moderator') desc, x.joined_at, x.user_id limit 1);
+  end if;
+  return null;
+end;
+$$;
+
 -- Public RPCs (security invoker; the private back-ends check the caller)
 create or replace function public.create_room(name text, topic text default null, visibility public.room_visibility default 'public')
 returns public.chat_rooms
@@ -382,7 +403,7 @@ $$;
 comment on function public.hide_room_message(bigint, text) is 'Moderators, the owner and admins hide a message in the room.';
 
 revoke execute on function private.my_room_membership(uuid), private.room_read_horizon(uuid), private.room_moderates(uuid),
-  private.create_room(text, text, public.room_visibility),
+  private.room_member_gone(), private.create_room(text, text, public.room_visibility),
   private.room_membership_action(uuid, text, uuid, public.room_role, integer), private.hide_room_message(bigint, text)
   from public, anon, authenticated;
 grant execute on function private.my_room_membership(uuid), private.room_read_horizon(uuid), private.room_moderates(uuid), private.create_room(text, text, public.room_visibility),
@@ -398,6 +419,7 @@ grant execute on function public.create_room(text, text, public.room_visibility)
 -- Triggers
 create trigger chat_rooms_touch before update on public.chat_rooms for each row execute function private.touch_updated_at();
 -- The same preparation as direct messages: flood control, server time, server-owned columns reset.
+create trigger room_members_gone after delete on public.room_members for each row execute function private.room_member_gone();
 create trigger room_messages_prepare before insert on public.room_messages for each row execute function private.prepare_message();
 -- Editing and soft-deleting follow the same rules as direct messages.
 create trigger room_messages_guard before update on public.room_messages for each row execute function private.guard_message_update();

@@ -104,7 +104,7 @@ select throws_ok(format($$insert into public.message_reports (message_id, reason
 
 -- the admin: no conversation access until a message is reported
 select tests.authenticate_as('adam');
-select is_empty($$select * from public.messages$$, 'an admin does not read unreported messages');
+select is_empty($$select * from public.messages where conversation_id = current_setting('test.conversation')::uuid$$, 'an admin does not read unreported messages');
 
 -- Reporting and moderation
 select tests.authenticate_as('alice');
@@ -117,14 +117,16 @@ select is_empty($$select * from public.message_reports$$, 'the reported sender d
 select throws_ok($$select public.moderate_message((select max(id) from public.messages), true, 'x', false)$$, '42501', null,
   'only admins moderate');
 select tests.authenticate_as('adam');
-select is((select count(*)::int from public.message_reports where status = 'open'), 1, 'the report is in the admins'' queue');
-select is((select body from public.messages), 'Sure, send me the documents.', 'the admin reads the reported message');
-select throws_ok($$select public.moderate_message((select message_id from public.message_reports), true, 'abusive', true)$$, '42501', null,
+select is((select count(*)::int from public.message_reports r join public.messages m on m.id = r.message_id
+            where r.status = 'open' and m.conversation_id = current_setting('test.conversation')::uuid), 1, 'the report is in the admins'' queue');
+select is((select body from public.messages where conversation_id = current_setting('test.conversation')::uuid), 'Sure, send me the documents.',
+  'the admin reads the reported message');
+select throws_ok($$select public.moderate_message((select r.message_id from public.message_reports r join public.messages m on m.id = r.message_id where m.conversation_id = current_setting('test.conversation')::uuid), true, 'abusive', true)$$, '42501', null,
   'suspending a sender needs the admin''s aal2 session, like every status change');
 select tests.authenticate_as('adam', 'aal2');
-select lives_ok($$select public.moderate_message((select message_id from public.message_reports), true, 'abusive', true)$$,
+select lives_ok($$select public.moderate_message((select r.message_id from public.message_reports r join public.messages m on m.id = r.message_id where m.conversation_id = current_setting('test.conversation')::uuid), true, 'abusive', true)$$,
   'the admin (aal2) hides it and suspends the sender');
-select is((select status::text from public.message_reports), 'actioned', 'the report is resolved');
+select is((select r.status::text from public.message_reports r where r.reporter_id = tests.user_id('alice')), 'actioned', 'the report is resolved');
 select tests.clear_authentication();
 select is((select status::text from public.profiles where id = tests.user_id('erin')), 'suspended', 'the sender is suspended');
 select tests.authenticate_as('alice');
