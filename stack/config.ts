@@ -40,7 +40,7 @@ export const ports = {
   // Internal ports (behind the gateway); supabase start keeps these inside Docker.
   auth: 54329 + offset,
   oidc: Number(new URL(String(toml.auth?.external?.keycloak?.url ?? "http://127.0.0.1:54330")).port) + offset,
-  functionsBase: 54340 + offset,
+  functions: 54340 + offset,
   stripe: 54360 + offset,
   rest: 54370 + offset,
 };

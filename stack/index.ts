@@ -9,6 +9,7 @@ import { oidcService } from "./oidc.ts";
 import { functionsService } from "./functions.ts";
 import { gatewayService } from "./gateway.ts";
 import { postgrestService } from "./postgrest.ts";
+import { formatFootprint, measureFootprint } from "./footprint.ts";
 import type { Service } from "./service.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
@@ -40,7 +41,7 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
     const ms = Math.round(performance.now() - t);
     log(`  ${s.name.padEnd(10)} ${s.url.padEnd(44)} ${String(ms).padStart(6)} ms${s.detail ? `  (${s.detail})` : ""}`);
   }
-  log(`  ${"ready".padEnd(10)} ${"".padEnd(44)} ${String(Math.round(performance.now() - t0)).padStart(6)} ms`);
+  log(`  ${"ready".padEnd(10)} ${"".padEnd(44)} ${String(Math.round(performance.now() - t0)).padStart(6)} ms  (${formatFootprint(measureFootprint())})`);
   return info();
 }
 

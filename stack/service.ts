@@ -17,6 +17,9 @@ export interface Service {
 
 export class StackError extends Error {}
 
+/** The long-running children of this stack by log name, for the footprint (footprint.ts). */
+export const spawnedPids = new Map<string, number>();
+
 /** Spawns a long-running child whose output goes to .stack/logs/<name>.log. */
 export function spawnLogged(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
   const logs = join(stateDir, "logs");
@@ -25,6 +28,8 @@ export function spawnLogged(name: string, cmd: string, args: string[], opts: Spa
   const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  if (child.pid) spawnedPids.set(name, child.pid);
+  child.once("exit", () => spawnedPids.get(name) === child.pid && spawnedPids.delete(name));
   return child;
 }
 
