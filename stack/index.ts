@@ -10,7 +10,8 @@ import { functionsService } from "./functions.ts";
 import { gatewayService } from "./gateway.ts";
 import { postgrestService } from "./postgrest.ts";
 import { formatFootprint, measureFootprint } from "./footprint.ts";
-import type { Service } from "./service.ts";
+import { missingPrerequisites, prerequisitesMessage } from "./prerequisites.ts";
+import { StackError, type Service } from "./service.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
 export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, functionsService, gatewayService];
@@ -29,6 +30,8 @@ export interface StackInfo {
 export async function startStack(opts: { log?: (line: string) => void } = {}): Promise<StackInfo> {
   const log = opts.log ?? (() => {});
   const t0 = performance.now();
+  const missing = missingPrerequisites();
+  if (missing.length) throw new StackError(prerequisitesMessage(missing));
   for (const s of services) {
     const t = performance.now();
     try {

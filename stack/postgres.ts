@@ -3,7 +3,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
-import { adminDbUrl, ports, stateDir } from "./config.ts";
+import { adminDbUrl, pgBinDir, ports, stateDir } from "./config.ts";
 import { portOpen, StackError, waitFor, type Service } from "./service.ts";
 
 const dataDir = join(stateDir, "db");
@@ -11,7 +11,7 @@ const socketDir = join(stateDir, "run");
 
 /** Debian keeps each major's binaries apart; we want 15 whatever else is installed. */
 function pgBin(tool: string): string {
-  const dir = "/usr/lib/postgresql/15/bin";
+  const dir = pgBinDir;
   const p = join(dir, tool);
   if (!existsSync(p)) {
     const have = existsSync("/usr/lib/postgresql") ? readdirSync("/usr/lib/postgresql").join(", ") : "none";
