@@ -1,0 +1,16 @@
+// Which tests a missing optional service turns into skips, read from the tests themselves (their
+// skipIf(<reason>) guards), so `npm run dev` can say so while the list stays true as tests change.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { root } from "./config.ts";
+
+/** "auth-flows, account-deletion (2 tests)": test files guarded by `skipIf(!!<guard>)`. */
+export function testsSkippedWithout(guard: string): string {
+  const dir = join(root, "test");
+  const counts: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith(".test.ts")).sort()) {
+    const n = readFileSync(join(dir, file), "utf8").split(`skipIf(!!${guard})`).length - 1;
+    if (n > 0) counts.push(`${file.replace(/\.test\.ts$/, "")}${n > 1 ? ` (${n})` : ""}`);
+  }
+  return counts.length ? counts.join(", ") : "none";
+}
