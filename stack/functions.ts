@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, ports, root, serviceRoleKey, supabaseDir, type FunctionConfig } from "./config.ts";
-import { httpOk, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
+import { httpOk, portOpen, spawnLogged, StackError, stopChild, waitFor, type Service } from "./service.ts";
 
 export const functionsDir = join(supabaseDir, "functions");
 
@@ -66,6 +66,8 @@ export interface HostOptions {
 
 /** Starts a functions host and waits until it answers. */
 export async function startFunctionsHost(opts: HostOptions): Promise<ChildProcess> {
+  // Another process answering there would pass for this host's health check.
+  if (await portOpen(opts.port)) throw new StackError(`port ${opts.port} (functions host) is already in use; stop what holds it`);
   const args = ["run", "--allow-net", "--allow-env", "--allow-read", "--no-prompt", "--config", join(functionsDir, "deno.json"), join(root, "stack", "deno", "functions-host.ts"), "--dir", opts.dir, "--port", String(opts.port)];
   if (opts.watch) args.push("--watch");
   const child = spawnLogged(opts.logName ?? "functions", join(binDir, "deno"), args, {

@@ -47,7 +47,8 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
     const ms = Math.round(performance.now() - t);
     log(`  ${s.name.padEnd(10)} ${s.url.padEnd(44)} ${String(ms).padStart(6)} ms${s.detail ? `  (${s.detail})` : ""}`);
   };
-  const alongside = services.filter((s) => independent.has(s)).map(startOne);
+  // Settled from the start: one that fails while the chain still runs is no unhandled rejection.
+  const alongside = Promise.allSettled(services.filter((s) => independent.has(s)).map(startOne));
   const chain = services.filter((s) => !independent.has(s) && s !== gatewayService);
   let failure: unknown;
   try {
@@ -56,7 +57,7 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
     failure = e;
   }
   // Whatever happened, wait for the others: a failed start is stopped by the caller (stopStack).
-  const others = await Promise.allSettled(alongside);
+  const others = await alongside;
   if (failure) throw failure;
   for (const r of others) if (r.status === "rejected") throw r.reason;
   await startOne(gatewayService);
