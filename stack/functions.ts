@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, ports, root, serviceRoleKey, supabaseDir, type FunctionConfig } from "./config.ts";
+import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, supabaseDir, type FunctionConfig } from "./config.ts";
 import { httpOk, portOpen, spawnLogged, StackError, stopChild, waitFor, type Service } from "./service.ts";
 
 export const functionsDir = join(supabaseDir, "functions");
@@ -42,6 +42,9 @@ export function functionEnv(): Record<string, string> {
     SUPABASE_ANON_KEY: anonKey,
     SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
     SUPABASE_DB_URL: dbUrl,
+    // The key set functions verify access tokens with (_shared/jwt.ts), as the edge runtime provides
+    // it: the CLI gives the legacy JWT secret as an `oct` JWK.
+    SUPABASE_JWKS: JSON.stringify({ keys: [{ kty: "oct", k: Buffer.from(jwtSecret).toString("base64url") }] }),
     STRIPE_API_BASE: `http://127.0.0.1:${ports.stripe}`,
     ...dotEnv(),
   };
