@@ -19,7 +19,8 @@ export function functionNames(dir = functionsDir): string[] {
 
 /** The function's config (verify_jwt) when `name` is a function folder now; new folders count at once. */
 export function findFunction(name: string): FunctionConfig | undefined {
-  return functionNames().includes(name) ? functionConfig(name) : undefined;
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) || !existsSync(join(functionsDir, name, "index.ts"))) return undefined;
+  return functionConfig(name);
 }
 
 /** supabase/functions/.env, as the CLI passes it to the edge runtime. */
