@@ -15,7 +15,7 @@ import type { ChildProcess } from "node:child_process";
 
 /** Release v2.196.0 of github.com/supabase/auth (its path has no /v2, so the proxy serves it by commit). */
 export const authCommit = "0204331ca41a5b49f076b6fa3dc6c0d20b996590";
-const authBinary = process.env.MEMBERBASE_AUTH_BIN ?? join(cacheDir, `auth-${authCommit.slice(0, 12)}`);
+export const authBinary = process.env.MEMBERBASE_AUTH_BIN ?? join(cacheDir, `auth-${authCommit.slice(0, 12)}`);
 
 export interface AuthAvailability {
   server: boolean;

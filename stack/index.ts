@@ -10,7 +10,7 @@ import { functionsService } from "./functions.ts";
 import { gatewayService } from "./gateway.ts";
 import { postgrestService } from "./postgrest.ts";
 import { formatFootprint, measureFootprint } from "./footprint.ts";
-import { missingPrerequisites, prerequisitesMessage } from "./prerequisites.ts";
+import { missingPrerequisites, optionalNotes, prerequisitesMessage } from "./prerequisites.ts";
 import { StackError, type Service } from "./service.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
@@ -35,6 +35,7 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
   const t0 = performance.now();
   const missing = missingPrerequisites();
   if (missing.length) throw new StackError(prerequisitesMessage(missing));
+  for (const note of optionalNotes()) log(`  note: ${note}`);
   const startOne = async (s: Service) => {
     const t = performance.now();
     try {

@@ -2,10 +2,12 @@
 // message naming exactly what is missing and the one command that installs it (not, say,
 // `extension "postgis" is not available` half-way through a test run).
 //   npx tsx stack/prerequisites.ts   (exit 1 and the message when something is missing)
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { pgBinDir, pgExtensionDir, root } from "./config.ts";
+import { authBinary } from "./auth.ts";
 
 export interface Missing {
   what: string;
@@ -20,10 +22,12 @@ export interface Machine {
   pgBinDir: string;
   pgExtensionDir: string;
   nodeVersion: string;
+  /** Whether a Supabase Auth binary is there already (MEMBERBASE_AUTH_BIN or an earlier build). */
+  authBinary: boolean;
 }
 
 export function thisMachine(): Machine {
-  return { path: process.env.PATH ?? "", pgBinDir, pgExtensionDir, nodeVersion: process.versions.node };
+  return { path: process.env.PATH ?? "", pgBinDir, pgExtensionDir, nodeVersion: process.versions.node, authBinary: existsSync(authBinary) };
 }
 
 function onPath(path: string, tool: string): boolean {
@@ -36,8 +40,7 @@ function nodeMajorWanted(): number {
   return Number(/(\d+)/.exec(engines)?.[1] ?? 20);
 }
 
-/** Everything the stack and its tests need that is not in node_modules. Go is not here: it only
- * builds Supabase Auth when no binary is given, and without it Auth reports itself off (auth.ts). */
+/** Everything the stack and its tests need that is not in node_modules. */
 export function missingPrerequisites(m: Machine = thisMachine()): Missing[] {
   const missing: Missing[] = [];
   const wanted = nodeMajorWanted();
@@ -60,6 +63,19 @@ export function missingPrerequisites(m: Machine = thisMachine()): Missing[] {
   return missing;
 }
 
+/** Go builds Supabase Auth when no binary is there; without it the stack still runs, with the Auth
+ * API off and its tests skipped (auth.ts says so), so this is a note, never a stop. */
+export function optionalNotes(m: Machine = thisMachine()): string[] {
+  if (m.authBinary) return [];
+  const go = onPath(m.path, "go") ? spawnSync("go", ["version"], { encoding: "utf8", env: { ...process.env, PATH: m.path } }).stdout ?? "" : "";
+  const version = /go(\d+)\.(\d+)/.exec(go);
+  if (version && (Number(version[1]) > 1 || Number(version[2]) >= 26)) return [];
+  return [
+    `Go >= 1.26 ${version ? `(this is ${version[0]})` : "is not on PATH"}: it builds Supabase Auth when no binary is given (MEMBERBASE_AUTH_BIN); ` +
+      "without it the Auth API is off and the tests that need it skip (Debian's golang-go is older: https://go.dev/dl/)",
+  ];
+}
+
 /** One message: what is missing, then the one command that installs it. */
 export function prerequisitesMessage(missing: Missing[]): string {
   const packages = [...new Set(missing.flatMap((x) => (x.apt ? [x.apt] : [])))];
@@ -77,5 +93,6 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     console.error(prerequisitesMessage(missing));
     process.exit(1);
   }
+  for (const note of optionalNotes()) console.log(`note: ${note}`);
   console.log("prerequisites: all present");
 }

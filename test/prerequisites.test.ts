@@ -3,11 +3,11 @@
 // that lack those parts.
 import { afterAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pgBinDir, pgExtensionDir, root } from "../stack/config.ts";
-import { missingPrerequisites, thisMachine } from "../stack/prerequisites.ts";
+import { missingPrerequisites, optionalNotes, thisMachine } from "../stack/prerequisites.ts";
 
 const scratch = join(tmpdir(), `memberbase-prereq-${process.pid}`);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -15,8 +15,10 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** A directory holding only `node`: a PATH without pg_prove. */
 function pathWithOnlyNode(): string {
   const dir = join(scratch, "bin");
-  mkdirSync(dir, { recursive: true });
-  symlinkSync(process.execPath, join(dir, "node"));
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(process.execPath, join(dir, "node"));
+  }
   return dir;
 }
 
@@ -65,6 +67,13 @@ describe("prerequisite check", () => {
   it("asks for a newer Node.js, which apt does not provide, without an apt package for it", () => {
     const missing = missingPrerequisites({ ...thisMachine(), nodeVersion: "18.19.1" });
     expect(missing).toEqual([{ what: "Node.js >= 20 (this is 18.19.1)", hint: expect.stringContaining("Node.js 20") }]);
+  });
+
+  it("notes a missing Go only where it would build something (no Auth binary), and never stops for it", () => {
+    const noGo = { ...thisMachine(), path: pathWithOnlyNode() };
+    expect(optionalNotes({ ...noGo, authBinary: false })).toEqual([expect.stringMatching(/^Go >= 1\.26 is not on PATH: it builds Supabase Auth/)]);
+    expect(optionalNotes({ ...noGo, authBinary: true })).toEqual([]);
+    expect(missingPrerequisites(noGo).map((m) => m.apt)).toEqual(["libtap-parser-sourcehandler-pgtap-perl"]); // pg_prove; Go is no stop
   });
 
   it("stops the stack before it starts anything", async () => {
