@@ -1,7 +1,8 @@
 // Real Deno serving the functions of supabase/functions as Supabase's edge runtime does: one host
 // process (stack/deno/functions-host.ts), each function in its own isolated worker, started on its
 // first request. The gateway verifies JWTs before forwarding (see gateway.ts).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, supabaseDir, type FunctionConfig } from "./config.ts";
@@ -72,7 +73,9 @@ export interface HostOptions {
 export async function startFunctionsHost(opts: HostOptions): Promise<ChildProcess> {
   // Another process answering there would pass for this host's health check.
   if (await portOpen(opts.port)) throw new StackError(`port ${opts.port} (functions host) is already in use; stop what holds it`);
-  const args = ["run", "--allow-net", "--allow-env", "--allow-read", "--no-prompt", "--config", join(functionsDir, "deno.json"), join(root, "stack", "deno", "functions-host.ts"), "--dir", opts.dir, "--port", String(opts.port)];
+  // Workers listen on Unix sockets here (short: a socket path has ~100 bytes at most).
+  const sockets = mkdtempSync(join(tmpdir(), "memberbase-fn-"));
+  const args = ["run", "--allow-net", "--allow-env", "--allow-read", `--allow-write=${sockets}`, "--no-prompt", "--config", join(functionsDir, "deno.json"), join(root, "stack", "deno", "functions-host.ts"), "--dir", opts.dir, "--port", String(opts.port), "--sockets", sockets];
   if (opts.watch) args.push("--watch");
   const child = spawnLogged(opts.logName ?? "functions", join(binDir, "deno"), args, {
     env: {
@@ -83,6 +86,7 @@ export async function startFunctionsHost(opts: HostOptions): Promise<ChildProces
       ...opts.env,
     },
   });
+  child.once("exit", () => rmSync(sockets, { recursive: true, force: true }));
   try {
     await waitFor("functions host", () => httpOk(`http://127.0.0.1:${opts.port}/_internal/health`), 60000, child);
   } catch (e) {

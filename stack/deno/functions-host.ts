@@ -2,7 +2,8 @@
 // each function in its own Web Worker (own isolate, globals, module graph and env copy), started
 // on its first request, dropped when it crashes, exits or hangs, and started afresh on the next.
 // Requests arrive as /<name>/<rest>; the worker sees that same path.
-//   deno run --allow-net --allow-env --allow-read functions-host.ts --dir D --port P [--watch]
+//   deno run --allow-net --allow-env --allow-read --allow-write=S functions-host.ts --dir D --port P --sockets S [--watch]
+// Workers listen on Unix sockets in S, one per worker, so no function holds a TCP port.
 // MEMBERBASE_FUNCTION_TIMEOUT_MS bounds a worker's boot and each response's headers (a hang).
 
 import type { BootData, HostMessage } from "./worker-boot.ts";
@@ -15,13 +16,17 @@ const flag = (name: string) => {
 const dir = new URL(`${Deno.realPathSync(flag("--dir") ?? ".")}/`, "file:///");
 const port = Number(flag("--port") ?? 0);
 const watch = args.includes("--watch");
+const socketDir = flag("--sockets") ?? Deno.makeTempDirSync({ prefix: "functions-host-" });
+let boots = 0;
 const timeoutMs = Number(Deno.env.get("MEMBERBASE_FUNCTION_TIMEOUT_MS") ?? 150_000);
 const bootModule = new URL("./worker-boot.ts", import.meta.url).href;
 
 interface Slot {
   worker: Worker;
-  /** The worker's loopback port once its Deno.serve listens. */
-  ready: Promise<number>;
+  /** Resolves once the worker's Deno.serve listens on its socket. */
+  ready: Promise<void>;
+  /** An HTTP client bound to that socket. */
+  client: Deno.HttpClient;
   /** Fails a boot still under way (a crash, a timeout, a reload). */
   abandon: (why: string) => void;
 }
@@ -53,16 +58,19 @@ function stop(name: string, why: string): void {
   slots.delete(name);
   slot.abandon(why);
   slot.worker.terminate();
+  slot.client.close();
   log(`${name}: stopped (${why})`);
 }
 
 function start(name: string, entry: URL): Slot {
   const started = performance.now();
   const worker = new Worker(bootModule, { type: "module", name });
-  let settle: { resolve: (port: number) => void; reject: (e: Error) => void };
-  const ready = new Promise<number>((resolve, reject) => (settle = { resolve, reject }));
+  const socket = `${socketDir}/${++boots}.sock`;
+  let settle: { resolve: () => void; reject: (e: Error) => void };
+  const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   ready.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection here
-  const slot: Slot = { worker, ready, abandon: (why) => settle.reject(new Error(why)) };
+  const client = Deno.createHttpClient({ proxy: { transport: "unix", path: socket } });
+  const slot: Slot = { worker, ready, client, abandon: (why) => settle.reject(new Error(why)) };
   const fail = (why: string) => {
     settle.reject(new Error(why));
     if (slots.get(name) === slot) stop(name, why);
@@ -70,7 +78,7 @@ function start(name: string, entry: URL): Slot {
   worker.onmessage = (e: MessageEvent<HostMessage>) => {
     if (e.data.type === "listening") {
       log(`${name}: started in ${Math.round(performance.now() - started)} ms`);
-      settle.resolve(e.data.port);
+      settle.resolve();
     } else if (e.data.type === "exit") fail(`Deno.exit(${e.data.code})`);
   };
   worker.onerror = (e: ErrorEvent) => {
@@ -78,7 +86,7 @@ function start(name: string, entry: URL): Slot {
     fail(`uncaught error: ${e.message}`);
   };
   worker.onmessageerror = () => fail("unreadable message");
-  const boot: BootData = { entry: entry.href, env: Deno.env.toObject() };
+  const boot: BootData = { entry: entry.href, env: Deno.env.toObject(), socket };
   worker.postMessage(boot);
   const timer = setTimeout(() => fail(`not serving after ${timeoutMs} ms`), timeoutMs);
   ready.then(() => clearTimeout(timer), () => clearTimeout(timer));
@@ -87,9 +95,8 @@ function start(name: string, entry: URL): Slot {
 }
 
 async function forward(name: string, slot: Slot, req: Request, path: string): Promise<Response> {
-  let workerPort: number;
   try {
-    workerPort = await slot.ready;
+    await slot.ready;
   } catch (e) {
     return jsonError(503, "function_boot_error", `Function ${name} failed to start: ${(e as Error).message}`);
   }
@@ -97,7 +104,8 @@ async function forward(name: string, slot: Slot, req: Request, path: string): Pr
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const res = await fetch(`http://127.0.0.1:${workerPort}${path}`, {
+    const res = await fetch(`http://${name}${path}`, {
+      client: slot.client,
       method: req.method,
       headers: req.headers,
       body: req.body,
@@ -152,6 +160,13 @@ async function reloadOnChange(): Promise<void> {
   }
 }
 
-Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
+Deno.addSignalListener("SIGTERM", () => {
+  try {
+    for (const entry of Deno.readDirSync(socketDir)) if (entry.name.endsWith(".sock")) Deno.removeSync(`${socketDir}/${entry.name}`);
+  } catch {
+    /* already gone */
+  }
+  Deno.exit(0);
+});
 Deno.serve({ hostname: "127.0.0.1", port, onListen: ({ port }) => log(`listening on 127.0.0.1:${port}, functions in ${dir.pathname}${watch ? ", reloading on change" : ""}`) }, handle);
 if (watch) reloadOnChange().catch((e) => log(`watching stopped: ${(e as Error).message}`));

@@ -1,14 +1,16 @@
 // The first module of every function's worker (see functions-host.ts). It gives the function its
-// own copy of the environment, turns the function's Deno.serve into a server on a loopback port the
-// host forwards to, and tells the host when the function ends itself (Deno.exit), then imports the
+// own copy of the environment, turns the function's Deno.serve into a server on a Unix socket the
+// host forwards to (no TCP port of its own: functions are reached only through the host), and tells the host when the function ends itself (Deno.exit), then imports the
 // function. Each worker is its own V8 isolate: globals and module graph are never shared.
 
 export type HostMessage =
-  | { type: "listening"; port: number }
+  | { type: "listening" }
   | { type: "exit"; code: number };
 
 export interface BootData {
   entry: string;
+  /** Where this worker's Deno.serve listens. */
+  socket: string;
   env: Record<string, string>;
 }
 
@@ -33,7 +35,7 @@ function ownEnv(initial: Record<string, string>): Deno.Env {
 }
 
 /** Deno.serve in any of its call shapes; the host decides where it listens. */
-function hostedServe(realServe: typeof Deno.serve): (...args: unknown[]) => Deno.HttpServer {
+function hostedServe(realServe: typeof Deno.serve, socket: string): (...args: unknown[]) => Deno.HttpServer {
   let served = false;
   return (...args: unknown[]) => {
     const handler = (typeof args[0] === "function" ? args[0] : typeof args[1] === "function" ? args[1] : (args[0] as { handler?: ServeHandler })?.handler) as ServeHandler | undefined;
@@ -44,19 +46,19 @@ function hostedServe(realServe: typeof Deno.serve): (...args: unknown[]) => Deno
     const { port: _p, hostname: _h, onListen: _l, handler: _x, ...rest } = options;
     return realServe({
       ...rest,
-      hostname: "127.0.0.1",
-      port: 0,
-      onListen: ({ port }) => post({ type: "listening", port }),
-    } as Deno.ServeTcpOptions, handler);
+      transport: "unix",
+      path: socket,
+      onListen: () => post({ type: "listening" }),
+    } as Deno.ServeUnixOptions, handler as unknown as Deno.ServeHandler<Deno.UnixAddr>);
   };
 }
 
 scope.onmessage = async (event: MessageEvent<BootData>) => {
   scope.onmessage = null;
-  const { entry, env } = event.data;
+  const { entry, env, socket } = event.data;
   const realExit = Deno.exit;
   Object.defineProperty(Deno, "env", { value: ownEnv(env), writable: false, configurable: false });
-  Object.defineProperty(Deno, "serve", { value: hostedServe(Deno.serve.bind(Deno)), writable: false, configurable: false });
+  Object.defineProperty(Deno, "serve", { value: hostedServe(Deno.serve.bind(Deno), socket), writable: false, configurable: false });
   Object.defineProperty(Deno, "exit", {
     // The function's "process" is this worker: exiting ends it alone, and the host restarts it.
     value: (code = 0) => {
