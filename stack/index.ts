@@ -28,6 +28,8 @@ export interface StackInfo {
   serviceRoleKey: string;
   authServer: boolean;
   authUnavailableReason?: string;
+  /** Auth limits requests per client IP (the Docker-free stack's gateway passes it in X-Forwarded-For). */
+  authRateLimitsPerIp?: boolean;
 }
 
 export async function startStack(opts: { log?: (line: string) => void } = {}): Promise<StackInfo> {
@@ -86,6 +88,7 @@ export function info(): StackInfo {
     serviceRoleKey,
     authServer: availability.server,
     authUnavailableReason: availability.reason,
+    authRateLimitsPerIp: availability.server,
   };
 }
 

@@ -20,6 +20,8 @@ export default async function setup(project: TestProject) {
       anonKey: e.SUPABASE_ANON_KEY,
       serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY,
       authServer: true,
+      // `supabase start` does not set GOTRUE_RATE_LIMIT_HEADER, so its Auth applies no per-IP limits.
+      authRateLimitsPerIp: e.SUPABASE_AUTH_RATE_LIMITS_PER_IP === "1",
     });
     return;
   }

@@ -25,6 +25,32 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"admin_audit_log": {
+                  Row: {
+                    "aal": string | null,"action": string,"actor_id": string | null,"actor_role": string,"created_at": string,"details": NonNullable<Json>,"id": number,"target_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "aal"?: string | null,"action": string,"actor_id"?: string | null,"actor_role": string,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"target_id"?: string | null
+                  }
+                  Update: {
+                    "aal"?: string | null,"action"?: string,"actor_id"?: string | null,"actor_role"?: string,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"target_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "admin_audit_log_actor_id_fkey"
+      columns: ["actor_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "admin_audit_log_target_id_fkey"
+      columns: ["target_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"bookings": {
                   Row: {
                     "cancelled_at": string | null,"cancelled_by": string | null,"card_amount_cents": number | null,"completed_at": string | null,"confirmed_at": string | null,"created_at": string,"credits_applied_cents": number,"currency": string,"duration_minutes": number,"expert_id": string | null,"id": string,"member_id": string | null,"note": string | null,"price_cents": number,"scheduled_at": string,"status": Database["public"]['Enums']["booking_status"],"updated_at": string
@@ -165,14 +191,14 @@ isOneToOne: true
                   ]
                 },"expert_locations": {
                   Row: {
-                    "area": string | null,"city": string | null,"expert_id": string,"location": unknown,"updated_at": string
+                    "area": string | null,"cell": unknown,"city": string | null,"expert_id": string,"location": unknown,"updated_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "area"?: string | null,"city"?: string | null,"expert_id": string,"location": unknown,"updated_at"?: string
+                    "area"?: string | null,"cell"?: never,"city"?: string | null,"expert_id": string,"location": unknown,"updated_at"?: string
                   }
                   Update: {
-                    "area"?: string | null,"city"?: string | null,"expert_id"?: string,"location"?: unknown,"updated_at"?: string
+                    "area"?: string | null,"cell"?: never,"city"?: string | null,"expert_id"?: string,"location"?: unknown,"updated_at"?: string
                   }
                   Relationships: [
                     {
@@ -842,6 +868,7 @@ isOneToOne: false
 "set_expert_location":
 { Args: { "area"?: string,"city"?: string,"lat": number,"lng": number }; Returns: {
               "area": string | null,
+"cell": unknown,
 "city": string | null,
 "expert_id": string,
 "location": unknown,
