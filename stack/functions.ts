@@ -3,9 +3,10 @@
 // first request. The gateway verifies JWTs before forwarding (see gateway.ts).
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { once } from "node:events";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, supabaseDir, type FunctionConfig } from "./config.ts";
+import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, stateDir, supabaseDir, type FunctionConfig } from "./config.ts";
 import { httpOk, portOpen, spawnLogged, StackError, stopChild, waitFor, type Service } from "./service.ts";
 
 export const functionsDir = join(supabaseDir, "functions");
@@ -82,6 +83,7 @@ export async function startFunctionsHost(opts: HostOptions): Promise<ChildProces
       ...process.env, // proxies and CA bundles of this machine reach Deno's npm fetches
       DENO_DIR: join(cacheDir, "deno"),
       DENO_NO_UPDATE_CHECK: "1",
+      NO_COLOR: "1", // plain text in the log
       ...(opts.timeoutMs ? { MEMBERBASE_FUNCTION_TIMEOUT_MS: String(opts.timeoutMs) } : {}),
       ...opts.env,
     },
@@ -91,7 +93,12 @@ export async function startFunctionsHost(opts: HostOptions): Promise<ChildProces
     await waitFor("functions host", () => httpOk(`http://127.0.0.1:${opts.port}/_internal/health`), 60000, child);
   } catch (e) {
     await stopChild(child);
-    throw e;
+    // Say why here: a test run's log directory is gone by the time anyone reads the error.
+    await Promise.race([once(child, "close"), new Promise((r) => setTimeout(r, 1000))]);
+    await new Promise((r) => setTimeout(r, 100)); // the log file's write stream flushes after the pipe closes
+    const log = join(stateDir, "logs", `${opts.logName ?? "functions"}.log`);
+    const tail = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").slice(-5).join("\n") : "";
+    throw new StackError(`${(e as Error).message}${tail ? `\n${tail}` : ""}`);
   }
   return child;
 }

@@ -6,13 +6,12 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { ports } from "../stack/config.ts";
 import { startFunctionsHost } from "../stack/functions.ts";
-import { stopChild } from "../stack/service.ts";
+import { freePort, stopChild } from "../stack/service.ts";
 
 const fixtures = join(import.meta.dirname, "fixtures", "functions");
-const port = ports.functions + 10;
-const base = `http://127.0.0.1:${port}`;
+// Ports from the OS: a fixed one can be held by some client connection's ephemeral port.
+let base = "";
 const timeoutMs = 1500;
 let host: ChildProcess;
 
@@ -43,6 +42,8 @@ async function running(): Promise<string[]> {
 }
 
 beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
   host = await startFunctionsHost({ dir: fixtures, port, env: { PROBE_GIVEN: "from the stack" }, timeoutMs, logName: "functions-host-test" });
 });
 
@@ -142,12 +143,15 @@ describe("functions host", () => {
 describe("functions host with hot reload", () => {
   const dir = join(tmpdir(), `memberbase-hot-reload-${process.pid}`);
   let watching: ChildProcess;
+  let url = "";
 
   beforeAll(async () => {
     mkdirSync(join(dir, "greet"), { recursive: true });
     cpSync(join(fixtures, "_shared"), join(dir, "_shared"), { recursive: true });
     writeFileSync(join(dir, "greet", "index.ts"), `Deno.serve(() => new Response("v1"));\n`);
-    watching = await startFunctionsHost({ dir, port: port + 1, env: {}, watch: true, logName: "functions-host-reload-test" });
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    watching = await startFunctionsHost({ dir, port, env: {}, watch: true, logName: "functions-host-reload-test" });
   });
 
   afterAll(async () => {
@@ -156,7 +160,6 @@ describe("functions host with hot reload", () => {
   });
 
   it("serves a changed function's new code, and a new function folder, without a restart", async () => {
-    const url = `http://127.0.0.1:${port + 1}`;
     expect(await (await fetch(`${url}/greet`)).text()).toBe("v1");
     writeFileSync(join(dir, "greet", "index.ts"), `Deno.serve(() => new Response("v2"));\n`);
     let text = "";
