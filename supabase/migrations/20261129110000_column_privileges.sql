@@ -52,27 +52,6 @@ grant update (status, priority, category) on public.support_tickets to authentic
 grant insert (ticket_id, body, is_internal) on public.ticket_messages to authenticated;
 
 -- Functions
--- Fix-forward helper for later migrations: rewrite one landed function by replacing a fragment of
--- its definition, failing loudly when the fragment is not there (so a patch never silently misses).
-create or replace function private.patch_function(fn regprocedure, fragment text, replacement text)
-returns void
-language plpgsql
-set search_path = ''
-as $$
-declare
-  def text := pg_catalog.pg_get_functiondef(fn);
-begin
-  if pg_catalog.strpos(def, fragment) = 0 then
-    raise exception 'patch_function: % does not contain %', fn, fragment;
-  end if;
-  execute pg_catalog.replace(def, fragment, replacement);
-end;
-$$;
-comment on function private.patch_function(regprocedure, text, text) is 'Migration helper: replaces a fragment of a function''s definition (fix forward without copying its body); raises when the fragment is missing.';
-revoke execute on function private.patch_function(regprocedure, text, text) from public, anon, authenticated, service_role;
-
-
-
 -- verified_at is the database's record of when an admin verified an expert (no client writes it).
 create or replace function private.stamp_expert_verification()
 returns trigger
@@ -88,12 +67,83 @@ end;
 $$;
 
 -- The referral rules decide money: when a member joined is Auth's record, which no client writes.
-select private.patch_function('private.link_referral(uuid, text, text)'::regprocedure,
-  'if referred.created_at < now() - interval ''30 days'' then',
-  'if (select u.created_at from auth.users u where u.id = referred.id) < now() - interval ''30 days'' then');
-select private.patch_function('private.link_referral(uuid, text, text)'::regprocedure,
-  'if referrer.created_at >= referred.created_at then',
-  'if (select u.created_at from auth.users u where u.id = referrer.id) >= (select u.created_at from auth.users u where u.id = referred.id) then');
+-- link_referral (from 20261125133100_referrals.sql), changed: the 30-day window and the "referrer
+-- joined first" rule compare auth.users.created_at instead of profiles.created_at.
+create or replace function private.link_referral(referred_id uuid, code text, via text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  norm text := private.normalise_referral_code(code);
+  c public.referral_codes;
+  r public.referrals;
+  referrer public.profiles;
+  referred public.profiles;
+  confirmed timestamptz;
+  new_status public.referral_status;
+  why text;
+begin
+  if via not in ('signup', 'claim') then
+    raise exception 'via must be signup or claim' using errcode = '22023';
+  end if;
+  select * into c from public.referral_codes x where x.code = norm;
+  if not found then
+    return jsonb_build_object('outcome', 'unknown_code');
+  end if;
+  if c.user_id = link_referral.referred_id then
+    return jsonb_build_object('outcome', 'self_referral');
+  end if;
+  select * into referred from public.profiles p where p.id = link_referral.referred_id;
+  if not found then
+    return jsonb_build_object('outcome', 'not_a_member');
+  end if;
+
+  for attempt in 1..2 loop
+    select * into r from public.referrals x where x.referred_id = link_referral.referred_id;
+    if found then
+      if r.code = norm then
+        return jsonb_build_object('outcome', case when r.status = 'rejected' then 'referrer_inactive' else 'linked' end,
+                                  'referral_id', r.id, 'status', r.status, 'reason', r.reason);
+      end if;
+      return jsonb_build_object('outcome', 'already_referred', 'referral_id', r.id, 'status', r.status);
+    end if;
+
+    select * into referrer from public.profiles p where p.id = c.user_id;
+    if referrer.id is null then
+      why := 'referrer_deleted';
+    elsif referrer.status <> 'active' then
+      why := 'referrer_' || referrer.status;
+    end if;
+    if via = 'claim' then
+      if why is not null then
+        return jsonb_build_object('outcome', 'referrer_inactive', 'reason', why);
+      end if;
+      if (select u.created_at from auth.users u where u.id = referred.id) < now() - interval '30 days' then
+        return jsonb_build_object('outcome', 'not_eligible', 'reason', 'a code can be claimed only within 30 days of sign-up');
+      end if;
+      if (select u.created_at from auth.users u where u.id = referrer.id) >= (select u.created_at from auth.users u where u.id = referred.id) then
+        return jsonb_build_object('outcome', 'not_eligible', 'reason', 'a code refers only members who joined after its owner');
+      end if;
+    end if;
+    select u.email_confirmed_at into confirmed from auth.users u where u.id = link_referral.referred_id;
+    new_status := case when why is not null then 'rejected' when confirmed is not null then 'qualified' else 'pending' end::public.referral_status;
+
+    insert into public.referrals (referrer_id, referred_id, code, status, reason, via, qualified_at, rejected_at)
+    values (referrer.id, link_referral.referred_id, norm, new_status, why, link_referral.via,
+            case when new_status = 'qualified' then now() end, case when new_status = 'rejected' then now() end)
+    on conflict on constraint referrals_referred_id_key do nothing
+    returning * into r;
+    if found then
+      return jsonb_build_object('outcome', case when new_status = 'rejected' then 'referrer_inactive' else 'linked' end,
+                                'referral_id', r.id, 'status', r.status, 'reason', r.reason);
+    end if;
+    -- A concurrent link won the race for this member: answer as if it had come first.
+  end loop;
+  return jsonb_build_object('outcome', 'already_referred');
+end;
+$$;
 
 -- Triggers (named to run after expert_profiles_guard, which refuses non-admins first)
 create trigger expert_profiles_stamp_verification before update of verification_status on public.expert_profiles

@@ -141,29 +141,81 @@ end;
 $$;
 
 -- Money: aal2 for admins, bounded per call and per day, recorded (for operators too).
-select private.patch_function('public.admin_adjust_credits(uuid, integer, text, text)'::regprocedure,
-  'if not private.aal_satisfied() then
-    raise exception ''this needs an aal2 session: verify your MFA factor first'' using errcode = ''42501'';
-  end if;',
-  'perform private.require_admin_aal2(''adjust credits'');
+-- admin_adjust_credits (from 20261125133000_credits.sql), changed: require_admin_aal2() replaces the
+-- aal_satisfied() check, followed by the per-call and 24-hour limits of credit_settings
+-- (a retry with the same reference does not count against the day).
+create or replace function public.admin_adjust_credits(user_id uuid, amount_cents integer, reference text, memo text default null)
+returns public.credit_transactions
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  entry bigint;
+  result public.credit_transactions;
+begin
+  perform private.require_member();
+  if not private.is_admin() then
+    raise exception 'only admins adjust credits' using errcode = '42501';
+  end if;
+  perform private.require_admin_aal2('adjust credits');
   if abs(admin_adjust_credits.amount_cents::bigint) > (private.credit_settings()).admin_adjustment_limit_cents then
-    raise exception ''an adjustment is at most % cents either way'', (private.credit_settings()).admin_adjustment_limit_cents using errcode = ''22023'';
+    raise exception 'an adjustment is at most % cents either way', (private.credit_settings()).admin_adjustment_limit_cents using errcode = '22023';
   end if;
   if abs(admin_adjust_credits.amount_cents::bigint) + coalesce((
        select sum(abs(t.amount_cents::bigint)) from public.credit_transactions t
-        where t.created_by = (select auth.uid()) and t.source = ''admin'' and t.created_at > now() - interval ''24 hours''
+        where t.created_by = (select auth.uid()) and t.source = 'admin' and t.created_at > now() - interval '24 hours'
           and t.source_id is distinct from admin_adjust_credits.reference), 0)
      > (private.credit_settings()).admin_daily_limit_cents then
-    raise exception ''this would exceed your daily adjustment limit of % cents'', (private.credit_settings()).admin_daily_limit_cents using errcode = ''22023'';
-  end if;');
-select private.patch_function('private.adjust_credits(uuid, integer, text, text, public.credit_kind, uuid)'::regprocedure,
-  '  return entry;
-end;',
-  '  perform private.record_admin_action(''adjust_credits'', adjust_credits.user_id,
-    jsonb_build_object(''amount_cents'', adjust_credits.amount_cents, ''kind'', adjust_credits.kind, ''reference'', reference,
-                       ''memo'', left(adjust_credits.memo, 500), ''transaction_id'', entry));
+    raise exception 'this would exceed your daily adjustment limit of % cents', (private.credit_settings()).admin_daily_limit_cents using errcode = '22023';
+  end if;
+  if admin_adjust_credits.user_id = (select auth.uid()) then
+    raise exception 'admins cannot adjust their own credits' using errcode = '42501';
+  end if;
+  entry := private.adjust_credits(admin_adjust_credits.user_id, admin_adjust_credits.amount_cents, admin_adjust_credits.reference,
+                                  admin_adjust_credits.memo, 'adjustment', (select auth.uid()));
+  select * into result from public.credit_transactions t where t.id = entry;
+  return result;
+end;
+$$;
+
+-- adjust_credits (from 20261125133000_credits.sql), changed: records the entry it returns in the audit
+-- log (so operators' direct calls are recorded too).
+create or replace function private.adjust_credits(user_id uuid, amount_cents integer, reference text, memo text default null,
+                                                  kind public.credit_kind default 'adjustment', actor uuid default null)
+returns bigint
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  entry bigint;
+begin
+  if kind not in ('adjustment', 'expiry') then
+    raise exception 'only adjustment or expiry entries are posted by hand' using errcode = '22023';
+  end if;
+  if amount_cents is null or amount_cents = 0 or (kind = 'expiry' and amount_cents > 0) then
+    raise exception 'amount_cents must be non-zero (negative for expiry)' using errcode = '22023';
+  end if;
+  if reference is null or reference !~ '^[A-Za-z0-9._:-]{1,128}$' then
+    raise exception 'reference must be 1-128 letters, digits, dots, colons, dashes or underscores' using errcode = '22023';
+  end if;
+  if not exists (select 1 from public.profiles p where p.id = adjust_credits.user_id) then
+    raise exception 'no member %', adjust_credits.user_id using errcode = 'P0002';
+  end if;
+  entry := private.post_credit(private.ensure_credit_account(adjust_credits.user_id), adjust_credits.amount_cents,
+                               adjust_credits.kind, 'admin', reference, actor, left(adjust_credits.memo, 500));
+  if entry is null then
+    -- Same reference again: answer with the entry it already made (idempotent retry).
+    select t.id into entry from public.credit_transactions t
+     where t.source = 'admin' and t.source_id = reference and t.kind = adjust_credits.kind;
+  end if;
+  perform private.record_admin_action('adjust_credits', adjust_credits.user_id,
+    jsonb_build_object('amount_cents', adjust_credits.amount_cents, 'kind', adjust_credits.kind, 'reference', reference,
+                       'memo', left(adjust_credits.memo, 500), 'transaction_id', entry));
   return entry;
-end;');
+end;
+$$;
 
 -- Triggers
 create trigger profiles_audit_admin_change after update of role, status on public.profiles

@@ -72,8 +72,21 @@ grant execute on function private.is_plain_line(text), private.is_plain_text(tex
   private.plain_line(text), private.plain_text(text) to anon, authenticated, service_role;
 
 -- Sign-up metadata: strip what the rule forbids (it stripped only control characters).
-select private.patch_function('private.meta_text(jsonb, text[], integer)'::regprocedure,
-  'regexp_replace(meta ->> k, ''[[:cntrl:]]'', '''', ''g'')', 'private.plain_line(meta ->> k)');
+-- meta_text (from 20261125120200_signup.sql), changed: strips with private.plain_line() instead of
+-- removing [[:cntrl:]] only.
+create or replace function private.meta_text(meta jsonb, keys text[], max_len integer)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  -- First key present as a JSON string; control characters dropped, trimmed, cut to max_len, '' -> null.
+  select nullif(left(btrim(private.plain_line(meta ->> k)), max_len), '')
+  from unnest(keys) with ordinality as t(k, i)
+  where jsonb_typeof(meta -> k) = 'string'
+  order by i
+  limit 1;
+$$;
 
 -- Rows stored before the rule: clean them the way sign-up would, so the constraints can hold.
 update public.profiles set first_name = nullif(btrim(private.plain_line(first_name)), ''),
