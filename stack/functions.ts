@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, ports, serviceRoleKey, supabaseDir, type FunctionConfig } from "./config.ts";
 import { portOpen, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
+import { stripeFunctionEnv } from "./stripe.ts";
 
 const functionsDir = join(supabaseDir, "functions");
 
@@ -48,7 +49,7 @@ export const functionsService: Service = {
       SUPABASE_ANON_KEY: anonKey,
       SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
       SUPABASE_DB_URL: dbUrl,
-      STRIPE_API_BASE: `http://127.0.0.1:${ports.stripe}`,
+      ...stripeFunctionEnv(), // Stripe keys and API location: the one place, see stack/stripe.ts
       ...dotEnv(),
     };
     await Promise.all(

@@ -9,10 +9,11 @@ import { oidcService } from "./oidc.ts";
 import { functionsService } from "./functions.ts";
 import { gatewayService } from "./gateway.ts";
 import { postgrestService } from "./postgrest.ts";
+import { stripeAvailability, stripeFunctionEnv, stripeService } from "./stripe.ts";
 import type { Service } from "./service.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
-export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, functionsService, gatewayService];
+export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, stripeService, functionsService, gatewayService];
 const started: Service[] = [];
 
 export interface StackInfo {
@@ -23,6 +24,8 @@ export interface StackInfo {
   serviceRoleKey: string;
   authServer: boolean;
   authUnavailableReason?: string;
+  /** stripe-mock's URL and the webhook signing secret the functions verify with; reason when stripe-mock is off. */
+  stripe: { apiUrl: string; webhookSecret: string; available: boolean; unavailableReason?: string };
 }
 
 export async function startStack(opts: { log?: (line: string) => void } = {}): Promise<StackInfo> {
@@ -64,6 +67,12 @@ export function info(): StackInfo {
     serviceRoleKey,
     authServer: availability.server,
     authUnavailableReason: availability.reason,
+    stripe: {
+      apiUrl: `http://127.0.0.1:${ports.stripe}`,
+      webhookSecret: stripeFunctionEnv().STRIPE_WEBHOOK_SECRET,
+      available: stripeAvailability.mock,
+      unavailableReason: stripeAvailability.reason,
+    },
   };
 }
 

@@ -21,6 +21,9 @@ export function serviceClient() {
 /** Why a test that needs the Auth API cannot run here (undefined when it can). */
 export const authSkipReason = stack.authServer ? undefined : `Supabase Auth API not running: ${stack.authUnavailableReason ?? "unknown"}`;
 
+/** Why a test that needs stripe-mock cannot run here (undefined when it can). */
+export const stripeSkipReason = stack.stripe.available ? undefined : `stripe-mock not running: ${stack.stripe.unavailableReason ?? "unknown"}`;
+
 export function uniqueEmail(tag: string): string {
   return `${tag}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.test`;
 }
