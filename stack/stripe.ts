@@ -14,7 +14,7 @@ const binary = join(installDir, "stripe-mock");
 
 /** Test values for the function secrets when neither the environment nor supabase/functions/.env sets them. */
 export const stripeTestSecrets = {
-  STRIPE_SECRET_KEY: "sk_test_memberbase_local",
+  STRIPE_SECRET_KEY: "sk_test_memberbaseLocalKey",
   STRIPE_WEBHOOK_SECRET: "whsec_memberbase_local_signing_secret",
 };
 

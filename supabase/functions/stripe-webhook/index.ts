@@ -1,0 +1,31 @@
+// POST /functions/v1/stripe-webhook — Stripe's event deliveries (verify_jwt = false: Stripe signs
+// instead). The Stripe-Signature header is verified on the raw body with the async (SubtleCrypto)
+// verifier, default 5-minute tolerance; a missing or bad signature answers 400 and writes nothing.
+// The verified event goes to private.apply_stripe_event in one statement: the event id is claimed
+// in the same transaction as its effect, older events never overwrite newer state, and unhandled
+// types are recorded and answered 200 (Stripe retries only non-2xx answers).
+import { serve } from "../_shared/handler.ts";
+import { HttpError, json } from "../_shared/errors.ts";
+import { sql } from "../_shared/db.ts";
+import { cryptoProvider, stripe, webhookSecret } from "../_shared/stripe.ts";
+
+serve(["POST"], async (req) => {
+  const signature = req.headers.get("stripe-signature");
+  if (!signature) throw new HttpError(400, "missing_signature", "No Stripe-Signature header");
+  const raw = await req.text();
+  try {
+    await stripe().webhooks.constructEventAsync(raw, signature, webhookSecret(), undefined, cryptoProvider);
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw new HttpError(400, "invalid_signature", "The Stripe signature does not match this body, secret and time");
+  }
+  try {
+    // The verified raw text itself, parsed by Postgres: what was signed is what is applied.
+    const [{ outcome }] = await sql<{ outcome: string }[]>`select private.apply_stripe_event(${raw}::jsonb) as outcome`;
+    return json({ received: true, outcome });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === "22023" || code === "22P02" || code === "22P05") throw new HttpError(400, "invalid_event", (e as Error).message);
+    throw e;
+  }
+});
