@@ -169,7 +169,8 @@ begin
   if member is null then
     return 'unknown_customer';
   end if;
-  select c.default_payment_method_id into default_pm from public.billing_customers c where c.user_id = member;
+  -- Shared lock: a concurrent customer.updated either sees this card or is seen by it (is_default stays right).
+  select c.default_payment_method_id into default_pm from public.billing_customers c where c.user_id = member for share;
   insert into public.payment_methods as m (
     user_id, stripe_payment_method_id, brand, last4, exp_month, exp_year, is_default, detached_at, stripe_event_at, stripe_event_id)
   values (
@@ -245,7 +246,7 @@ declare
   kind text := event ->> 'type';
   event_at timestamptz := private.stripe_time(event -> 'created');
   obj jsonb := event #> '{data,object}';
-  outcome text;
+  result text;
 begin
   if event_id is null or kind is null or event_at is null or jsonb_typeof(obj) <> 'object' then
     raise exception 'not a Stripe event (id, type, created and data.object are required)' using errcode = '22023';
@@ -257,7 +258,7 @@ begin
   if not found then
     return 'duplicate';
   end if;
-  outcome := case
+  result := case
     when kind like 'customer.subscription.%' then private.apply_stripe_subscription(obj, event_at, event_id)
     when kind in ('invoice.created', 'invoice.updated', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded',
                   'invoice.payment_failed', 'invoice.voided', 'invoice.marked_uncollectible')
@@ -281,10 +282,10 @@ begin
              (obj ->> 'amount_refunded')::integer, event_at, event_id)
     else 'ignored'
   end;
-  if outcome <> 'ignored' then
-    update public.stripe_events e set outcome = apply_stripe_event.outcome where e.id = event_id;
+  if result <> 'ignored' then
+    update public.stripe_events e set outcome = result where e.id = event_id;
   end if;
-  return outcome;
+  return result;
 end;
 $$;
 comment on function private.apply_stripe_event(jsonb) is

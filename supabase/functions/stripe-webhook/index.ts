@@ -14,18 +14,19 @@ serve(["POST"], async (req) => {
   if (!signature) throw new HttpError(400, "missing_signature", "No Stripe-Signature header");
   const raw = await req.text();
   try {
-    await stripe().webhooks.constructEventAsync(raw, signature, webhookSecret(), undefined, cryptoProvider);
+    await stripe().webhooks.signature.verifyHeaderAsync(raw, signature, webhookSecret(), undefined, cryptoProvider);
   } catch (e) {
     if (e instanceof HttpError) throw e;
     throw new HttpError(400, "invalid_signature", "The Stripe signature does not match this body, secret and time");
   }
   try {
     // The verified raw text itself, parsed by Postgres: what was signed is what is applied.
-    const [{ outcome }] = await sql<{ outcome: string }[]>`select private.apply_stripe_event(${raw}::jsonb) as outcome`;
+    const [{ outcome }] = await sql<{ outcome: string }[]>`select private.apply_stripe_event(${raw}::text::jsonb) as outcome`;
     return json({ received: true, outcome });
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === "22023" || code === "22P02" || code === "22P05") throw new HttpError(400, "invalid_event", (e as Error).message);
+    // Data errors (class 22) and constraint checks: a signed body that is no event we can apply.
+    if (code?.startsWith("22") || code === "23514" || code === "23502") throw new HttpError(400, "invalid_event", (e as Error).message);
     throw e;
   }
 });
