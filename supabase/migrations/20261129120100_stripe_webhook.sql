@@ -239,6 +239,7 @@ $$;
 create or replace function private.apply_stripe_event(event jsonb)
 returns text
 language plpgsql
+security definer -- the service role applies events; the helpers stay closed to every API role
 set search_path = ''
 as $$
 declare
