@@ -23,7 +23,8 @@ const authUnavailable = (detail: string) =>
 /** Fails (503 auth_unavailable) before anything is done in Stripe when Auth cannot delete the user now. */
 async function requireAuthReachable(userId: string): Promise<void> {
   const { error } = await admin.auth.admin.getUserById(userId);
-  if (error && isAuthRetryableFetchError(error)) throw authUnavailable(`${error.status}: ${error.message}`);
+  // No answer, or a gateway saying Auth is down; any other answer is for deleteAuthUser to judge.
+  if (error && isAuthRetryableFetchError(error) && [0, 502, 503, 504].includes(error.status ?? 0)) throw authUnavailable(`${error.status}: ${error.message}`);
 }
 
 /** Deletes the Auth user; a user Auth no longer knows counts as deleted. */

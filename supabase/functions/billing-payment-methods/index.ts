@@ -30,7 +30,7 @@ serve(["POST"], async (req) => {
   if (input.action === "setup") {
     const customer = await ensureCustomer(claims);
     const intent = await stripeCall("creating the setup intent", (s) =>
-      s.setupIntents.create({ customer, usage: "off_session", payment_method_types: ["card"], metadata: { member_id: claims.sub } }));
+      s.setupIntents.create({ customer, usage: "off_session", automatic_payment_methods: { enabled: true }, metadata: { member_id: claims.sub } }));
     return json({ setup_intent_id: intent.id, client_secret: intent.client_secret });
   }
 

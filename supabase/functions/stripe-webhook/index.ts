@@ -7,6 +7,7 @@
 import { serve } from "../_shared/handler.ts";
 import { HttpError, json } from "../_shared/errors.ts";
 import { sql } from "../_shared/db.ts";
+import Stripe from "stripe";
 import { cryptoProvider, stripe, webhookSecret } from "../_shared/stripe.ts";
 
 serve(["POST"], async (req) => {
@@ -14,10 +15,13 @@ serve(["POST"], async (req) => {
   if (!signature) throw new HttpError(400, "missing_signature", "No Stripe-Signature header");
   const raw = await req.text();
   try {
-    await stripe().webhooks.signature.verifyHeaderAsync(raw, signature, webhookSecret(), undefined, cryptoProvider);
+    await stripe().webhooks.constructEventAsync(raw, signature, webhookSecret(), undefined, cryptoProvider);
   } catch (e) {
-    if (e instanceof HttpError) throw e;
-    throw new HttpError(400, "invalid_signature", "The Stripe signature does not match this body, secret and time");
+    if (e instanceof Stripe.errors.StripeSignatureVerificationError) {
+      throw new HttpError(400, "invalid_signature", "The Stripe signature does not match this body, secret and time");
+    }
+    if (e instanceof SyntaxError) throw new HttpError(400, "invalid_event", "The signed body is not JSON");
+    throw e;
   }
   try {
     // The verified raw text itself, parsed by Postgres: what was signed is what is applied.
