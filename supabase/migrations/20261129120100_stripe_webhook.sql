@@ -1,6 +1,7 @@
 -- Applying a verified Stripe event to the billing mirror, in ONE statement (so one transaction):
--- claim the event id in stripe_events, then apply it only where it is newer than what the row
--- reflects. The stripe-webhook function verifies the signature and calls private.apply_stripe_event.
+-- apply it only where it is newer than what the row reflects, and claim the event id in
+-- stripe_events in the same transaction (a concurrent second delivery fails on the key and rolls
+-- back; the function answers it as a duplicate). The stripe-webhook function verifies the signature and calls private.apply_stripe_event.
 --
 -- Handled: customer.subscription.*, invoice.*, payment_method.attached/updated/detached,
 -- customer.updated (default payment method), checkout.session.completed (customer link),
@@ -252,11 +253,9 @@ begin
   if event_id is null or kind is null or event_at is null or jsonb_typeof(obj) <> 'object' then
     raise exception 'not a Stripe event (id, type, created and data.object are required)' using errcode = '22023';
   end if;
-  -- The claim: a redelivery (or a concurrent delivery, once this transaction commits) finds the id taken.
-  insert into public.stripe_events (id, type, stripe_created_at, livemode, outcome)
-  values (event_id, kind, event_at, coalesce((event ->> 'livemode')::boolean, false), 'ignored')
-  on conflict (id) do nothing;
-  if not found then
+  -- A redelivery of a committed event: answered from the index, without writing anything.
+  perform from public.stripe_events e where e.id = event_id;
+  if found then
     return 'duplicate';
   end if;
   result := case
@@ -283,14 +282,15 @@ begin
              (obj ->> 'amount_refunded')::integer, event_at, event_id)
     else 'ignored'
   end;
-  if result <> 'ignored' then
-    update public.stripe_events e set outcome = result where e.id = event_id;
-  end if;
+  -- The claim, in the same transaction as the effect: of two concurrent deliveries of one event the
+  -- second fails here on the primary key (unique_violation) and its whole effect rolls back with it.
+  insert into public.stripe_events (id, type, stripe_created_at, livemode, outcome)
+  values (event_id, kind, event_at, coalesce((event ->> 'livemode')::boolean, false), result);
   return result;
 end;
 $$;
 comment on function private.apply_stripe_event(jsonb) is
-  'Applies one signature-verified Stripe event in one transaction: claims the id (''duplicate'' if taken), applies it only where newer than the mirrored state; returns the outcome.';
+  'Applies one signature-verified Stripe event in one transaction: ''duplicate'' if its id is recorded; else applies it where newer than the mirrored state and records the id (a concurrent duplicate fails with unique_violation); returns the outcome.';
 
 revoke execute on function private.stripe_time(jsonb), private.stripe_member(text, jsonb),
   private.apply_stripe_subscription(jsonb, timestamptz, text), private.apply_stripe_invoice(jsonb, timestamptz, text),

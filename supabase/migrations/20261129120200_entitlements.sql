@@ -7,11 +7,13 @@
 -- - booking_fee_discount_percent is reported for clients; there is no booking fee to discount yet.
 
 -- Functions
+-- Security invoker: a member reads their own subscription under RLS (plans are public), so asking
+-- about someone else answers nothing of theirs; definer callers (RPCs, the service side) see all.
 create or replace function private.entitlements(member uuid)
 returns jsonb
 language plpgsql
 stable
-security definer
+security invoker
 set search_path = ''
 as $$
 declare

@@ -5,6 +5,8 @@ import { sql } from "./db.ts";
 import { deliver as deliverTo, stripeId, type StripeEvent } from "../../stack/stripe-events.ts";
 import { createUser, type TestUser } from "./users.ts";
 
+export { prng } from "../../bench/measure.ts"; // the project's one seeded PRNG (mulberry32)
+
 export const webhookUrl = `${stack.apiUrl}/functions/v1/stripe-webhook`;
 
 export function deliver(e: StripeEvent | string, headers: Record<string, string> = {}): Promise<Response> {
@@ -58,16 +60,4 @@ export async function billingRowCounts(): Promise<Record<string, number>> {
            (select count(*)::int from public.bookings where status = 'cancelled') as cancelled_bookings,
            (select count(*)::int from public.credit_transactions) as credit_transactions`;
   return row;
-}
-
-/** A seeded PRNG (mulberry32), so a failing seed can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

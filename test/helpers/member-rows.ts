@@ -92,7 +92,7 @@ async function paidPrice(): Promise<string> {
 
 async function stripeEvent(type: string, object: Record<string, unknown>): Promise<void> {
   const [{ outcome }] = await sql<{ outcome: string }[]>`
-    select private.apply_stripe_event(${sql.json({ id: seedId("evt"), object: "event", type, created: Math.floor(Date.now() / 1000), data: { object } })}) as outcome`;
+    select private.apply_stripe_event(${JSON.stringify({ id: seedId("evt"), object: "event", type, created: Math.floor(Date.now() / 1000), data: { object } })}::text::jsonb) as outcome`;
   if (outcome !== "applied") throw new Error(`seeding ${type}: ${outcome}`);
 }
 

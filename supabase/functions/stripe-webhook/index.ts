@@ -28,7 +28,9 @@ serve(["POST"], async (req) => {
     const [{ outcome }] = await sql<{ outcome: string }[]>`select private.apply_stripe_event(${raw}::text::jsonb) as outcome`;
     return json({ received: true, outcome });
   } catch (e) {
-    const code = (e as { code?: string }).code;
+    const { code, constraint_name } = e as { code?: string; constraint_name?: string };
+    // A concurrent delivery of the same event committed first: this one's effect was rolled back.
+    if (code === "23505" && constraint_name === "stripe_events_pkey") return json({ received: true, outcome: "duplicate" });
     // Data errors (class 22) and constraint checks: a signed body that is no event we can apply.
     if (code?.startsWith("22") || code === "23514" || code === "23502") throw new HttpError(400, "invalid_event", (e as Error).message);
     throw e;
