@@ -21,6 +21,8 @@ export const stripeTestSecrets = {
 export interface StripeAvailability {
   mock: boolean;
   reason?: string;
+  /** True when this start had to `go install` it. */
+  installed?: boolean;
 }
 export const stripeAvailability: StripeAvailability = { mock: false };
 
@@ -34,7 +36,7 @@ export function installStripeMock(): StripeAvailability {
     env: { ...process.env, GOBIN: installDir, GOTOOLCHAIN: "local", CGO_ENABLED: "0" },
   });
   if (r.status !== 0 || !existsSync(binary)) return { mock: false, reason: `go install stripe-mock@${stripeMockVersion}: ${(r.stderr || r.stdout).trim().split("\n").pop()}` };
-  return { mock: true };
+  return { mock: true, installed: true };
 }
 
 /**
@@ -65,7 +67,7 @@ export const stripeService: Service = {
     }
     child = spawnLogged("stripe-mock", binary, ["-http-addr", `127.0.0.1:${ports.stripe}`]);
     await waitFor("stripe-mock", () => portOpen(ports.stripe), 15000, child);
-    this.detail = `stripe-mock ${stripeMockVersion}`;
+    this.detail = `stripe-mock ${stripeMockVersion}${stripeAvailability.installed ? `, just built with go install into ${installDir}` : ""}`;
   },
   async stop() {
     await stopChild(child);
