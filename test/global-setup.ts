@@ -24,8 +24,8 @@ export default async function setup(project: TestProject) {
       stripe: {
         apiUrl: e.STRIPE_MOCK_URL ?? "http://127.0.0.1:12111",
         webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? "",
-        available: Boolean(e.STRIPE_WEBHOOK_SECRET),
-        unavailableReason: e.STRIPE_WEBHOOK_SECRET ? undefined : "STRIPE_WEBHOOK_SECRET is not set for this external stack",
+        available: Boolean(e.STRIPE_MOCK_URL),
+        unavailableReason: e.STRIPE_MOCK_URL ? undefined : "STRIPE_MOCK_URL is not set for this external stack",
       },
     });
     return;

@@ -2,12 +2,13 @@
 // 400 and write nothing; every handled event type delivered 1–5 times in shuffled order (many seeds,
 // some delivered concurrently) leaves exactly the rows of one in-order delivery.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { stack, stripeSkipReason } from "./helpers/stack.ts";
+import { stack, webhookSkipReason } from "./helpers/stack.ts";
 import { sql } from "./helpers/db.ts";
 import { billingRowCounts, createBillingMember, createPlans, deliver, prng, webhookUrl, type BillingMember, type TestPlan } from "./helpers/billing.ts";
 import { customer, event, invoice, paymentIntent, paymentMethod, refundedCharge, signature, stripeId, subscription, type StripeEvent } from "../stack/stripe-events.ts";
 
 const created: string[] = [];
+const skipped = webhookSkipReason ? ` (skipped: ${webhookSkipReason})` : "";
 let plans: { basic: TestPlan; pro: TestPlan };
 
 beforeAll(async () => {
@@ -85,7 +86,7 @@ async function mirror(m: BillingMember, ids: Record<string, string>): Promise<st
   return JSON.stringify(rows.map(({ t, r }) => `${t} ${JSON.stringify(Object.fromEntries(Object.keys(r).sort().map((k) => [k, symbolic(r[k])])))}`).sort(), null, 1);
 }
 
-describe.skipIf(stripeSkipReason)("stripe-webhook: signatures", () => {
+describe.skipIf(webhookSkipReason)(`stripe-webhook: signatures${skipped}`, () => {
   let m: BillingMember;
   let e: StripeEvent;
   beforeAll(async () => {
@@ -161,7 +162,7 @@ describe.skipIf(stripeSkipReason)("stripe-webhook: signatures", () => {
   });
 });
 
-describe.skipIf(stripeSkipReason)("stripe-webhook: deliveries 1–5 times in any order leave the same rows", () => {
+describe.skipIf(webhookSkipReason)(`stripe-webhook: deliveries 1–5 times in any order leave the same rows${skipped}`, () => {
   let reference: string;
   let script0: StripeEvent[];
 
