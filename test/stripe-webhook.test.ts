@@ -33,7 +33,7 @@ function script(m: BillingMember, ids: Record<string, string>): StripeEvent[] {
   const sub = (price: string, status: string, extra: Partial<Parameters<typeof subscription>[0]> = {}) =>
     subscription({ id: ids.sub, customer: m.customer, price, status, periodStart: T, periodEnd: T + 30 * DAY, ...extra });
   const inv = (id: string, status: string, paid: number) =>
-    invoice({ id, customer: m.customer, subscription: ids.sub, status, amountDue: 900, amountPaid: paid, periodStart: T, periodEnd: T + 30 * DAY, number: `MB-${id === ids.inv1 ? 1 : 2}` });
+    invoice({ id, customer: m.customer, subscription: ids.sub, status, amountDue: 900, amountPaid: paid, periodStart: T, periodEnd: T + 30 * DAY, number: `MB-${[ids.inv1, ids.inv2, ids.inv3, ids.inv4].indexOf(id) + 1}` });
   const events: Array<[string, number, Record<string, unknown>, Record<string, unknown>?]> = [
     ["checkout.session.completed", T, { id: ids.cs, object: "checkout.session", client_reference_id: m.id, customer: m.customer, mode: "subscription" }],
     ["customer.subscription.created", T, sub(plans.basic.price, "incomplete")],
@@ -56,6 +56,17 @@ function script(m: BillingMember, ids: Record<string, string>): StripeEvent[] {
     ["payment_intent.created", T + 12, paymentIntent({ id: ids.pi, customer: m.customer, amount: 4500, status: "requires_payment_method" })],
     ["payment_intent.succeeded", T + 13, paymentIntent({ id: ids.pi, customer: m.customer, amount: 4500, status: "succeeded" })],
     ["charge.refunded", T + 14, refundedCharge({ paymentIntent: ids.pi, customer: m.customer, amount: 4500, refunded: 4500 })],
+    ["customer.subscription.trial_will_end", T + 5, sub(plans.basic.price, "active")],
+    ["invoice.created", T + 13, inv(ids.inv3, "open", 0)],
+    ["invoice.updated", T + 14, inv(ids.inv3, "open", 0)],
+    ["invoice.voided", T + 15, inv(ids.inv3, "void", 0)],
+    ["invoice.finalized", T + 15, inv(ids.inv4, "open", 0)],
+    ["invoice.marked_uncollectible", T + 16, inv(ids.inv4, "uncollectible", 0)],
+    ["payment_method.automatically_updated", T + 13, paymentMethod({ id: ids.pm2, customer: m.customer, brand: "mastercard", last4: "4444", expMonth: 5, expYear: 2033 })],
+    ["payment_intent.processing", T + 12, paymentIntent({ id: ids.pi2, customer: m.customer, amount: 3000, status: "processing" })],
+    ["payment_intent.requires_action", T + 13, paymentIntent({ id: ids.pi2, customer: m.customer, amount: 3000, status: "requires_action" })],
+    ["payment_intent.payment_failed", T + 14, paymentIntent({ id: ids.pi2, customer: m.customer, amount: 3000, status: "requires_payment_method" })],
+    ["payment_intent.canceled", T + 15, paymentIntent({ id: ids.pi2, customer: m.customer, amount: 3000, status: "canceled" })],
     ["customer.subscription.updated", T + 15, sub(plans.pro.price, "active", { quantity: 2, cancelAtPeriodEnd: true })],
     ["customer.subscription.deleted", T + 16, sub(plans.pro.price, "canceled", { quantity: 2, cancelAtPeriodEnd: true, canceledAt: T + 16 })],
     ["product.created", T + 16, { id: stripeId("prod"), object: "product" }], // unhandled: recorded, 2xx
@@ -69,7 +80,8 @@ function script(m: BillingMember, ids: Record<string, string>): StripeEvent[] {
 
 function freshIds(): Record<string, string> {
   const tag = stripeId("t").slice(2);
-  return { tag, sub: `sub_${tag}`, inv1: `in_${tag}a`, inv2: `in_${tag}b`, pm1: `pm_${tag}a`, pm2: `pm_${tag}b`, pi: `pi_${tag}`, cs: `cs_${tag}` };
+  return { tag, sub: `sub_${tag}`, inv1: `in_${tag}a`, inv2: `in_${tag}b`, inv3: `in_${tag}c`, inv4: `in_${tag}d`, pm1: `pm_${tag}a`, pm2: `pm_${tag}b`,
+           pi: `pi_${tag}a`, pi2: `pi_${tag}b`, cs: `cs_${tag}` };
 }
 
 /** The member's billing rows with every real id replaced by its symbolic name (and the member by "member"). */
@@ -183,11 +195,21 @@ describe.skipIf(webhookSkipReason)(`stripe-webhook: deliveries 1–5 times in an
     const [sub] = get("subscriptions");
     expect(sub).toMatchObject({ status: "canceled", plan_id: plans.pro.id, cancel_at_period_end: true, stripe_subscription_id: "sub" });
     expect([1, 2]).toContain(sub.quantity);
-    expect(get("invoices").map((i) => [i.stripe_invoice_id ?? i.stripe_payment_intent_id, i.status]).sort()).toEqual([["inv1", "paid"], ["inv2", "paid"], ["pi", "refunded"]]);
+    expect(get("invoices").map((i) => [i.stripe_invoice_id ?? i.stripe_payment_intent_id, i.status]).sort())
+      .toEqual([["inv1", "paid"], ["inv2", "paid"], ["inv3", "void"], ["inv4", "uncollectible"], ["pi", "refunded"], ["pi2", "void"]]);
     expect(get("payment_methods").map((p) => [p.stripe_payment_method_id, p.is_default, p.detached_at !== null, p.exp_month]).sort())
-      .toEqual([["pm1", false, true, 12], ["pm2", true, false, 4]]);
+      .toEqual([["pm1", false, true, 12], ["pm2", true, false, 5]]);
     expect(get("billing_customers")).toEqual([expect.objectContaining({ default_payment_method_id: "pm2" })]);
     expect(get("stripe_events")).toHaveLength(script0.length);
+  });
+
+  it("the script delivers every event type the webhook handles", async () => {
+    const [{ src }] = await sql<{ src: string }[]>`select pg_get_functiondef('private.apply_stripe_event(jsonb)'::regprocedure) as src`;
+    const handled = [...new Set([...src.matchAll(/'([a-z_]+\.[a-z_.]+)'/g)].map((m) => m[1]))];
+    expect(handled.length).toBeGreaterThan(15);
+    expect(handled.filter((t) => !script0.some((e) => e.type === t))).toEqual([]);
+    expect(script0.filter((e) => e.type.startsWith("customer.subscription.")).map((e) => e.type)).toEqual(
+      expect.arrayContaining(["customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"]));
   });
 
   async function shuffledDeliveries(seed: number): Promise<void> {
