@@ -1,7 +1,7 @@
 // The benchmark proper (entry: bench/run.ts). Each group of figures comes from one measure() call
 // whose cases alternate, so the numbers compared with each other were taken side by side.
 import { existsSync, rmSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { adminDbUrl, anonKey, apiUrl, dbUrl, jwtSecret, root, stateDir, supabaseDir } from "../stack/config.ts";
@@ -57,7 +57,7 @@ export async function main(): Promise<number> {
       const report = {
         started: started.toISOString(),
         seconds: Math.round((Date.now() - started.getTime()) / 1000),
-        machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, postgres: version },
+        machine: { cpus: cpus().length, cpu: cpus()[0]?.model ?? "unknown", node: process.version, postgres: version, loadavg: loadavg().map((x) => Number(x.toFixed(1))) },
         stack: useRunning ? "running stack" : `own stack, started in ${stackSeconds.toFixed(1)} s`,
         seed: { scale: load.scale, seed: load.seed, loadSeconds: Number(load.seconds.toFixed(1)), alreadyLoaded: load.alreadyLoaded, counts: load.counts },
         rows,

@@ -15,7 +15,7 @@ export interface Row {
 export interface Report {
   started: string;
   seconds: number;
-  machine: { cpus: number; cpu: string; node: string; postgres: string };
+  machine: { cpus: number; cpu: string; node: string; postgres: string; loadavg?: number[] };
   stack: string;
   seed: { scale: number; seed: number; loadSeconds: number; alreadyLoaded: boolean; counts: Record<string, number> };
   rows: Row[];
@@ -38,7 +38,7 @@ function markdown(report: Report): string {
 
 Produced by \`npm run bench\` (bench/run.ts) on ${report.started.slice(0, 10)}; the figures below are
 that run's, unedited. Machine: ${report.machine.cpus} × ${report.machine.cpu}, Node ${report.machine.node},
-PostgreSQL ${report.machine.postgres}; ${report.stack}; whole run ${report.seconds} s.
+PostgreSQL ${report.machine.postgres}; ${report.stack}; whole run ${report.seconds} s${report.machine.loadavg ? `; load average at the end ${report.machine.loadavg.join(" / ")} (1 / 5 / 15 min: other work on the machine shows here)` : ""}.
 
 Data (seed/scale.ts, BENCH_SCALE=${report.seed.scale}, BENCH_SEED=${report.seed.seed}): ${c.users} users
 (${c.experts} expert profiles, ${c.experts_bookable} verified and available, ${c.expert_locations} located),
