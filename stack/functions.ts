@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, ports, serviceRoleKey, supabaseDir, type FunctionConfig } from "./config.ts";
+import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, serviceRoleKey, supabaseDir, type FunctionConfig } from "./config.ts";
 import { portOpen, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
 import { stripeFunctionEnv } from "./stripe.ts";
 
@@ -49,6 +49,9 @@ export const functionsService: Service = {
       SUPABASE_ANON_KEY: anonKey,
       SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
       SUPABASE_DB_URL: dbUrl,
+      // The key set functions verify access tokens with (_shared/jwt.ts), as the edge runtime provides
+      // it: the CLI gives the legacy JWT secret as an `oct` JWK.
+      SUPABASE_JWKS: JSON.stringify({ keys: [{ kty: "oct", k: Buffer.from(jwtSecret).toString("base64url") }] }),
       ...stripeFunctionEnv(), // Stripe keys and API location: the one place, see stack/stripe.ts
       ...dotEnv(),
     };

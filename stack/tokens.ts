@@ -35,8 +35,9 @@ export function memberClaims(userId: string, extra: Partial<Claims> = {}, issuer
   };
 }
 
-export const anonClaims: Claims = { role: "anon", iss: "supabase-demo" };
-export const serviceClaims: Claims = { role: "service_role", iss: "supabase-demo" };
+/** The claims of the demo anon and service_role keys (config.ts), expiry included. */
+export const anonClaims: Claims = { role: "anon", iss: "supabase-demo", exp: 1983812996 };
+export const serviceClaims: Claims = { role: "service_role", iss: "supabase-demo", exp: 1983812996 };
 
 export function signAccessToken(claims: Claims, secret = jwtSecret): Promise<string> {
   return new SignJWT({ ...claims }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).sign(new TextEncoder().encode(secret));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authSkipReason, stack } from "./helpers/stack.ts";
 import { memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { createUser as createTestUser, type TestUser } from "./helpers/users.ts";
+import { createSession, createUser as createTestUser, type TestUser } from "./helpers/users.ts";
 import { linkPaths, memberRowsByForeignKeys, seedMember, type SeedResult } from "./helpers/member-rows.ts";
 
 // Every user this file creates is deleted afterwards, so other files' whole-table counts stay true.
@@ -166,7 +166,7 @@ describe("account-delete", () => {
     const user = await createUser();
     await sql`insert into auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at, updated_at, secret)
               values (gen_random_uuid(), ${user.id}, 'phone', 'totp', 'verified', now(), now(), 'JBSWY3DPEHPK3PXP')`;
-    const res = await post("account-delete", memberClaims(user.id, { aal: "aal1" }));
+    const res = await post("account-delete", await createSession(user.id, { aal: "aal1" }));
     expect(res.status).toBe(403);
     expect(await res.json()).toMatchObject({ error: { code: "aal2_required" } });
     expect(await sql`select 1 from public.data_deletion_requests where user_id = ${user.id}`).toHaveLength(0);
@@ -175,14 +175,14 @@ describe("account-delete", () => {
 
   it("refuses a body it does not understand with 400", async () => {
     const user = await createUser();
-    const res = await post("account-delete", memberClaims(user.id), { user_id: "someone-else" });
+    const res = await post("account-delete", await createSession(user.id), { user_id: "someone-else" });
     expect(res.status).toBe(400);
     expect(await sql`select 1 from public.data_deletion_requests where user_id = ${user.id}`).toHaveLength(0);
   });
 
   it.skipIf(!authSkipReason)("answers 503 auth_unavailable when the Auth API is down, changes nothing and marks the request failed", async () => {
     const user = await createUser();
-    const res = await post("account-delete", memberClaims(user.id, { aal: "aal2" }));
+    const res = await post("account-delete", await createSession(user.id, { aal: "aal2" }));
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: { code: "auth_unavailable" } });
     expect(await sql`select 1 from auth.users where id = ${user.id}`).toHaveLength(1);
@@ -193,7 +193,7 @@ describe("account-delete", () => {
   it.skipIf(!!authSkipReason)(`deletes the account through the Auth admin API${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, async () => {
     const user = await createUser();
     await seedMember(user.id, user.id);
-    const res = await post("account-delete", memberClaims(user.id));
+    const res = await post("account-delete", await createSession(user.id));
     expect(res.status).toBe(200);
     const { request_id } = (await res.json()) as { request_id: string };
     expect(await sql`select 1 from auth.users where id = ${user.id}`).toHaveLength(0);

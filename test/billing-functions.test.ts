@@ -5,7 +5,7 @@ import { authSkipReason, serviceClient, stack, stripeSkipReason } from "./helper
 import { asRequest, memberClaims, serviceClaims, sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { billingRowCounts, createBillingMember, createPlans, deliver, type BillingMember, type TestPlan } from "./helpers/billing.ts";
-import { createUser, type TestUser } from "./helpers/users.ts";
+import { createSession, createUser, type TestUser } from "./helpers/users.ts";
 import { event, paymentIntent, paymentMethod, refundedCharge, stripeId, subscription } from "../stack/stripe-events.ts";
 
 const created: string[] = [];
@@ -36,7 +36,7 @@ async function track<T extends TestUser>(user: Promise<T>): Promise<T> {
 
 async function call(fn: string, userId: string | null, body: unknown, opts: { aal?: "aal1" | "aal2"; method?: string; raw?: string } = {}) {
   const headers: Record<string, string> = { apikey: stack.anonKey, "content-type": "application/json" };
-  if (userId) headers.authorization = `Bearer ${await signAccessToken(memberClaims(userId, { aal: opts.aal ?? "aal1" }))}`;
+  if (userId) headers.authorization = `Bearer ${await signAccessToken(await createSession(userId, { aal: opts.aal ?? "aal1" }))}`;
   const res = await fetch(`${stack.apiUrl}/functions/v1/${fn}`, { method: opts.method ?? "POST", headers, body: opts.raw ?? (body === undefined ? undefined : JSON.stringify(body)) });
   const text = await res.text();
   let json: any;

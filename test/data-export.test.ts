@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { stack } from "./helpers/stack.ts";
 import { memberClaims, serviceClaims, sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { createUser as createTestUser, type TestUser } from "./helpers/users.ts";
+import { createSession, createUser as createTestUser, type TestUser } from "./helpers/users.ts";
 import { canonicalRows, linkPaths, memberRowsByForeignKeys, seedMember, type SeedResult } from "./helpers/member-rows.ts";
 
 // Every user this file creates is deleted afterwards, so other files' whole-table counts stay true.
@@ -39,7 +39,7 @@ interface ExportDoc {
 }
 
 async function call(userId: string, aal: "aal1" | "aal2" = "aal1") {
-  const token = await signAccessToken(memberClaims(userId, { aal }));
+  const token = await signAccessToken(await createSession(userId, { aal }));
   return fetch(url, { headers: { apikey: stack.anonKey, authorization: `Bearer ${token}` } });
 }
 
@@ -98,11 +98,13 @@ describe("data-export: who may export", () => {
     expect(JSON.stringify(doc)).not.toContain("JBSWY3DPEHPK3PXP");
   });
 
-  it("answers 404 for a valid JWT whose account no longer exists", async () => {
+  it("answers 401 session_not_found for a valid JWT whose account (and so its session) no longer exists", async () => {
     const gone = await createUser();
+    const token = await signAccessToken(await createSession(gone.id));
     await sql`delete from auth.users where id = ${gone.id}`;
-    const res = await call(gone.id);
-    expect(res.status).toBe(404);
+    const res = await fetch(url, { headers: { apikey: stack.anonKey, authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: "session_not_found" } });
   });
 });
 

@@ -1,7 +1,7 @@
 // Users for database-level tests, created in auth.users the way Supabase Auth writes them
 // (so our auth.users triggers run exactly as on a real sign-up).
 import { randomUUID } from "node:crypto";
-import { sql } from "./db.ts";
+import { memberClaims, sql, type Claims } from "./db.ts";
 
 export interface TestUser {
   id: string;
@@ -22,4 +22,16 @@ export async function createUser(opts: { email?: string; metadata?: unknown; con
 
 export async function deleteUser(id: string): Promise<void> {
   await sql`delete from auth.users where id = ${id}`;
+}
+
+/**
+ * A signed-in session as Supabase Auth records it (a row in auth.sessions), and the claims of an
+ * access token issued for it. Functions that need a live session (data-export, account-delete)
+ * check that row; deleting it is what a sign-out does.
+ */
+export async function createSession(userId: string, extra: Partial<Claims> = {}): Promise<Claims & { session_id: string }> {
+  const sessionId = randomUUID();
+  const aal = extra.aal ?? "aal1";
+  await sql`insert into auth.sessions (id, user_id, aal, created_at, updated_at) values (${sessionId}, ${userId}, ${aal}, now(), now())`;
+  return { ...memberClaims(userId, extra), session_id: sessionId };
 }

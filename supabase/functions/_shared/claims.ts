@@ -1,7 +1,10 @@
-// The caller's JWT claims. Functions that use this keep verify_jwt = true in config.toml, so the
-// edge runtime has already checked the signature before the function runs; here we read the claims.
+// The caller's JWT claims, verified here (signature and expiry, see jwt.ts) rather than trusted
+// because the gateway checked them: the function may be reached without passing the gateway.
+// Verification happens once per request; every helper below reads the same result.
 import { z } from "zod";
+import type { JWTPayload } from "jose";
 import { HttpError } from "./errors.ts";
+import { bearerToken, verifyAccessToken } from "./jwt.ts";
 
 const claimsSchema = z
   .object({
@@ -16,28 +19,31 @@ const claimsSchema = z
 
 export type MemberClaims = z.infer<typeof claimsSchema>;
 
-function decodePayload(token: string): unknown {
-  const part = token.split(".")[1];
-  if (!part) return null;
-  try {
-    return JSON.parse(new TextDecoder().decode(Uint8Array.from(atob(part.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))));
-  } catch {
-    return null;
+const verified = new WeakMap<Request, Promise<JWTPayload>>();
+
+/** The verified claims of the request's bearer token (anon, service_role or a member's); 401 otherwise. */
+export function requestClaims(req: Request): Promise<JWTPayload> {
+  let claims = verified.get(req);
+  if (!claims) {
+    const token = bearerToken(req);
+    claims = token
+      ? verifyAccessToken(token)
+      : Promise.reject(new HttpError(401, "no_authorization", "Send an access token: Authorization: Bearer <jwt>"));
+    claims.catch(() => {}); // a caller that never asks must not leave an unhandled rejection behind
+    verified.set(req, claims);
   }
+  return claims;
 }
 
 /** The signed-in member's claims; 401 for anon/service tokens or anything else. */
-export function memberClaims(req: Request): MemberClaims {
-  const m = /^Bearer (.+)$/i.exec(req.headers.get("authorization") ?? "");
-  const parsed = claimsSchema.safeParse(m ? decodePayload(m[1]) : null);
+export async function memberClaims(req: Request): Promise<MemberClaims> {
+  const parsed = claimsSchema.safeParse(await requestClaims(req));
   if (!parsed.success) throw new HttpError(401, "not_signed_in", "Sign in as a member: this function needs a user's access token");
   return parsed.data;
 }
 
-/** The role claim of the (gateway-verified) bearer token: "authenticated", "anon", "service_role", or null. */
-export function callerRole(req: Request): string | null {
-  const m = /^Bearer (.+)$/i.exec(req.headers.get("authorization") ?? "");
-  const payload = m ? decodePayload(m[1]) : null;
-  const role = payload && typeof payload === "object" ? (payload as Record<string, unknown>).role : null;
+/** The role claim of the verified bearer token: "authenticated", "anon", "service_role", ...; null if it has none. */
+export async function callerRole(req: Request): Promise<string | null> {
+  const { role } = await requestClaims(req);
   return typeof role === "string" ? role : null;
 }

@@ -67,7 +67,7 @@ async function asServiceRole<T>(run: (tx: postgres.TransactionSql) => Promise<T>
   })) as T;
 }
 serve(["POST"], async (req) => {
-  const role = callerRole(req);
+  const role = await callerRole(req);
   const input = await parseBody(req, body);
 
   if (role === "service_role") {
@@ -81,7 +81,7 @@ serve(["POST"], async (req) => {
     return answer(row.result as Outcome);
   }
 
-  const claims = memberClaims(req); // 401 for anon keys and anything but a member's token
+  const claims = await memberClaims(req); // 401 for anon keys and anything but a member's token
   if (input.sweep || input.referral_id || input.limit) {
     throw new HttpError(403, "forbidden", "Only the service role may sweep or name a referral");
   }

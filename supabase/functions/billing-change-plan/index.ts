@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { parseBody, serve } from "../_shared/handler.ts";
 import { HttpError, json } from "../_shared/errors.ts";
+import { requireActiveSession } from "../_shared/session.ts";
 import { memberClaims } from "../_shared/claims.ts";
 import { sql } from "../_shared/db.ts";
 import { liveSubscription, monthlyCents, planByCode, planCode, type Plan } from "../_shared/billing.ts";
@@ -24,7 +25,8 @@ const body = z.discriminatedUnion("action", [
 const epoch = (d: Date | null) => (d ? Math.floor(d.getTime() / 1000) : undefined);
 
 serve(["POST"], async (req) => {
-  const claims = memberClaims(req);
+  const claims = await memberClaims(req);
+  await requireActiveSession(claims); // billing is sensitive: a signed-out session's token is refused
   const input = await parseBody(req, body);
   const sub = await liveSubscription(claims.sub);
   if (!sub) throw new HttpError(404, "no_subscription", "You have no active subscription: start one with billing-checkout");

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { parseBody, serve } from "../_shared/handler.ts";
 import { HttpError, json } from "../_shared/errors.ts";
+import { requireActiveSession } from "../_shared/session.ts";
 import { memberClaims } from "../_shared/claims.ts";
 import { ensureCustomer, liveSubscription, planByCode, planCode, requireAllowedReturnUrls, returnUrl } from "../_shared/billing.ts";
 import { stripeCall } from "../_shared/stripe.ts";
@@ -12,7 +13,8 @@ import { stripeCall } from "../_shared/stripe.ts";
 const body = z.object({ plan: planCode, success_url: returnUrl, cancel_url: returnUrl }).strict();
 
 serve(["POST"], async (req) => {
-  const claims = memberClaims(req);
+  const claims = await memberClaims(req);
+  await requireActiveSession(claims); // billing is sensitive: a signed-out session's token is refused
   const input = await parseBody(req, body);
   requireAllowedReturnUrls(input.success_url, input.cancel_url);
   const plan = await planByCode(input.plan);

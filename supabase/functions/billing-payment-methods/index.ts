@@ -4,7 +4,8 @@
 //                                                         stripe-webhook (payment_method.attached);
 //   { action: "detach", payment_method_id }               remove a card;
 //   { action: "set_default", payment_method_id }          the card invoices are charged to.
-// Sensitive: once the member has a verified MFA factor these need an aal2 session.
+// Sensitive: the token's session must still exist, and once the member has a verified MFA factor
+// these need an aal2 session.
 // Cards are read from the payment_methods table (display data only).
 import { z } from "zod";
 import { parseBody, serve } from "../_shared/handler.ts";
@@ -12,6 +13,7 @@ import { HttpError, json } from "../_shared/errors.ts";
 import { memberClaims } from "../_shared/claims.ts";
 import { sql } from "../_shared/db.ts";
 import { requireAal2IfEnrolled } from "../_shared/mfa.ts";
+import { requireActiveSession } from "../_shared/session.ts";
 import { ensureCustomer } from "../_shared/billing.ts";
 import { stripeCall } from "../_shared/stripe.ts";
 
@@ -23,9 +25,10 @@ const body = z.discriminatedUnion("action", [
 ]);
 
 serve(["POST"], async (req) => {
-  const claims = memberClaims(req);
+  const claims = await memberClaims(req);
+  await requireActiveSession(claims); // billing is sensitive: a signed-out session's token is refused
   const input = await parseBody(req, body);
-  await requireAal2IfEnrolled(claims); // the sensitive-operation check (aal2 once MFA is enrolled)
+  await requireAal2IfEnrolled(claims); // and aal2 once MFA is enrolled
 
   if (input.action === "setup") {
     const customer = await ensureCustomer(claims);

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseBody, serve } from "../_shared/handler.ts";
 import { HttpError, json } from "../_shared/errors.ts";
+import { requireActiveSession } from "../_shared/session.ts";
 import { memberClaims } from "../_shared/claims.ts";
 import { sql } from "../_shared/db.ts";
 import { requireAllowedReturnUrls, returnUrl } from "../_shared/billing.ts";
@@ -11,7 +12,8 @@ import { stripeCall } from "../_shared/stripe.ts";
 const body = z.object({ return_url: returnUrl }).strict();
 
 serve(["POST"], async (req) => {
-  const claims = memberClaims(req);
+  const claims = await memberClaims(req);
+  await requireActiveSession(claims); // billing is sensitive: a signed-out session's token is refused
   const input = await parseBody(req, body);
   requireAllowedReturnUrls(input.return_url);
   const [customer] = await sql<{ stripe_customer_id: string }[]>`select stripe_customer_id from public.billing_customers where user_id = ${claims.sub}`;

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { parseBody, serve } from "../_shared/handler.ts";
 import { HttpError, json } from "../_shared/errors.ts";
+import { requireActiveSession } from "../_shared/session.ts";
 import { memberClaims, type MemberClaims } from "../_shared/claims.ts";
 import { sql, type Tx } from "../_shared/db.ts";
 import { ensureCustomer } from "../_shared/billing.ts";
@@ -92,7 +93,8 @@ async function cancel(claims: MemberClaims, bookingId: string): Promise<Response
 }
 
 serve(["POST"], async (req) => {
-  const claims = memberClaims(req);
+  const claims = await memberClaims(req);
+  await requireActiveSession(claims); // billing is sensitive: a signed-out session's token is refused
   const input = await parseBody(req, body);
   return input.action === "cancel" ? await cancel(claims, input.booking_id) : await pay(claims, input.booking_id);
 });

@@ -18,6 +18,7 @@ import { corsHeaders, HttpError } from "../_shared/errors.ts";
 import { memberClaims, type MemberClaims } from "../_shared/claims.ts";
 import { sql } from "../_shared/db.ts";
 import { requireAal2IfEnrolled } from "../_shared/mfa.ts";
+import { requireActiveSession } from "../_shared/session.ts";
 
 const BATCH = 500;
 
@@ -112,7 +113,8 @@ function stream(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
 }
 
 serve(["GET"], async (req) => {
-  const claims = memberClaims(req);
+  const claims = await memberClaims(req);
+  await requireActiveSession(claims); // a signed-out session's token exports nothing
   await requireAal2IfEnrolled(claims);
   const [request] = await sql<{ id: string }[]>`
     insert into public.data_export_requests (user_id, status)

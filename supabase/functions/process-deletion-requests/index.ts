@@ -11,7 +11,7 @@ import { processDueRequests } from "../_shared/account-deletion.ts";
 const body = z.object({ limit: z.number().int().min(1).max(100).default(25) }).strict();
 
 serve(["POST"], async (req) => {
-  requireServiceRole(req);
+  await requireServiceRole(req);
   const { limit } = await parseBody(req, body);
   return json(await processDueRequests(limit));
 });
