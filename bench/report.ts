@@ -15,7 +15,9 @@ export interface Row {
 export interface Report {
   started: string;
   seconds: number;
-  machine: { cpus: number; cpu: string; node: string; postgres: string; loadavg?: number[] };
+  machine: { cpus: number; cpu: string; node: string; postgres: string };
+  /** How busy the machine was (load averages at start and end): shared machines skew the figures. */
+  conditions?: string;
   stack: string;
   seed: { scale: number; seed: number; loadSeconds: number; alreadyLoaded: boolean; counts: Record<string, number> };
   rows: Row[];
@@ -38,7 +40,7 @@ function markdown(report: Report): string {
 
 Produced by \`npm run bench\` (bench/run.ts) on ${report.started.slice(0, 10)}; the figures below are
 that run's, unedited. Machine: ${report.machine.cpus} × ${report.machine.cpu}, Node ${report.machine.node},
-PostgreSQL ${report.machine.postgres}; ${report.stack}; whole run ${report.seconds} s${report.machine.loadavg ? `; load average at the end ${report.machine.loadavg.join(" / ")} (1 / 5 / 15 min: other work on the machine shows here)` : ""}.
+PostgreSQL ${report.machine.postgres}; ${report.stack}; whole run ${report.seconds} s.${report.conditions ? `\nConditions: ${report.conditions}.` : ""}
 
 Data (seed/scale.ts, BENCH_SCALE=${report.seed.scale}, BENCH_SEED=${report.seed.seed}): ${c.users} users
 (${c.experts} expert profiles, ${c.experts_bookable} verified and available, ${c.expert_locations} located),
@@ -79,6 +81,16 @@ ${report.rows.map((r) => `| ${esc(r.metric)} | ${esc(r.value)}${r.note ? ` — $
   one database statement (claim the id, move one member's subscription forward). Alternating with
   \`health\` and with duplicates (a redelivery of an already applied event, freshly signed), so the
   ratios come from one run. Throughput: distinct events posted one after another.
+- **Supabase Auth** (when a real Auth server runs in the stack): \`POST /signup\` (confirmations on,
+  so each also sends its mail) to the Auth server with our INSERT triggers on \`auth.users\` enabled
+  and disabled, switched between requests outside the timed part; \`POST /token\` password sign-in
+  and refresh against the stack's Auth server (custom access token hook on) and a second Auth
+  server on the same database with the hook off, alternately, both on their own ports (no
+  gateway). Password sign-in is dominated by bcrypt, so the hook's share is small there. Then
+  sign-ups with random hostile metadata (wrong types, huge and nested values, injection-looking
+  strings, role names, \`__proto__\` keys) through the gateway, 4 at a time, each from its own
+  client address; a failure is any non-2xx answer or a user without member rows. Metadata with a
+  NUL character is reported on its own line: Postgres' jsonb refuses it in Auth's own insert.
 - p50/p95 over the measured iterations, after a warm-up; each group alternates its cases so
   drift falls on all of them alike. Iterations and time per group are bounded (BENCH_ITERATIONS,
   BENCH_SECONDS, BENCH_WARMUP override the defaults).

@@ -133,14 +133,15 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
         from generate_series(1, $1::int + $2::int) g
       )
       insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                              raw_app_meta_data, raw_user_meta_data, created_at, updated_at, last_sign_in_at)
+                              raw_app_meta_data, raw_user_meta_data, created_at, updated_at, last_sign_in_at,
+                              confirmation_token, recovery_token, email_change_token_new, email_change)
       select '00000000-0000-0000-0000-000000000000', pg_temp.bench_uuid(kind, n), 'authenticated', 'authenticated',
              kind || '-' || n || '@${BENCH_DOMAIN}', pw.hash, t.joined,
              '{"provider":"email","providers":["email"]}',
              jsonb_build_object('first_name', ($3::text[])[1 + floor(pg_temp.u(i, 1) * 20)::int],
                                 'last_name', ($4::text[])[1 + floor(pg_temp.u(i, 2) * 20)::int],
                                 'terms_accepted', true, 'terms_version', '2026-01'),
-             t.joined, t.joined, now() - pg_temp.u(i, 4) * interval '30 days'
+             t.joined, t.joined, now() - pg_temp.u(i, 4) * interval '30 days', '', '', '', ''
       from people, pw, lateral (select now() - interval '1 day' - pg_temp.u(i, 3) * interval '1095 days' as joined) t`,
       [members, experts, first, last],
     ),

@@ -14,7 +14,7 @@ import type { ChildProcess } from "node:child_process";
 
 /** Release v2.196.0 of github.com/supabase/auth (its path has no /v2, so the proxy serves it by commit). */
 export const authCommit = "0204331ca41a5b49f076b6fa3dc6c0d20b996590";
-const authBinary = process.env.MEMBERBASE_AUTH_BIN ?? join(cacheDir, `auth-${authCommit.slice(0, 12)}`);
+export const authBinary = process.env.MEMBERBASE_AUTH_BIN ?? join(cacheDir, `auth-${authCommit.slice(0, 12)}`);
 
 export interface AuthAvailability {
   server: boolean;
@@ -53,13 +53,33 @@ export function buildAuth(): AuthAvailability {
   }
 }
 
+/** config.toml's password_requirements as Auth's character sets (the Supabase CLI's mapping). */
+function requiredCharacters(requirement: unknown): string {
+  const lower = "abcdefghijklmnopqrstuvwxyz";
+  const upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+  const digits = "0123456789";
+  switch (requirement ?? "") {
+    case "":
+      return "";
+    case "letters_digits":
+      return `${lower}${upper}:${digits}`;
+    case "lower_upper_letters_digits":
+      return `${lower}:${upper}:${digits}`;
+    case "lower_upper_letters_digits_symbols":
+      return `${lower}:${upper}:${digits}:!@#$%^&*()_+-=[]{};'"|<>?,./~`;
+    default:
+      throw new Error(`config.toml: unknown auth.password_requirements ${JSON.stringify(requirement)}`);
+  }
+}
+
 /** The Auth server's environment, translated from config.toml. */
-function authEnv(): Record<string, string> {
+export function authEnv(): Record<string, string> {
   const a = toml.auth ?? {};
   const email = a.email ?? {};
   const totp = a.mfa?.totp ?? {};
   const kc = a.external?.keycloak ?? {};
   const hook = a.hook?.custom_access_token ?? {};
+  const rl = a.rate_limit ?? {};
   const env: Record<string, string> = {
     GOTRUE_DB_DRIVER: "postgres",
     GOTRUE_DB_DATABASE_URL: `postgresql://supabase_auth_admin:postgres@127.0.0.1:${ports.db}/postgres`,
@@ -76,30 +96,42 @@ function authEnv(): Record<string, string> {
     GOTRUE_JWT_ADMIN_ROLES: "service_role",
     GOTRUE_JWT_ISSUER: `${apiUrl}/auth/v1`,
     GOTRUE_PASSWORD_MIN_LENGTH: String(a.minimum_password_length ?? 6),
-    GOTRUE_EXTERNAL_EMAIL_ENABLED: String(email.enabled !== false),
+    GOTRUE_PASSWORD_REQUIRED_CHARACTERS: requiredCharacters(a.password_requirements),
+    GOTRUE_SECURITY_REFRESH_TOKEN_ROTATION_ENABLED: String(a.enable_refresh_token_rotation !== false),
+    GOTRUE_SECURITY_REFRESH_TOKEN_REUSE_INTERVAL: String(a.refresh_token_reuse_interval ?? 10),
+    GOTRUE_SECURITY_MANUAL_LINKING_ENABLED: String(a.enable_manual_linking === true),
+    GOTRUE_EXTERNAL_EMAIL_ENABLED: String(email.enable_signup !== false && email.enabled !== false),
     GOTRUE_MAILER_AUTOCONFIRM: String(email.enable_confirmations === false),
     GOTRUE_MAILER_SECURE_EMAIL_CHANGE_ENABLED: String(email.double_confirm_changes !== false),
     GOTRUE_SECURITY_UPDATE_PASSWORD_REQUIRE_REAUTHENTICATION: String(email.secure_password_change === true),
     GOTRUE_MAILER_OTP_LENGTH: String(email.otp_length ?? 6),
+    GOTRUE_MAILER_OTP_EXP: String(email.otp_expiry ?? 3600),
     GOTRUE_SMTP_HOST: "127.0.0.1",
     GOTRUE_SMTP_PORT: String(ports.smtp),
     GOTRUE_SMTP_ADMIN_EMAIL: "admin@memberbase.local",
-    GOTRUE_SMTP_MAX_FREQUENCY: "1ns",
+    // How soon the same address may get another confirmation / recovery / reauthentication mail.
+    GOTRUE_SMTP_MAX_FREQUENCY: String(email.max_frequency ?? "1m"),
     GOTRUE_MAILER_URLPATHS_CONFIRMATION: "/auth/v1/verify",
     GOTRUE_MAILER_URLPATHS_RECOVERY: "/auth/v1/verify",
     GOTRUE_MAILER_URLPATHS_INVITE: "/auth/v1/verify",
     GOTRUE_MAILER_URLPATHS_EMAIL_CHANGE: "/auth/v1/verify",
-    GOTRUE_RATE_LIMIT_EMAIL_SENT: String(a.rate_limit?.email_sent ?? 1000),
-    GOTRUE_RATE_LIMIT_VERIFY: String(a.rate_limit?.token_verifications ?? 1000),
-    GOTRUE_RATE_LIMIT_TOKEN_REFRESH: String(a.rate_limit?.token_refresh ?? 1000),
-    GOTRUE_MFA_RATE_LIMIT_CHALLENGE_AND_VERIFY: "1000",
+    // As `supabase start`: [auth.rate_limit] email_sent binds only a real SMTP server ([auth.email.smtp]);
+    // the local mail catcher takes everything.
+    GOTRUE_RATE_LIMIT_EMAIL_SENT: String(email.smtp?.enabled ? (rl.email_sent ?? 30) : 360000),
+    // Per client IP, which Auth reads from this header; the gateway sets it from the socket (stack/gateway.ts).
+    GOTRUE_RATE_LIMIT_HEADER: "X-Forwarded-For",
+    GOTRUE_RATE_LIMIT_OTP: String(rl.sign_in_sign_ups ?? 30), // sign-ups, recover, resend, OTP, user updates
+    GOTRUE_RATE_LIMIT_TOKEN_REFRESH: String(rl.token_refresh ?? 150), // every POST /token: password sign-in and refresh
+    GOTRUE_RATE_LIMIT_VERIFY: String(rl.token_verifications ?? 30),
+    GOTRUE_RATE_LIMIT_ANONYMOUS_USERS: String(rl.anonymous_users ?? 30),
     GOTRUE_MFA_MAX_ENROLLED_FACTORS: String(a.mfa?.max_enrolled_factors ?? 10),
     GOTRUE_MFA_TOTP_ENROLL_ENABLED: String(totp.enroll_enabled === true),
     GOTRUE_MFA_TOTP_VERIFY_ENABLED: String(totp.verify_enabled === true),
     GOTRUE_EXTERNAL_ANONYMOUS_USERS_ENABLED: String(a.enable_anonymous_sign_ins === true),
     GOTRUE_EXTERNAL_KEYCLOAK_ENABLED: String(kc.enabled === true),
     GOTRUE_EXTERNAL_KEYCLOAK_CLIENT_ID: tomlValue(kc.client_id) ?? "",
-    GOTRUE_EXTERNAL_KEYCLOAK_SECRET: tomlValue(kc.secret) ?? "",
+    // The local provider takes any client secret; Auth needs one to enable the provider.
+    GOTRUE_EXTERNAL_KEYCLOAK_SECRET: tomlValue(kc.secret) || "memberbase-local-oidc-secret",
     GOTRUE_EXTERNAL_KEYCLOAK_URL: `http://127.0.0.1:${ports.oidc}`, // config.toml's url, moved by any port offset
     GOTRUE_EXTERNAL_KEYCLOAK_REDIRECT_URI: `${apiUrl}/auth/v1/callback`,
   };

@@ -25,6 +25,15 @@ function gatewayError(res: ServerResponse, status: number, code: string, message
   send(res, status, { error: { code, message } });
 }
 
+/** Auth routes a browser opens from a mail link or an OAuth redirect, which carry no apikey:
+ * Supabase's gateway routes them without key-auth (auth-v1-open, -open-callback, -open-authorize). */
+const authOpenRoutes = new Set(["verify", "callback", "authorize"]);
+
+/** The connecting client's IP address (IPv4-mapped IPv6 written as plain IPv4). */
+function clientAddress(req: IncomingMessage): string {
+  return (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
+}
+
 function apiKeyOf(req: IncomingMessage, url: URL): string | undefined {
   const header = req.headers.apikey;
   return (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get("apikey") ?? undefined;
@@ -75,9 +84,14 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.writeHead(204, cors);
     return void res.end();
   }
-  if (key === undefined) return gatewayError(res, 401, "no_api_key", "No API key found in request (send the anon or service_role key as the apikey header)");
+  const openAuthRoute = prefix === "auth/v1" && rest.length === 1 && authOpenRoutes.has(rest[0]);
+  if (key === undefined && !openAuthRoute) return gatewayError(res, 401, "no_api_key", "No API key found in request (send the anon or service_role key as the apikey header)");
   if (prefix === "auth/v1") {
     if (!availability.server) return gatewayError(res, 503, "auth_unavailable", `Supabase Auth is not running in this stack: ${availability.reason?.split("\n")[0] ?? "unknown"}`);
+    // Auth rate-limits and records sessions by the client address it reads from X-Forwarded-For
+    // (GOTRUE_RATE_LIMIT_HEADER): the gateway is the edge, so it sets the header from the socket
+    // and never passes on a value the client sent (which would let a client pick its own bucket).
+    req.headers["x-forwarded-for"] = clientAddress(req);
     return forward(req, res, ports.auth, `/${rest.join("/")}${url.search}`);
   }
   if (prefix === "rest/v1") {

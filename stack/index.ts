@@ -26,6 +26,8 @@ export interface StackInfo {
   authUnavailableReason?: string;
   /** stripe-mock's URL and the webhook signing secret the functions verify with; reason when stripe-mock is off. */
   stripe: { apiUrl: string; webhookSecret: string; available: boolean; unavailableReason?: string };
+  /** Auth limits requests per client IP (the Docker-free stack's gateway passes it in X-Forwarded-For). */
+  authRateLimitsPerIp?: boolean;
 }
 
 export async function startStack(opts: { log?: (line: string) => void } = {}): Promise<StackInfo> {
@@ -73,6 +75,7 @@ export function info(): StackInfo {
       available: stripeAvailability.mock,
       unavailableReason: stripeAvailability.reason,
     },
+    authRateLimitsPerIp: availability.server,
   };
 }
 

@@ -1,23 +1,25 @@
 -- Demo data for `npm run dev` / `supabase db reset`: three accounts (password "password123"),
--- created the way Supabase Auth writes them, so the sign-up triggers build their rows.
+-- created the way Supabase Auth writes them, so the sign-up triggers build their rows and Auth can
+-- sign them in: Auth reads its token columns as strings, so they hold '' (never NULL), as in its own rows.
 --   alice@memberbase.test  member
 --   erin@memberbase.test   verified expert (tax and finance, $90/h)
 --   adam@memberbase.test   admin
 insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                        raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+                        raw_app_meta_data, raw_user_meta_data, created_at, updated_at,
+                        confirmation_token, recovery_token, email_change_token_new, email_change)
 values
   ('00000000-0000-0000-0000-000000000000', 'a11ce000-0000-4000-8000-000000000001', 'authenticated', 'authenticated',
    'alice@memberbase.test', extensions.crypt('password123', extensions.gen_salt('bf')), now(),
-   '{"provider":"email","providers":["email"]}', '{"first_name":"Alice","last_name":"Member","terms_accepted":true,"terms_version":"2026-01"}', now(), now()),
+   '{"provider":"email","providers":["email"]}', '{"first_name":"Alice","last_name":"Member","terms_accepted":true,"terms_version":"2026-01"}', now(), now(), '', '', '', ''),
   ('00000000-0000-0000-0000-000000000000', 'e1e10000-0000-4000-8000-000000000002', 'authenticated', 'authenticated',
    'erin@memberbase.test', extensions.crypt('password123', extensions.gen_salt('bf')), now(),
-   '{"provider":"email","providers":["email"]}', '{"first_name":"Erin","last_name":"Expert","terms_accepted":true,"terms_version":"2026-01"}', now(), now()),
+   '{"provider":"email","providers":["email"]}', '{"first_name":"Erin","last_name":"Expert","terms_accepted":true,"terms_version":"2026-01"}', now(), now(), '', '', '', ''),
   ('00000000-0000-0000-0000-000000000000', 'ad000000-0000-4000-8000-000000000003', 'authenticated', 'authenticated',
    'adam@memberbase.test', extensions.crypt('password123', extensions.gen_salt('bf')), now(),
-   '{"provider":"email","providers":["email"]}', '{"first_name":"Adam","last_name":"Admin","terms_accepted":true,"terms_version":"2026-01"}', now(), now());
+   '{"provider":"email","providers":["email"]}', '{"first_name":"Adam","last_name":"Admin","terms_accepted":true,"terms_version":"2026-01"}', now(), now(), '', '', '', '');
 
 insert into auth.identities (provider_id, user_id, identity_data, provider, created_at, updated_at)
-select u.id::text, u.id, jsonb_build_object('sub', u.id::text, 'email', u.email, 'email_verified', true), 'email', now(), now()
+select u.id::text, u.id, jsonb_build_object('sub', u.id::text, 'email', u.email, 'email_verified', true, 'phone_verified', false), 'email', now(), now()
 from auth.users u where u.email like '%@memberbase.test';
 
 update public.profiles set role = 'expert' where id = 'e1e10000-0000-4000-8000-000000000002';

@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asRequest, memberClaims, sql } from "./helpers/db.ts";
 import { createUser, deleteUser, type TestUser } from "./helpers/users.ts";
-import { anonClient, authSkipReason, uniqueEmail } from "./helpers/stack.ts";
 
 let alice: TestUser;
 let bob: TestUser;
@@ -48,19 +47,4 @@ describe("custom access token hook", () => {
     expect(rows).toHaveLength(0);
   });
 });
-
-describe.skipIf(authSkipReason)(`role claim in real Auth tokens${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, () => {
-  it("a role change reaches the next token after refresh", async () => {
-    const email = uniqueEmail("hook");
-    const client = anonClient();
-    const { data } = await client.auth.signUp({ email, password: "correct-horse-9" });
-    await sql`update auth.users set email_confirmed_at = now() where id = ${data.user!.id}`;
-    const signIn = await client.auth.signInWithPassword({ email, password: "correct-horse-9" });
-    const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString());
-    expect(claimsOf(signIn.data.session!.access_token).user_role).toBe("member");
-    await sql`update public.profiles set role = 'expert' where id = ${data.user!.id}`;
-    const refreshed = await client.auth.refreshSession();
-    expect(claimsOf(refreshed.data.session!.access_token).user_role).toBe("expert");
-    await deleteUser(data.user!.id);
-  });
-});
+// With Auth-issued tokens (sign-in, refresh, an admin's role change): test/auth-sessions.test.ts.

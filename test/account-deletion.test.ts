@@ -3,11 +3,12 @@
 // every uuid/text column of every public table is scanned for the member's id. Then the functions:
 // account-delete (immediate) and process-deletion-requests (after the 7-day grace period), over HTTP.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { authSkipReason, stack } from "./helpers/stack.ts";
-import { memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
+import { anonClient, authSkipReason, serviceClient, stack } from "./helpers/stack.ts";
+import { asRequest, memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
+import { claimsOf, password, signUpConfirmed } from "./helpers/auth.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { createSession, createUser as createTestUser, type TestUser } from "./helpers/users.ts";
-import { linkPaths, memberRowsByForeignKeys, seedMember, type SeedResult } from "./helpers/member-rows.ts";
+import { linkPaths, memberRowsByForeignKeys, referencesTo, seedMember, type SeedResult } from "./helpers/member-rows.ts";
 
 // Every user this file creates is deleted afterwards, so other files' whole-table counts stay true.
 const created: string[] = [];
@@ -19,24 +20,6 @@ async function createUser(): Promise<TestUser> {
 afterAll(async () => {
   await sql`delete from auth.users where id in ${sql(created)}`;
 });
-
-/** Every row of every public table whose uuid/text-like column (or array of them) holds the id. */
-async function referencesTo(id: string): Promise<string[]> {
-  const cols = await sql<{ tbl: string; col: string }[]>`
-    select c.relname::text as tbl, a.attname::text as col
-      from pg_class c join pg_attribute a on a.attrelid = c.oid
-      join pg_type t on t.oid = a.atttypid
-      left join pg_type e on e.oid = t.typelem and t.typcategory = 'A'
-     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
-       and coalesce(e.typname, t.typname) in ('uuid', 'text', 'varchar', 'bpchar', 'citext', 'name')`;
-  expect(cols.length).toBeGreaterThan(20);
-  const hits: string[] = [];
-  for (const { tbl, col } of cols) {
-    const [{ n }] = await sql.unsafe<{ n: number }[]>(`select count(*)::int as n from public."${tbl}" where strpos("${col}"::text, $1) > 0`, [id]);
-    if (n > 0) hits.push(`${tbl}.${col}: ${n} row(s)`);
-  }
-  return hits;
-}
 
 async function rowCounts(rows: Map<string, unknown[]>): Promise<Record<string, number>> {
   return Object.fromEntries([...rows].map(([t, r]) => [t, r.length]).sort());
@@ -180,11 +163,21 @@ describe("account-delete", () => {
     expect(await sql`select 1 from public.data_deletion_requests where user_id = ${user.id}`).toHaveLength(0);
   });
 
-  it.skipIf(!authSkipReason)("answers 503 auth_unavailable when the Auth API is down, changes nothing and marks the request failed", async () => {
+  it("changes nothing and marks the request failed when Auth cannot delete the user", async () => {
     const user = await createUser();
+    if (!authSkipReason) {
+      // Auth is up: give it a user row it cannot load (a NULL token column, as hand-written rows once
+      // had), so it answers 500 — an Auth error (502 auth_error), not an outage.
+      await sql`update auth.users set confirmation_token = null where id = ${user.id}`;
+    }
     const res = await post("account-delete", await createSession(user.id, { aal: "aal2" }));
-    expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ error: { code: "auth_unavailable" } });
+    if (authSkipReason) {
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: { code: "auth_unavailable" } });
+    } else {
+      expect(res.status).toBe(502);
+      expect(await res.json()).toMatchObject({ error: { code: "auth_error" } });
+    }
     expect(await sql`select 1 from auth.users where id = ${user.id}`).toHaveLength(1);
     expect(await sql`select 1 from public.profiles where id = ${user.id}`).toHaveLength(1);
     expect(await sql`select source, status from public.data_deletion_requests where user_id = ${user.id}`).toEqual([{ source: "account-delete", status: "failed" }]);
@@ -244,5 +237,36 @@ describe("process-deletion-requests", () => {
     expect(await sql`select 1 from auth.users where id in ${sql([waiting.id, cancelled.id])}`).toHaveLength(2);
     // Leave no due request behind for other files' runs.
     await sql`delete from auth.users where id in ${sql([due.id, waiting.id, cancelled.id])}`;
+  });
+});
+
+// ---- The same, with a member who signed up through Auth and calls with Auth's own tokens ----
+
+describe.skipIf(authSkipReason)(`account deletion through supabase-js with Auth-issued tokens${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, () => {
+  it("account-delete: the member's own session deletes the account; the catalog scan finds nothing of them", async () => {
+    const { client, userId, email } = await signUpConfirmed({ data: { first_name: "Leaving", last_name: "Now" } });
+    await seedMember(userId, userId);
+    expect(await referencesTo(userId)).not.toEqual([]);
+    const { data, error } = await client.functions.invoke("account-delete", { method: "POST", body: {} });
+    expect(error).toBeNull();
+    expect(data).toMatchObject({ status: "completed" });
+    expect(await sql`select 1 from auth.users where id = ${userId}`).toHaveLength(0);
+    expect(await referencesTo(userId)).toEqual([]);
+    expect(await referencesTo(email)).toEqual([]);
+    expect((await anonClient().auth.signInWithPassword({ email, password })).error?.code).toBe("invalid_credentials");
+  });
+
+  it("process-deletion-requests: a request the member filed is carried out once due; the catalog scan finds nothing of them", async () => {
+    const { session, userId, email } = await signUpConfirmed();
+    await seedMember(userId, userId);
+    const [{ id: requestId }] = await asRequest(claimsOf(session.access_token), (tx) => tx`select (public.request_account_deletion('moving on')).id as id`, { method: "POST", commit: true });
+    await sql`update public.data_deletion_requests set process_after = now() - interval '1 minute' where id = ${requestId}`;
+    const { data, error } = await serviceClient().functions.invoke("process-deletion-requests", { method: "POST", body: { limit: 100 } });
+    expect(error).toBeNull();
+    expect((data as { processed: string[] }).processed).toContain(requestId);
+    expect(await sql`select 1 from auth.users where id = ${userId}`).toHaveLength(0);
+    expect(await sql`select user_id, status, reason from public.data_deletion_requests where id = ${requestId}`).toEqual([{ user_id: null, status: "completed", reason: null }]);
+    expect(await referencesTo(userId)).toEqual([]);
+    expect(await referencesTo(email)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // The gateway and the functions runtime, through HTTP as clients reach them.
 import { describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
+import { request } from "node:http";
 import { stack, anonClient } from "./helpers/stack.ts";
 import { memberClaims } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
@@ -56,6 +57,31 @@ describe("the other API routes", () => {
   it("requires an apikey on /auth/v1", async () => {
     const res = await fetch(`${stack.apiUrl}/auth/v1/health`);
     expect(res.status).toBe(401);
+  });
+
+  it("leaves the browser-facing Auth routes (verify, callback, authorize) open without an apikey, as Supabase's gateway does", async () => {
+    for (const route of ["verify?token=not-a-token&type=signup&redirect_to=http://127.0.0.1:3000", "callback?error=access_denied", "authorize?provider=keycloak"]) {
+      const res = await fetch(`${stack.apiUrl}/auth/v1/${route}`, { redirect: "manual" });
+      const body = res.status === 401 ? await res.json() : undefined;
+      expect(body, route).toBeUndefined(); // never no_api_key
+      if (stack.authServer) expect(res.status, route).toBeLessThan(500);
+      else expect(res.status, route).toBe(503);
+    }
+  });
+
+  it("keeps every other Auth route behind the apikey, however the path is spelled", async () => {
+    for (const path of ["/auth/v1/settings", "/auth/v1/verify/../admin/users", "/auth/v1/%2e%2e/auth/v1/admin/users", "/auth/v1/verify/extra", "/auth/v1//verify"]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const url = new URL(stack.apiUrl);
+        request({ host: url.hostname, port: url.port, path, method: "GET" }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+          .on("error", reject)
+          .end();
+      });
+      expect(status, path).toBe(401);
+    }
   });
 
   it("serves /auth/v1 from Supabase Auth, or says plainly why it cannot", async () => {

@@ -27,6 +27,8 @@ export default async function setup(project: TestProject) {
         available: Boolean(e.STRIPE_MOCK_URL),
         unavailableReason: e.STRIPE_MOCK_URL ? undefined : "STRIPE_MOCK_URL is not set for this external stack",
       },
+      // `supabase start` does not set GOTRUE_RATE_LIMIT_HEADER, so its Auth applies no per-IP limits.
+      authRateLimitsPerIp: e.SUPABASE_AUTH_RATE_LIMITS_PER_IP === "1",
     });
     return;
   }

@@ -156,8 +156,8 @@ revoke all on public.plans, public.billing_customers, public.subscriptions, publ
   from public, anon, authenticated;
 grant select on public.plans to anon, authenticated;
 grant select on public.billing_customers, public.subscriptions, public.payment_methods, public.invoices to authenticated;
-grant all on public.plans, public.billing_customers, public.subscriptions, public.payment_methods, public.invoices, public.stripe_events
-  to service_role;
+grant select, insert, update, delete on public.plans, public.billing_customers, public.subscriptions, public.payment_methods,
+  public.invoices, public.stripe_events to service_role;
 
 -- Row level security
 alter table public.plans enable row level security;

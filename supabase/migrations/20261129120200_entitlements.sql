@@ -43,7 +43,8 @@ security invoker
 set search_path = ''
 as $$
 begin
-  return private.entitlements(private.require_member());
+  perform private.require_signed_in(); -- reading own data: any account status
+  return private.entitlements((select auth.uid()));
 end;
 $$;
 comment on function public.my_entitlements() is 'What the caller may do under their plan: { plan, plan_name, subscription_status, saved_search_notify_limit, booking_fee_discount_percent, priority_support }.';
@@ -131,7 +132,7 @@ as $$
 declare
   me uuid := (select auth.uid());
 begin
-  perform private.require_member();
+  perform private.require_signed_in(); -- reading own data: any account status (as 20261129110100_account_status)
   return (
     select jsonb_build_object(
       'profile', (select jsonb_build_object('id', p.id, 'first_name', p.first_name, 'last_name', p.last_name,

@@ -23,6 +23,22 @@ async function fetchAll(): Promise<Mail[]> {
   );
 }
 
+/** Every captured mail to `to` whose subject matches, oldest first. */
+export async function mailsTo(to: string, subject: RegExp): Promise<Mail[]> {
+  return (await fetchAll()).filter((m) => m.to.includes(to.toLowerCase()) && subject.test(m.subject));
+}
+
+/** Waits until `count` mails to `to` match (default 1) and returns the newest. */
+export async function waitForMails(to: string, subject: RegExp, count: number, timeoutMs = 10000): Promise<Mail> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const hits = await mailsTo(to, subject);
+    if (hits.length >= count) return hits[hits.length - 1];
+    if (Date.now() > deadline) throw new Error(`${hits.length} of ${count} mail(s) to ${to} matching ${subject} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 /** Waits for the newest mail to `to` whose subject matches. */
 export async function waitForMail(to: string, subject: RegExp, timeoutMs = 10000): Promise<Mail> {
   const deadline = Date.now() + timeoutMs;

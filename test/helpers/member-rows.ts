@@ -1,6 +1,7 @@
 // Rows for a member in every member-linked table, found from the catalog (private.member_linked_tables),
 // so tables other capabilities add are seeded without editing this file; and an independent oracle
 // of which rows belong to a member, computed from the actual foreign-key values.
+import { expect } from "vitest";
 import { asRequest, memberClaims, sql } from "./db.ts";
 
 export interface LinkPath {
@@ -49,6 +50,11 @@ const seeders: Record<string, (memberId: string, counterpartId: string) => Promi
   // made (created_by) on their own account (account_id) reaches both of its paths.
   credit_transactions: async (memberId) => {
     await sql`select private.adjust_credits(${memberId}, 500, ${`seed-${Date.now()}-${Math.random().toString(36).slice(2)}`}, 'seeded by the privacy tests', 'adjustment', ${memberId})`;
+  },
+  // Written only by the audit triggers and functions; one entry the member is both actor and subject of reaches both paths.
+  admin_audit_log: async (memberId) => {
+    await sql`insert into public.admin_audit_log (actor_id, actor_role, action, target_id, details)
+              values (${memberId}, 'admin', 'seeded', ${memberId}, '{"by":"the privacy tests"}')`;
   },
   data_deletion_requests: async (memberId) => {
     await asRequest(memberClaims(memberId), (tx) => tx`select public.request_account_deletion('seeded by the privacy tests')`, { commit: true });
@@ -327,4 +333,22 @@ export function canonicalRows(rows: unknown[], dropColumns: string[] = []): stri
       ? Object.fromEntries(Object.keys(v).filter((k) => !dropColumns.includes(k)).sort().map((k) => [k, (v as Record<string, unknown>)[k]]))
       : v;
   return rows.map((r) => JSON.stringify(canon(r))).sort();
+}
+
+/** Every row of every public table whose uuid/text-like column (or array of them) holds the id. */
+export async function referencesTo(id: string): Promise<string[]> {
+  const cols = await sql<{ tbl: string; col: string }[]>`
+    select c.relname::text as tbl, a.attname::text as col
+      from pg_class c join pg_attribute a on a.attrelid = c.oid
+      join pg_type t on t.oid = a.atttypid
+      left join pg_type e on e.oid = t.typelem and t.typcategory = 'A'
+     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
+       and coalesce(e.typname, t.typname) in ('uuid', 'text', 'varchar', 'bpchar', 'citext', 'name')`;
+  expect(cols.length).toBeGreaterThan(20);
+  const hits: string[] = [];
+  for (const { tbl, col } of cols) {
+    const [{ n }] = await sql.unsafe<{ n: number }[]>(`select count(*)::int as n from public."${tbl}" where strpos("${col}"::text, $1) > 0`, [id]);
+    if (n > 0) hits.push(`${tbl}.${col}: ${n} row(s)`);
+  }
+  return hits;
 }

@@ -3,15 +3,18 @@ import { createClient } from "@supabase/supabase-js";
 import { inject } from "vitest";
 import WebSocket from "ws";
 import type { Database } from "../../types/database.ts";
+import { fetchFrom, newClientAddress } from "../../stack/client-address.ts";
+
+export { fetchFrom, newClientAddress };
 
 export const stack = inject("stack");
 
 // Node 20 has no global WebSocket; supabase-js wants one for realtime even when unused.
 const options = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false }, realtime: { transport: WebSocket as never } };
 
-/** A supabase-js client as an app would make it (anon key, its own session). */
-export function anonClient() {
-  return createClient<Database>(stack.apiUrl, stack.anonKey, options);
+/** A supabase-js client as an app would make it (anon key, its own session), from its own client address. */
+export function anonClient(address = newClientAddress(), userAgent = "memberbase-tests") {
+  return createClient<Database>(stack.apiUrl, stack.anonKey, { ...options, global: { fetch: fetchFrom(address), headers: { "user-agent": userAgent } } });
 }
 
 export function serviceClient() {

@@ -1,5 +1,6 @@
 // Users for database-level tests, created in auth.users the way Supabase Auth writes them
-// (so our auth.users triggers run exactly as on a real sign-up).
+// (so our auth.users triggers run exactly as on a real sign-up, and the Auth server can load, sign in
+// and delete them: its token columns hold '', never NULL, which Auth cannot read).
 import { randomUUID } from "node:crypto";
 import { memberClaims, sql, type Claims } from "./db.ts";
 
@@ -13,10 +14,12 @@ export async function createUser(opts: { email?: string; metadata?: unknown; con
   const email = opts.email ?? `user-${id}@example.test`;
   await sql`
     insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                            raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+                            raw_app_meta_data, raw_user_meta_data, created_at, updated_at,
+                            confirmation_token, recovery_token, email_change_token_new, email_change)
     values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email},
             extensions.crypt('password-1', extensions.gen_salt('bf', 4)), ${opts.confirmed === false ? null : new Date()},
-            '{"provider":"email","providers":["email"]}', ${sql.json((opts.metadata ?? {}) as never)}, now(), now())`;
+            '{"provider":"email","providers":["email"]}', ${sql.json((opts.metadata ?? {}) as never)}, now(), now(),
+            '', '', '', '')`;
   return { id, email };
 }
 

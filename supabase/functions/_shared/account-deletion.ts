@@ -31,7 +31,9 @@ async function requireAuthReachable(userId: string): Promise<void> {
 async function deleteAuthUser(userId: string): Promise<void> {
   const { error } = await admin.auth.admin.deleteUser(userId);
   if (!error) return;
-  if (isAuthRetryableFetchError(error)) throw authUnavailable(`${error.status}: ${error.message}`);
+  // supabase-js calls every 5xx "retryable"; only no answer (0) or a gateway's 502/503/504 means Auth
+  // is unavailable. A 500 is Auth failing on this user (say, a row it cannot read): an error, not an outage.
+  if (isAuthRetryableFetchError(error) && [0, 502, 503, 504].includes(error.status)) throw authUnavailable(`${error.status}: ${error.message}`);
   if (error.status === 404) return;
   throw new HttpError(502, "auth_error", `The Auth service refused to delete the user: ${error.message}`);
 }

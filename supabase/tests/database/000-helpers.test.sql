@@ -13,10 +13,12 @@ as $$
 declare
   uid uuid := extensions.gen_random_uuid();
 begin
+  -- As Auth writes its rows: token columns '' (Auth cannot read NULL there).
   insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at,
-                          raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+                          raw_app_meta_data, raw_user_meta_data, created_at, updated_at,
+                          confirmation_token, recovery_token, email_change_token_new, email_change)
   values ('00000000-0000-0000-0000-000000000000', uid, 'authenticated', 'authenticated', identifier || '@test.local',
-          '', now(), '{"provider":"email","providers":["email"]}', metadata, now(), now());
+          '', now(), '{"provider":"email","providers":["email"]}', metadata, now(), now(), '', '', '', '');
   return uid;
 end;
 $$;

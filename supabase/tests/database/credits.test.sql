@@ -141,8 +141,8 @@ select tests.authenticate_as_anon();
 select throws_ok($$select public.apply_credits('00000000-0000-4000-8000-000000000999')$$, '42501', null, 'anon cannot call apply_credits');
 select throws_ok($$select public.admin_adjust_credits(tests.user_id('alice'), 1, 'anon')$$, '42501', null, 'anon cannot call admin_adjust_credits');
 
--- Admin adjustments: another member only, aal2 once MFA is enrolled.
-select tests.authenticate_as('adam');
+-- Admin adjustments: another member only, on an aal2 session (admin_audit.test.sql tries the rest).
+select tests.authenticate_as('adam', 'aal2');
 select throws_ok($$select public.admin_adjust_credits((select auth.uid()), 5000, 'admin-self')$$, '42501', 'admins cannot adjust their own credits', 'an admin cannot credit themselves');
 select is((select amount_cents from public.admin_adjust_credits(tests.user_id('bob'), -50, 'fix-bob-1', 'undo goodwill')), -50, 'an admin adjusts another member''s credits');
 select tests.authenticate_as('mfa_admin', 'aal1');

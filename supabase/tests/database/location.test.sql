@@ -108,11 +108,16 @@ select results_eq($$ with d as (delete from public.expert_locations returning 1)
   $$ values (0) $$, 'admins cannot delete expert locations through the API');
 
 -- nearby_experts: distances only, verified and available experts only, inputs checked
+select tests.clear_authentication();
+create temporary table loc_want on commit drop as
+  select tests.user_id(u) as expert_id, round((extensions.st_distance(extensions.st_makepoint(11.575, 48.137)::extensions.geography,
+                                               private.location_cell(extensions.st_makepoint(lng, lat)::extensions.geography), false) / 1000)::numeric, 1) as distance_km, o
+    from (values ('loc_expert', 48.2, 11.6, 1), ('loc_expert2', 48.3, 11.7, 2)) v(u, lat, lng, o);
+grant select on loc_want to authenticated;
 select tests.authenticate_as('loc_owner');
 select results_eq($$ select expert_id, distance_km from public.nearby_experts(48.137, 11.575, 50) where expert_id in (tests.user_id('loc_expert'), tests.user_id('loc_expert2'), tests.user_id('loc_unverified')) $$,
-  $$ select tests.user_id(u), round((extensions.st_distance(extensions.st_makepoint(11.575, 48.137)::extensions.geography, extensions.st_makepoint(lng, lat)::extensions.geography, false) / 1000)::numeric, 1)
-     from (values ('loc_expert', 48.2, 11.6, 1), ('loc_expert2', 48.3, 11.7, 2)) v(u, lat, lng, o) order by o $$,
-  'nearby_experts lists verified experts nearest first with distances rounded to 0.1 km, never the unverified one');
+  $$ select expert_id, distance_km from loc_want order by o $$,
+  'nearby_experts lists verified experts nearest first with distances to their cells rounded to 0.1 km, never the unverified one');
 select is((select count(*)::int from public.nearby_experts(null, null, 50) where expert_id = tests.user_id('loc_expert')), 1,
   'without a centre it searches around the caller''s stored location');
 select is((select array_agg(a.name order by a.n) from pg_proc p, unnest(p.proargnames, p.proargmodes) with ordinality a(name, mode, n)

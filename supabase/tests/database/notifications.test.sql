@@ -24,7 +24,7 @@ select is((select count(*)::int from public.notifications where title = 'nobody'
 
 -- anon
 select tests.authenticate_as_anon();
-select is_empty($$select * from public.notifications$$, 'anon reads no notifications');
+select throws_ok($$select * from public.notifications$$, '42501', null, 'anon cannot read notifications');
 select throws_ok($$update public.notifications set read_at = now()$$, '42501', null, 'anon cannot mark notifications read');
 select throws_ok(format($$insert into public.notifications (user_id, kind, title) values (%L, 'x', 'x')$$, tests.user_id('alice')), '42501', null, 'anon cannot insert notifications');
 

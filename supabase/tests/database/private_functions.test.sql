@@ -1,5 +1,5 @@
 -- No internal security-definer helper in schema private is callable by clients, except the policy
--- helpers that policies evaluate as the caller. Trigger functions cannot be called directly.
+-- helpers that policies evaluate as the caller and the elevated halves of public RPCs. Trigger functions cannot be called directly.
 begin;
 select plan(3);
 
@@ -7,7 +7,9 @@ select is(
   (select coalesce(array_agg(p.oid::regprocedure::text order by 1), '{}') from pg_proc p
     where p.pronamespace = 'private'::regnamespace and p.prosecdef and p.prorettype <> 'trigger'::regtype
       and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))
-      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role')),
+      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'account_active', 'is_active_member')
+      -- the elevated half of a public RPC: public.<name> is a security invoker wrapper calling it
+      and not exists (select 1 from pg_proc q where q.pronamespace = 'public'::regnamespace and q.proname = p.proname and not q.prosecdef)),
   '{}'::text[],
   'clients cannot execute internal security definer helpers');
 

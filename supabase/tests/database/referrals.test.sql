@@ -16,8 +16,8 @@ select tests.make_role('erin', 'expert', true);
 select tests.make_role('adam', 'admin');
 update public.profiles set status = 'suspended' where id = tests.user_id('sus');
 update public.profiles set status = 'deactivated' where id = tests.user_id('deact');
--- ref joined a day earlier, so later members may claim ref's code.
-update public.profiles set created_at = now() - interval '1 day' where id = tests.user_id('ref');
+-- ref joined a day earlier (Auth's record, which the referral rules read), so later members may claim ref's code.
+update auth.users set created_at = now() - interval '1 day' where id = tests.user_id('ref');
 
 create temporary table codes (name text primary key, code text) on commit drop;
 grant select on codes to anon, authenticated, service_role;
@@ -150,7 +150,7 @@ select is(private.claim_referral_credit(tests.user_id('late'), (select code from
           'claiming a suspended member''s code is refused');
 select is((select count(*)::int from public.referrals where referred_id = tests.user_id('late')), 0, 'and a refused claim records nothing');
 select tests.create_user('veteran');
-update public.profiles set created_at = now() - interval '40 days' where id = tests.user_id('veteran');
+update auth.users set created_at = now() - interval '40 days' where id = tests.user_id('veteran');
 select is(private.claim_referral_credit(tests.user_id('veteran'), (select code from codes where name = 'ref')) ->> 'reason', 'a code can be claimed only within 30 days of sign-up',
           'an established member cannot claim a code');
 select is(private.claim_referral_credit(tests.user_id('ref'), (select code from codes where name = 'bob')) ->> 'reason', 'a code refers only members who joined after its owner',
