@@ -1,6 +1,6 @@
 // The run's figures as a printed table, bench/results.json (git-ignored, every run) and
 // bench/RESULTS.md (the committed sample: the same table plus what each figure measures).
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface Row {
@@ -97,11 +97,20 @@ ${report.rows.map((r) => `| ${esc(r.metric)} | ${esc(r.value)}${r.note ? ` — $
 `;
 }
 
+/** The stack's own figures (`npm run bench:stack`, measured apart) survive a new benchmark run. */
+function keptSection(md: string): string {
+  const text = existsSync(md) ? readFileSync(md, "utf8") : "";
+  const at = text.indexOf(stackSectionTitle);
+  return at >= 0 ? `\n${text.slice(at)}` : "";
+}
+
+export const stackSectionTitle = "## The stack itself: footprint and cold start";
+
 export function writeReports(report: Report, dir: string): string[] {
   console.log(`\n${table(report.rows)}`);
   const json = join(dir, "results.json");
   const md = join(dir, "RESULTS.md");
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(md, markdown(report));
+  writeFileSync(md, markdown(report) + keptSection(md));
   return [json, md];
 }

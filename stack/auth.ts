@@ -10,6 +10,7 @@ import postgres from "postgres";
 import { adminDbUrl, apiUrl, cacheDir, jwtSecret, ports, stateDir, toml, tomlValue } from "./config.ts";
 import { authSchemaFromCli } from "./auth-schema.ts";
 import { httpOk, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
+import { testsSkippedWithout } from "./skips.ts";
 import type { ChildProcess } from "node:child_process";
 
 /** Release v2.196.0 of github.com/supabase/auth (its path has no /v2, so the proxy serves it by commit). */
@@ -151,7 +152,7 @@ export const authService: Service = {
   async start() {
     Object.assign(availability, buildAuth());
     if (!availability.server) {
-      this.detail = `Auth API off: ${availability.reason?.split("\n")[0]}; auth schema from the Supabase CLI snapshot`;
+      this.detail = `OFF, no Auth binary: ${availability.reason?.split("\n")[0]}; auth schema from the Supabase CLI snapshot; tests that skip: ${testsSkippedWithout("authSkipReason")}`;
       const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} }); // superuser: the dump sets owners
       try {
         const [{ exists }] = await sql`select to_regclass('auth.users') is not null as exists`;
@@ -161,7 +162,7 @@ export const authService: Service = {
       }
       return;
     }
-    this.detail = "Supabase Auth (Go)";
+    this.detail = `Supabase Auth (Go) from ${process.env.MEMBERBASE_AUTH_BIN ? `MEMBERBASE_AUTH_BIN=${authBinary}` : `the cache, ${authBinary} (built from github.com/supabase/auth@${authCommit.slice(0, 12)})`}`;
     const cwd = join(stateDir, "auth"); // a directory without a .env: the server would read one
     mkdirSync(cwd, { recursive: true });
     child = spawnLogged("auth", authBinary, [], { cwd, env: { PATH: process.env.PATH ?? "", ...authEnv() } });

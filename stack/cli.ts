@@ -4,12 +4,15 @@ import { rmSync } from "node:fs";
 import { stateDir } from "./config.ts";
 import { startStack, stopStack, summary } from "./index.ts";
 import { postgresService } from "./postgres.ts";
+import { functionsOptions } from "./functions.ts";
 
 if (process.argv.includes("--reset")) {
   await postgresService.stop(); // a cluster left running from this data dir would hold the port
   rmSync(stateDir, { recursive: true, force: true });
   console.log(`wiped ${stateDir}`);
 }
+
+functionsOptions.watch = true; // a saved function file restarts that function's worker
 
 let stopping = false;
 async function shutdown(code: number): Promise<never> {

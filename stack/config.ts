@@ -11,6 +11,9 @@ export const stateDir = process.env.MEMBERBASE_STACK_DIR ?? join(root, ".stack")
 export const cacheDir = process.env.MEMBERBASE_CACHE_DIR ?? join(homedir(), ".cache", "memberbase");
 export const supabaseDir = join(root, "supabase");
 export const binDir = join(root, "node_modules", ".bin");
+/** Debian keeps each PostgreSQL major apart; the stack wants 15's server and extensions. */
+export const pgBinDir = process.env.MEMBERBASE_PG_BIN_DIR ?? "/usr/lib/postgresql/15/bin";
+export const pgExtensionDir = process.env.MEMBERBASE_PG_EXTENSION_DIR ?? "/usr/share/postgresql/15/extension";
 
 /** The local demo JWT secret and keys printed by `supabase start` (HS256, expire in 2032). */
 export const jwtSecret = "super-secret-jwt-token-with-at-least-32-characters-long";
@@ -40,7 +43,7 @@ export const ports = {
   // Internal ports (behind the gateway); supabase start keeps these inside Docker.
   auth: 54329 + offset,
   oidc: Number(new URL(String(toml.auth?.external?.keycloak?.url ?? "http://127.0.0.1:54330")).port) + offset,
-  functionsBase: 54340 + offset,
+  functions: 54340 + offset,
   stripe: 54360 + offset,
   rest: 54370 + offset,
 };

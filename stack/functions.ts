@@ -1,24 +1,29 @@
-// Real Deno serving each function of supabase/functions, one process per function as the edge
-// runtime isolates them. The gateway verifies JWTs before forwarding (see gateway.ts).
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+// Real Deno serving the functions of supabase/functions as Supabase's edge runtime does: one host
+// process (stack/deno/functions-host.ts), each function in its own isolated worker, started on its
+// first request. The gateway verifies JWTs before forwarding (see gateway.ts).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { once } from "node:events";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, serviceRoleKey, supabaseDir, type FunctionConfig } from "./config.ts";
-import { portOpen, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
+import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, stateDir, supabaseDir, type FunctionConfig } from "./config.ts";
+import { httpOk, portOpen, spawnLogged, StackError, stopChild, waitFor, type Service } from "./service.ts";
 import { stripeFunctionEnv } from "./stripe.ts";
 
-const functionsDir = join(supabaseDir, "functions");
-
-export interface RunningFunction extends FunctionConfig {
-  port: number;
-}
+export const functionsDir = join(supabaseDir, "functions");
 
 /** Function folders: every directory with an index.ts, except _shared and the like. */
-export function functionNames(): string[] {
-  return readdirSync(functionsDir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith("_") && !d.name.startsWith(".") && existsSync(join(functionsDir, d.name, "index.ts")))
+export function functionNames(dir = functionsDir): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith("_") && !d.name.startsWith(".") && existsSync(join(dir, d.name, "index.ts")))
     .map((d) => d.name)
     .sort();
+}
+
+/** The function's config (verify_jwt) when `name` is a function folder now; new folders count at once. */
+export function findFunction(name: string): FunctionConfig | undefined {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name) || !existsSync(join(functionsDir, name, "index.ts"))) return undefined;
+  return functionConfig(name);
 }
 
 /** supabase/functions/.env, as the CLI passes it to the edge runtime. */
@@ -33,42 +38,86 @@ function dotEnv(): Record<string, string> {
   return env;
 }
 
-export const running = new Map<string, RunningFunction>();
-const children: ChildProcess[] = [];
+/** The one place a function's environment is assembled: what the edge runtime gives every function
+ * (URL, keys, database), our local service endpoints, then supabase/functions/.env, which wins. */
+export function functionEnv(): Record<string, string> {
+  return {
+    SUPABASE_URL: apiUrl,
+    SUPABASE_ANON_KEY: anonKey,
+    SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
+    SUPABASE_DB_URL: dbUrl,
+    // The key set functions verify access tokens with (_shared/jwt.ts), as the edge runtime provides
+    // it: the CLI gives the legacy JWT secret as an `oct` JWK.
+    SUPABASE_JWKS: JSON.stringify({ keys: [{ kty: "oct", k: Buffer.from(jwtSecret).toString("base64url") }] }),
+    ...stripeFunctionEnv(), // Stripe keys and API location: the one place, see stack/stripe.ts
+    ...dotEnv(),
+  };
+}
+
+/** Where the host answers /<name>/...; the gateway's /functions/v1/<name> forwards here. */
+export function functionUrl(name: string): string {
+  return `http://127.0.0.1:${ports.functions}/${name}`;
+}
+
+export interface HostOptions {
+  dir: string;
+  port: number;
+  /** Restart a function's worker when its files change (`npm run dev`). */
+  watch?: boolean;
+  /** Each function's environment (on top of this process's, as the CLI passes its own). */
+  env: Record<string, string>;
+  /** Bound on a worker's boot and on each response's headers; the edge runtime's wall clock is 150 s. */
+  timeoutMs?: number;
+  logName?: string;
+}
+
+/** Starts a functions host and waits until it answers. */
+export async function startFunctionsHost(opts: HostOptions): Promise<ChildProcess> {
+  // Another process answering there would pass for this host's health check.
+  if (await portOpen(opts.port)) throw new StackError(`port ${opts.port} (functions host) is already in use; stop what holds it`);
+  // Workers listen on Unix sockets here (short: a socket path has ~100 bytes at most).
+  const sockets = mkdtempSync(join(tmpdir(), "memberbase-fn-"));
+  const args = ["run", "--allow-net", "--allow-env", "--allow-read", `--allow-write=${sockets}`, "--no-prompt", "--config", join(functionsDir, "deno.json"), join(root, "stack", "deno", "functions-host.ts"), "--dir", opts.dir, "--port", String(opts.port), "--sockets", sockets];
+  if (opts.watch) args.push("--watch");
+  const child = spawnLogged(opts.logName ?? "functions", join(binDir, "deno"), args, {
+    env: {
+      ...process.env, // proxies and CA bundles of this machine reach Deno's npm fetches
+      DENO_DIR: join(cacheDir, "deno"),
+      DENO_NO_UPDATE_CHECK: "1",
+      NO_COLOR: "1", // plain text in the log
+      ...(opts.timeoutMs ? { MEMBERBASE_FUNCTION_TIMEOUT_MS: String(opts.timeoutMs) } : {}),
+      ...opts.env,
+    },
+  });
+  child.once("exit", () => rmSync(sockets, { recursive: true, force: true }));
+  try {
+    await waitFor("functions host", () => httpOk(`http://127.0.0.1:${opts.port}/_internal/health`), 60000, child);
+  } catch (e) {
+    await stopChild(child);
+    // Say why here: a test run's log directory is gone by the time anyone reads the error.
+    await Promise.race([once(child, "close"), new Promise((r) => setTimeout(r, 1000))]);
+    await new Promise((r) => setTimeout(r, 100)); // the log file's write stream flushes after the pipe closes
+    const log = join(stateDir, "logs", `${opts.logName ?? "functions"}.log`);
+    const tail = existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").slice(-5).join("\n") : "";
+    throw new StackError(`${(e as Error).message}${tail ? `\n${tail}` : ""}`);
+  }
+  return child;
+}
+
+/** Set by `npm run dev` before the stack starts: hot reload of changed functions. */
+export const functionsOptions = { watch: false };
+let host: ChildProcess | undefined;
 
 export const functionsService: Service = {
   name: "functions",
   url: `${apiUrl}/functions/v1/<name>`,
   async start() {
+    host = await startFunctionsHost({ dir: functionsDir, port: ports.functions, watch: functionsOptions.watch, env: functionEnv() });
     const names = functionNames();
-    const env = {
-      ...process.env, // proxies and CA bundles of this machine reach Deno's npm fetches
-      DENO_DIR: join(cacheDir, "deno"),
-      DENO_NO_UPDATE_CHECK: "1",
-      SUPABASE_URL: apiUrl,
-      SUPABASE_ANON_KEY: anonKey,
-      SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
-      SUPABASE_DB_URL: dbUrl,
-      // The key set functions verify access tokens with (_shared/jwt.ts), as the edge runtime provides
-      // it: the CLI gives the legacy JWT secret as an `oct` JWK.
-      SUPABASE_JWKS: JSON.stringify({ keys: [{ kty: "oct", k: Buffer.from(jwtSecret).toString("base64url") }] }),
-      ...stripeFunctionEnv(), // Stripe keys and API location: the one place, see stack/stripe.ts
-      ...dotEnv(),
-    };
-    await Promise.all(
-      names.map(async (name, i) => {
-        const fn: RunningFunction = { ...functionConfig(name), port: ports.functionsBase + i };
-        const args = ["run", "--allow-net", "--allow-env", "--allow-read", "--no-prompt", "--config", join(functionsDir, "deno.json"), join(functionsDir, name, "index.ts")];
-        const child = spawnLogged(`fn-${name}`, join(binDir, "deno"), args, { env: { ...env, DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${fn.port}` } });
-        children.push(child);
-        await waitFor(`function ${name}`, () => portOpen(fn.port), 60000, child);
-        running.set(name, fn);
-      }),
-    );
-    this.detail = `deno: ${names.join(", ") || "none"}`;
+    this.detail = `one Deno host, a worker per function on first request${functionsOptions.watch ? ", reloaded on change" : ""}: ${names.join(", ") || "none"}`;
   },
   async stop() {
-    await Promise.all(children.splice(0).map((c) => stopChild(c)));
-    running.clear();
+    await stopChild(host);
+    host = undefined;
   },
 };

@@ -4,7 +4,7 @@ import { createServer, request, type IncomingMessage, type Server, type ServerRe
 import { jwtVerify } from "jose";
 import { anonKey, jwtSecret, ports, serviceRoleKey } from "./config.ts";
 import { availability } from "./auth.ts";
-import { running } from "./functions.ts";
+import { findFunction } from "./functions.ts";
 import { postgrest } from "./postgrest.ts";
 import type { Service } from "./service.ts";
 
@@ -73,11 +73,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 
   if (prefix === "functions/v1") {
     const name = rest[0] ?? "";
-    const fn = running.get(name);
+    const fn = findFunction(name);
     if (!fn) return send(res, 404, { code: "NOT_FOUND", message: "Requested function was not found" });
     // The edge runtime lets OPTIONS through (CORS preflight) and honours verify_jwt per function.
     if (req.method !== "OPTIONS" && fn.verifyJwt && !(await validJwt(req.headers.authorization))) return send(res, 401, { msg: "Invalid JWT" });
-    return forward(req, res, fn.port, `/${rest.join("/")}${url.search}`);
+    return forward(req, res, ports.functions, `/${rest.join("/")}${url.search}`);
   }
 
   if (req.method === "OPTIONS") {

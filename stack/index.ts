@@ -9,11 +9,16 @@ import { oidcService } from "./oidc.ts";
 import { functionsService } from "./functions.ts";
 import { gatewayService } from "./gateway.ts";
 import { postgrestService } from "./postgrest.ts";
+import { formatFootprint, measureFootprint } from "./footprint.ts";
+import { missingPrerequisites, optionalNotes, prerequisitesMessage } from "./prerequisites.ts";
+import { StackError, type Service } from "./service.ts";
 import { stripeAvailability, stripeFunctionEnv, stripeService } from "./stripe.ts";
-import type { Service } from "./service.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
 export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, stripeService, functionsService, gatewayService];
+/** Services that need nothing from the others to start: they start alongside the rest, which
+ * shortens a cold start; every one is up before the gateway opens the stack to clients. */
+const independent = new Set<Service>([mailService, oidcService, stripeService, functionsService]);
 const started: Service[] = [];
 
 export interface StackInfo {
@@ -33,7 +38,10 @@ export interface StackInfo {
 export async function startStack(opts: { log?: (line: string) => void } = {}): Promise<StackInfo> {
   const log = opts.log ?? (() => {});
   const t0 = performance.now();
-  for (const s of services) {
+  const missing = missingPrerequisites();
+  if (missing.length) throw new StackError(prerequisitesMessage(missing));
+  for (const note of optionalNotes()) log(`  note: ${note}`);
+  const startOne = async (s: Service) => {
     const t = performance.now();
     try {
       await s.start();
@@ -44,8 +52,22 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
     started.push(s);
     const ms = Math.round(performance.now() - t);
     log(`  ${s.name.padEnd(10)} ${s.url.padEnd(44)} ${String(ms).padStart(6)} ms${s.detail ? `  (${s.detail})` : ""}`);
+  };
+  // Settled from the start: one that fails while the chain still runs is no unhandled rejection.
+  const alongside = Promise.allSettled(services.filter((s) => independent.has(s)).map(startOne));
+  const chain = services.filter((s) => !independent.has(s) && s !== gatewayService);
+  let failure: unknown;
+  try {
+    for (const s of chain) await startOne(s);
+  } catch (e) {
+    failure = e;
   }
-  log(`  ${"ready".padEnd(10)} ${"".padEnd(44)} ${String(Math.round(performance.now() - t0)).padStart(6)} ms`);
+  // Whatever happened, wait for the others: a failed start is stopped by the caller (stopStack).
+  const others = await alongside;
+  if (failure) throw failure;
+  for (const r of others) if (r.status === "rejected") throw r.reason;
+  await startOne(gatewayService);
+  log(`  ${"ready".padEnd(10)} ${"".padEnd(44)} ${String(Math.round(performance.now() - t0)).padStart(6)} ms  (${formatFootprint(measureFootprint())})`);
   return info();
 }
 

@@ -13,7 +13,7 @@ export const postgrestService: Service = {
   async start() {
     postgrest.available = spawnSync("postgrest", ["--version"]).status === 0;
     if (!postgrest.available) {
-      this.detail = "no postgrest binary on PATH: /rest/v1 answers 503";
+      this.detail = "OFF, no postgrest binary on PATH: /rest/v1 answers 503; no test skips (table access is tested in SQL as PostgREST runs it)";
       return;
     }
     const env = {
@@ -29,7 +29,7 @@ export const postgrestService: Service = {
     };
     child = spawnLogged("postgrest", "postgrest", [], { env: { PATH: process.env.PATH ?? "", ...env } });
     await waitFor("postgrest", () => httpOk(`http://127.0.0.1:${ports.rest + 1}/ready`), 15000, child);
-    this.detail = "PostgREST";
+    this.detail = `PostgREST from PATH (${spawnSync("sh", ["-c", "command -v postgrest"], { encoding: "utf8" }).stdout.trim()})`;
   },
   async stop() {
     await stopChild(child);

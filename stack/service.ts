@@ -2,7 +2,7 @@
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { connect } from "node:net";
+import { connect, createServer, type AddressInfo } from "node:net";
 import { stateDir } from "./config.ts";
 
 export interface Service {
@@ -17,6 +17,9 @@ export interface Service {
 
 export class StackError extends Error {}
 
+/** The long-running children of this stack by log name, for the footprint (footprint.ts). */
+export const spawnedPids = new Map<string, number>();
+
 /** Spawns a long-running child whose output goes to .stack/logs/<name>.log. */
 export function spawnLogged(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
   const logs = join(stateDir, "logs");
@@ -25,6 +28,8 @@ export function spawnLogged(name: string, cmd: string, args: string[], opts: Spa
   const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  if (child.pid) spawnedPids.set(name, child.pid);
+  child.once("exit", () => spawnedPids.get(name) === child.pid && spawnedPids.delete(name));
   return child;
 }
 
@@ -65,5 +70,17 @@ export function portOpen(port: number): Promise<boolean> {
     const s = connect(port, "127.0.0.1");
     s.once("connect", () => (s.destroy(), res(true)));
     s.once("error", () => res(false));
+  });
+}
+
+/** A loopback port nothing listens on now, chosen by the OS (for throwaway servers in tests). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
   });
 }

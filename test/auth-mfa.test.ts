@@ -3,22 +3,10 @@
 // with the tokens Auth issued; config.toml's max_enrolled_factors.
 import { describe, expect, it } from "vitest";
 import { anonClient, authSkipReason, stack } from "./helpers/stack.ts";
-import { claimsOf, signUpConfirmed, totpFor, password, type Client } from "./helpers/auth.ts";
+import { claimsOf, enrollVerified, signUpConfirmed, totpFor, password, type Client } from "./helpers/auth.ts";
 import { asRequest, sql } from "./helpers/db.ts";
 
 const skip = authSkipReason ? ` (skipped: ${authSkipReason})` : "";
-
-async function enrollVerified(client: Client, friendlyName = "phone") {
-  const { data: factor, error } = await client.auth.mfa.enroll({ factorType: "totp", friendlyName });
-  expect(error).toBeNull();
-  expect(factor!.totp.uri).toMatch(/^otpauth:\/\/totp\//);
-  const totp = totpFor(factor!.totp.secret);
-  const { data: challenge, error: challengeError } = await client.auth.mfa.challenge({ factorId: factor!.id });
-  expect(challengeError).toBeNull();
-  const verified = await client.auth.mfa.verify({ factorId: factor!.id, challengeId: challenge!.id, code: totp.generate() });
-  expect(verified.error).toBeNull();
-  return { factorId: factor!.id, totp };
-}
 
 const readAs = (token: string, table: string) =>
   asRequest(claimsOf(token), (tx) => tx.unsafe<{ n: number }[]>(`select count(*)::int as n from public.${table}`)).then((r) => r[0].n);

@@ -3,7 +3,7 @@
 // custom access token hook's claims at sign-in, at refresh, and after an admin changes the role.
 import { describe, expect, it } from "vitest";
 import { anonClient, authSkipReason, newClientAddress } from "./helpers/stack.ts";
-import { claimsOf, password, signUpConfirmed } from "./helpers/auth.ts";
+import { claimsOf, enrollVerified, password, signUpConfirmed } from "./helpers/auth.ts";
 import { asRequest, sql } from "./helpers/db.ts";
 
 const skip = authSkipReason ? ` (skipped: ${authSkipReason})` : "";
@@ -65,10 +65,14 @@ describe.skipIf(authSkipReason)(`the custom access token hook with Auth-issued t
     expect(atRefresh.refresh_token).not.toBe(session.refresh_token); // rotation is on
     expect(claimsOf(atRefresh.access_token)).toMatchObject({ user_role: "member", session_id: claimsOf(session.access_token).session_id });
 
-    // The demo admin signs in through Auth and changes the member's role under RLS with that token.
-    const admin = await anonClient().auth.signInWithPassword({ email: "adam@memberbase.test", password: "password123" });
-    expect(admin.error).toBeNull();
-    const changed = await asRequest(claimsOf(admin.data.session!.access_token), (tx) =>
+    // An admin (promoted by the service role) signs in through Auth, reaches aal2 with TOTP (admin role
+    // changes need it), and changes the member's role under RLS with that token.
+    const admin = await signUpConfirmed();
+    await sql`update public.profiles set role = 'admin' where id = ${admin.userId}`;
+    await enrollVerified(admin.client);
+    const adminToken = (await admin.client.auth.getSession()).data.session!.access_token;
+    expect(claimsOf(adminToken).aal).toBe("aal2");
+    const changed = await asRequest(claimsOf(adminToken), (tx) =>
       tx`update public.profiles set role = 'expert' where id = ${userId} returning role`, { method: "PATCH", commit: true });
     expect(changed).toEqual([{ role: "expert" }]);
     // The token in hand is stale until it is refreshed; the next one carries the new role.

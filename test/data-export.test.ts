@@ -225,12 +225,13 @@ function pk(row: Record<string, unknown>): unknown {
 
 // ---- Streaming: a member with 10k rows, and the function's memory for 1k vs 10k rows ----
 
-function functionPid(name: string): number | undefined {
+/** The functions host of this suite's stack: every function's worker runs inside it. */
+function functionsHostPid(): number | undefined {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (!cmdline.includes(`functions/${name}/index.ts`)) continue;
+      if (!cmdline.includes("stack/deno/functions-host.ts")) continue;
       const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
       if (environ.includes(`SUPABASE_DB_URL=${stack.dbUrl}`)) return Number(entry);
     } catch {
@@ -289,11 +290,11 @@ describe("data-export: streaming", () => {
   });
 
   it("exports a member with 10k rows completely, and the function's peak memory does not grow with the row count", async () => {
-    const pid = functionPid("data-export");
+    const pid = functionsHostPid();
     const warm = await call(member.id); // load every code path once before measuring
     await warm.text();
     if (pid === undefined) {
-      console.log("data-export RSS: function process not found (stack not started by this suite), memory not measured");
+      console.log("data-export RSS: functions host not found (stack not started by this suite), memory not measured");
     }
     const r1 = pid ? await measuredExport(small.user.id, pid) : undefined;
     const r10 = pid ? await measuredExport(large.user.id, pid) : undefined;
@@ -305,7 +306,7 @@ describe("data-export: streaming", () => {
       expect(r1.doc.tables.activity.rows).toHaveLength(small.rows);
       console.log(
         [
-          `data-export peak RSS of the function's Deno process (pid ${pid}; ${r1.resetWorked ? "VmHWM after clear_refs" : "VmRSS sampled every 5 ms"}):`,
+          `data-export peak RSS of the functions host running its worker (pid ${pid}; ${r1.resetWorked ? "VmHWM after clear_refs" : "VmRSS sampled every 5 ms"}):`,
           `   1k rows: ${r1.peakMb.toFixed(1)} MB peak (sampled max ${r1.sampledMaxMb.toFixed(1)} MB), ${(r1.bytes / 1e6).toFixed(2)} MB body in ${r1.chunks} chunks, ${r1.ms} ms`,
           `  10k rows: ${r10.peakMb.toFixed(1)} MB peak (sampled max ${r10.sampledMaxMb.toFixed(1)} MB), ${(r10.bytes / 1e6).toFixed(2)} MB body in ${r10.chunks} chunks, ${r10.ms} ms`,
         ].join("\n"),

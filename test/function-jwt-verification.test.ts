@@ -12,7 +12,7 @@ import { functionOrigin, functions, gatewayUrl, originSkipReason } from "./helpe
 import { anonClient, authSkipReason, serviceClient, stack, uniqueEmail } from "./helpers/stack.ts";
 import { binDir, cacheDir, functionConfig, supabaseDir } from "../stack/config.ts";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer, type AddressInfo } from "node:net";
+import { freePort } from "../stack/service.ts";
 import { join } from "node:path";
 
 /** Functions behind verify_jwt (all but signed webhooks) must refuse any token that does not verify. */
@@ -211,14 +211,3 @@ describe("where SUPABASE_JWKS holds no shared secret (a hosted project on the le
     }
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}

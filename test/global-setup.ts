@@ -39,6 +39,7 @@ export default async function setup(project: TestProject) {
   const dir = join(tmpdir(), `memberbase-test-${process.pid}`);
   process.env.MEMBERBASE_STACK_DIR = dir;
   const { startStack, stopStack } = await import("../stack/index.ts");
+  const { formatFootprint, measureFootprint } = await import("../stack/footprint.ts");
   const lines: string[] = [];
   try {
     project.provide("stack", await startStack({ log: (l) => lines.push(l) }));
@@ -48,6 +49,8 @@ export default async function setup(project: TestProject) {
   }
   console.log(`stack started:\n${lines.join("\n")}`);
   return async () => {
+    // "node" here is the vitest process itself, which hosts the gateway and the OIDC provider.
+    console.log(`stack footprint after the suite: ${formatFootprint(measureFootprint())}`);
     await stopStack();
     rmSync(dir, { recursive: true, force: true });
   };

@@ -7,6 +7,8 @@ import { join } from "node:path";
 
 const fnDir = "supabase/functions";
 const entrypoints = readdirSync(fnDir).filter((d) => !d.startsWith("_") && existsSync(join(fnDir, d, "index.ts"))).map((d) => join(fnDir, d, "index.ts"));
+// The functions host runs under Deno too (tsc leaves stack/deno out).
+entrypoints.push("stack/deno/functions-host.ts", "stack/deno/worker-boot.ts");
 
 describe("type checks", () => {
   it("stack, tests and benchmarks pass tsc --strict", () => {
@@ -15,7 +17,7 @@ describe("type checks", () => {
     expect(r.status).toBe(0);
   }, 120000);
 
-  it("every edge function passes deno check", () => {
+  it("every edge function and the functions host pass deno check", () => {
     const r = spawnSync("node_modules/.bin/deno", ["check", "--config", join(fnDir, "deno.json"), ...entrypoints], {
       encoding: "utf8",
       env: { ...process.env, DENO_DIR: process.env.DENO_DIR ?? join(process.env.MEMBERBASE_CACHE_DIR ?? join(homedir(), ".cache", "memberbase"), "deno"), NO_COLOR: "1" },

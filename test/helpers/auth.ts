@@ -46,3 +46,16 @@ export async function signUpConfirmed(opts: { email?: string; data?: Record<stri
 export function totpFor(secret: string): OTPAuth.TOTP {
   return new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), digits: 6, period: 30 });
 }
+
+/** Enrolls a TOTP factor and verifies it with a computed code: the client's session is aal2 afterwards. */
+export async function enrollVerified(client: Client, friendlyName = "phone") {
+  const { data: factor, error } = await client.auth.mfa.enroll({ factorType: "totp", friendlyName });
+  expect(error).toBeNull();
+  expect(factor!.totp.uri).toMatch(/^otpauth:\/\/totp\//);
+  const totp = totpFor(factor!.totp.secret);
+  const { data: challenge, error: challengeError } = await client.auth.mfa.challenge({ factorId: factor!.id });
+  expect(challengeError).toBeNull();
+  const verified = await client.auth.mfa.verify({ factorId: factor!.id, challengeId: challenge!.id, code: totp.generate() });
+  expect(verified.error).toBeNull();
+  return { factorId: factor!.id, totp };
+}

@@ -1,8 +1,7 @@
 // The edge functions as tests reach them: through the gateway (as clients do), and at each
 // function's own origin behind the gateway (as an attacker on the host network could), to prove
 // that skipping the gateway gains nothing. Only functionOrigin knows how the stack serves them.
-import { functionNames } from "../../stack/functions.ts";
-import { ports } from "../../stack/config.ts";
+import { functionNames, functionUrl } from "../../stack/functions.ts";
 import { stack } from "./stack.ts";
 
 /** Every function folder of supabase/functions: new functions join every table-driven test. */
@@ -11,9 +10,9 @@ export const functions: string[] = functionNames();
 /** The URL clients call: the gateway's /functions/v1/<name>. */
 export const gatewayUrl = (name: string) => `${stack.apiUrl}/functions/v1/${name}`;
 
-/** The function's own origin behind the gateway: this stack serves each on its own loopback port. */
+/** The function's own origin behind the gateway: this stack's functions host, at /<name>/. */
 export function functionOrigin(name: string): string {
-  return `http://127.0.0.1:${ports.functionsBase + functions.indexOf(name)}/`;
+  return `${functionUrl(name)}/`;
 }
 
 /** Why the functions' own origins cannot be attacked here (undefined when they can). */
