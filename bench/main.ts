@@ -10,6 +10,7 @@ import { budgetFromEnv, measure, prng, summarize, type Summary } from "./measure
 import { asRequest, dashboardPieces, getOk, memberClaims, serviceClaims, signToken, type Claims } from "./requests.ts";
 import { writeReports, type Row } from "./report.ts";
 import { billingRows } from "./billing.ts";
+import { messagingRows } from "./messaging.ts";
 import { authGroup, authRunning } from "./auth.ts";
 
 const log = (line: string) => console.log(line);
@@ -233,6 +234,10 @@ async function run({ api, apiService, db, load, seed, useRunning }: Ctx): Promis
 
   // --- Billing: Stripe webhook deliveries -----------------------------------------------------
   rows.push(...(await billingRows(db, sample, headers)));
+
+  // --- Messaging: inbox, unread badge, sending with triggers vs a plain insert (bench/messaging.ts)
+  rows.push(...(await messagingRows(api, db, seed, log)));
+
   // --- Supabase Auth: what our hooks cost its own requests --------------------------------------
   if (await authRunning()) rows.push(...(await authGroup(log, seed)));
   else rows.push({ metric: "Auth group", value: "not measured", target: "", note: "no Supabase Auth server in this stack (MEMBERBASE_AUTH_BIN unset and none built)" });

@@ -45,7 +45,7 @@ PostgreSQL ${report.machine.postgres}; ${report.stack}; whole run ${report.secon
 Data (seed/scale.ts, BENCH_SCALE=${report.seed.scale}, BENCH_SEED=${report.seed.seed}): ${c.users} users
 (${c.experts} expert profiles, ${c.experts_bookable} verified and available, ${c.expert_locations} located),
 ${c.favorites} favorites, ${c.bookings} bookings, ${c.activity} activity rows, ${c.search_history} searches
-(${c.bulk_rows} bulk rows); ${report.seed.alreadyLoaded ? "already loaded" : `loaded in ${report.seed.loadSeconds} s`}.
+(${c.bulk_rows} bulk rows)${c.conversations === undefined ? "" : `, ${c.conversations} conversations with ${c.messages} messages`}; ${report.seed.alreadyLoaded ? "already loaded" : `loaded in ${report.seed.loadSeconds} s`}.
 
 | metric | value | target | result |
 | --- | --- | --- | --- |
@@ -81,6 +81,15 @@ ${report.rows.map((r) => `| ${esc(r.metric)} | ${esc(r.value)}${r.note ? ` — $
   one database statement (claim the id, move one member's subscription forward). Alternating with
   \`health\` and with duplicates (a redelivery of an already applied event, freshly signed), so the
   ratios come from one run. Throughput: distinct events posted one after another.
+- **inbox / unread badge / send** (bench/messaging.ts): as one of 200 participants (members and
+  experts with conversations), round-robin. \`public.inbox(20)\` and \`public.unread_counts()\`: the
+  time of the statement in the PostgREST-style transaction. Sending: \`insert into messages\` under
+  RLS with its triggers (flood control, both read states, and, when the recipient had read
+  everything, the in-app notification and the outbox email; a recipient with unread messages gets
+  no second notice) against the same insert into \`bench.plain_messages\`, a twin with the same
+  columns, foreign keys and indexes but no RLS and no triggers (created for the run, dropped
+  after); each time is the whole request (begin, \`set_config\`, insert, commit), the statement
+  alone is in the note. The flood limit is raised for the run (the check still runs on every send).
 - **Supabase Auth** (when a real Auth server runs in the stack): \`POST /signup\` (confirmations on,
   so each also sends its mail) to the Auth server with our INSERT triggers on \`auth.users\` enabled
   and disabled, switched between requests outside the timed part; \`POST /token\` password sign-in

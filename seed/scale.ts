@@ -1,7 +1,8 @@
 // Scale data for the benchmark: 100k members, 10k experts over a region (mainland Portugal: five
 // city clusters plus experts scattered anywhere in it), and about 1M rows across favorites,
 // bookings, activity and search_history, plus the reviews, support tickets and notifications
-// those imply. Everything is generated server-side with generate_series, so the load is a handful
+// those imply, and direct messaging: ~100k member-expert conversations with ~1M messages and
+// each participant's read state. Everything is generated server-side with generate_series, so the load is a handful
 // of statements; every "random" choice is a hash of (row number, stream, BENCH_SEED), so a given
 // seed and scale always produce the same rows, whatever plan Postgres picks.
 //
@@ -55,7 +56,7 @@ export const region = {
 } as const;
 
 /** Average rows per member at scale 1 (members: 100k → ~150k favorites, ~200k bookings, ~150k searches, ~500k activity). */
-const perMember = { favorites: 1.5, bookings: 2, searches: 1.5 } as const;
+const perMember = { favorites: 1.5, bookings: 2, searches: 1.5, conversations: 1, messagesPerConversation: 10 } as const;
 const BENCH_DOMAIN = "bench.memberbase.test";
 
 export function sizes(scale: number) {
@@ -88,7 +89,7 @@ export async function loadScaleSeed(opts: ScaleOptions): Promise<ScaleResult> {
     await sql.begin((tx) => seedTransaction(tx, { members, experts, seed, step }));
     // A settled database (visibility map set, fresh statistics), as a long-running one would be.
     await step(`vacuum analyze`, async () => {
-      for (const t of ["auth.users", "public.profiles", "public.expert_profiles", "public.expert_locations", "public.favorites", "public.bookings", "public.search_history", "public.activity", "public.reviews", "public.support_tickets", "public.notifications"])
+      for (const t of ["auth.users", "public.profiles", "public.expert_profiles", "public.expert_locations", "public.favorites", "public.bookings", "public.search_history", "public.activity", "public.reviews", "public.support_tickets", "public.notifications", "public.conversations", "public.conversation_participants", "public.messages"])
         await sql.unsafe(`vacuum (analyze) ${t}`);
     });
     const seconds = (performance.now() - t0) / 1000;
@@ -318,6 +319,39 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
         from public.support_tickets t
       order by 6`),
   );
+
+  // Direct messaging: conversations between a member and a verified expert (popular experts get
+  // more), ~10 messages each alternating between the two, and each participant's read state as
+  // the message triggers keep it (30% of members and 20% of experts with 1-3 unread).
+  await step(`conversations (~${Math.round(members * perMember.conversations)}) and messages (~${Math.round(members * perMember.conversations * perMember.messagesPerConversation)})`, async () => {
+    await db.unsafe(`
+      create temp table bench_conversations on commit drop as
+      select distinct on (m.id, v.id) pg_temp.bench_uuid('conversation', c) as id, c, m.id as member_id, v.id as expert_id,
+             now() - (1 + pg_temp.u(c, 101) * 179) * interval '1 day' as started,
+             1 + pg_temp.how_many(c, 103, ${mean(perMember.messagesPerConversation - 1)}, 200) as messages
+        from generate_series(1, ${Math.round(members * perMember.conversations)}) c
+        join bench_members m on m.n = 1 + floor(pg_temp.u(c, 100) * ${members})::bigint
+        join bench_verified v on v.vk = floor(pg_temp.u(c, 102) ^ 2 * (select count(*) from bench_verified))::bigint
+       order by m.id, v.id, c`);
+    await db.unsafe(`
+      insert into public.conversations (id, member_id, expert_id, created_at)
+      select id, member_id, expert_id, started from bench_conversations order by started`);
+    await db.unsafe(`
+      insert into public.messages (conversation_id, sender_id, body, created_at)
+      select c.id, case when k % 2 = 1 then c.member_id else c.expert_id end,
+             'Bench message ' || k || ' of conversation ' || c.c || case when pg_temp.u(c.c * 256 + k, 104) < 0.5 then ': could we meet next week about the details?' else '.' end,
+             least(now(), c.started + (k + pg_temp.u(c.c * 256 + k, 105)) * interval '2 hours')
+        from bench_conversations c cross join lateral generate_series(1, c.messages) k
+       order by 4`);
+    await db.unsafe(`
+      insert into public.conversation_participants (conversation_id, user_id, last_message_id, last_message_at, last_read_message_id, last_read_at, unread_count)
+      select c.id, p.user_id, l.id, l.created_at,
+             case when u.unread = 0 then l.id end, case when u.unread = 0 then l.created_at end, u.unread
+        from bench_conversations c
+        cross join lateral (values (c.member_id, 0.3, 106), (c.expert_id, 0.2, 107)) p(user_id, share, stream)
+        cross join lateral (select m.id, m.created_at from public.messages m where m.conversation_id = c.id order by m.created_at desc, m.id desc limit 1) l
+        cross join lateral (select case when pg_temp.u(c.c, p.stream) < p.share then least(c.messages, 1 + floor(pg_temp.u(c.c, p.stream + 10) * 3)::int) else 0 end as unread) u`);
+  });
 }
 
 /** The city an expert (row number n) belongs to: the shares of region.cities, the rest scattered. */
@@ -358,7 +392,9 @@ async function counts(sql: postgres.Sql): Promise<Record<string, number>> {
            (select count(*) from public.search_history)::int as search_history,
            (select count(*) from public.reviews)::int as reviews,
            (select count(*) from public.support_tickets)::int as support_tickets,
-           (select count(*) from public.notifications)::int as notifications`;
+           (select count(*) from public.notifications)::int as notifications,
+           (select count(*) from public.conversations)::int as conversations,
+           (select count(*) from public.messages)::int as messages`;
   return { ...row, bulk_rows: row.favorites + row.bookings + row.activity + row.search_history };
 }
 

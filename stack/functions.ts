@@ -50,6 +50,12 @@ export function functionEnv(): Record<string, string> {
     // it: the CLI gives the legacy JWT secret as an `oct` JWK.
     SUPABASE_JWKS: JSON.stringify({ keys: [{ kty: "oct", k: Buffer.from(jwtSecret).toString("base64url") }] }),
     ...stripeFunctionEnv(), // Stripe keys and API location: the one place, see stack/stripe.ts
+    // --- send-notifications: SMTP to this stack's MailDev, and a local signing secret for its
+    // unsubscribe links (hosted: `supabase secrets set SMTP_HOST=... NOTIFICATIONS_SIGNING_SECRET=...`).
+    SMTP_HOST: "127.0.0.1",
+    SMTP_PORT: String(ports.smtp),
+    NOTIFICATIONS_SIGNING_SECRET: "local-only-notifications-signing-secret-not-for-production",
+    // ---
     ...dotEnv(),
   };
 }

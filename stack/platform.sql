@@ -63,5 +63,7 @@ create extension if not exists postgis with schema extensions;
 create extension if not exists pgtap with schema extensions;
 create extension if not exists plpgsql_check with schema extensions;
 
--- Realtime's publication exists on every project (empty unless tables are added).
+-- Realtime's publication exists on every project (empty unless tables are added), owned by
+-- postgres as on hosted projects, so migrations can add their tables to it.
 create publication supabase_realtime;
+alter publication supabase_realtime owner to postgres;

@@ -147,7 +147,7 @@ describe("access matrix (test/access-matrix.txt)", () => {
          where a.attrelid = ${`public.${table}`}::regclass and a.attnum > 0 and not a.attisdropped
            and a.attgenerated = '' and a.attidentity <> 'a'
          order by a.attnum`;
-      // No link to a member: every row (the subject id is still passed, so give $1 its type).
+      // A table with no member link is probed on all its rows ($1 still typed: the probes pass it).
       const predicate = preds.get(table) ?? "$1::uuid is not null";
       for (const op of OPS) {
         const got = {} as Record<MatrixRole, string>;

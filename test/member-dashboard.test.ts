@@ -97,6 +97,8 @@ beforeAll(async () => {
   await asRequest(memberClaims(alice.id), (tx) => tx`insert into public.reviews (booking_id, rating, title) values (${reviewed.id}, 4, 'Good')`, { commit: true });
   [{ id: aliceTicket }] = await asRequest(memberClaims(alice.id), (tx) => tx`select id from public.open_support_ticket('Where is my refund', 'Details', 'billing')`, { commit: true });
   [{ id: bobTicket }] = await asRequest(memberClaims(bob.id), (tx) => tx`select id from public.open_support_ticket('Bob private matter', 'Details', 'account')`, { commit: true });
+  // The fixture's bookings and ledger entries notify (booking and credit notices); only these count.
+  await sql`delete from public.notifications where user_id in ${sql([alice.id, bob.id])}`;
   for (const title of ["A: one", "A: two", "A: three"]) await sql`select private.notify(${alice.id}, 'hello', 'messages', ${title})`;
   await sql`select private.notify(${bob.id}, 'hello', 'messages', 'B: secret')`;
   await asRequest(memberClaims(alice.id), (tx) => tx`update public.notifications set read_at = now() where title = 'A: one'`, { commit: true });
@@ -173,6 +175,7 @@ describe("member-dashboard", () => {
       average_rating_given: 4,
       open_tickets: 1,
       unread_notifications: 2,
+      unread_messages: 0,
       member_since: undefined,
       last_consultation_at: undefined,
     });

@@ -51,22 +51,28 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"billing_customers": {
+                },"blocks": {
                   Row: {
-                    "created_at": string,"default_payment_method_id": string | null,"stripe_customer_id": string,"stripe_event_at": string | null,"stripe_event_id": string | null,"user_id": string
+                    "blocked_id": string,"blocker_id": string,"created_at": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"default_payment_method_id"?: string | null,"stripe_customer_id": string,"stripe_event_at"?: string | null,"stripe_event_id"?: string | null,"user_id": string
+                    "blocked_id": string,"blocker_id"?: string,"created_at"?: string
                   }
                   Update: {
-                    "created_at"?: string,"default_payment_method_id"?: string | null,"stripe_customer_id"?: string,"stripe_event_at"?: string | null,"stripe_event_id"?: string | null,"user_id"?: string
+                    "blocked_id"?: string,"blocker_id"?: string,"created_at"?: string
                   }
                   Relationships: [
                     {
-      foreignKeyName: "billing_customers_user_id_fkey"
-      columns: ["user_id"]
-isOneToOne: true
+      foreignKeyName: "blocks_blocked_id_fkey"
+      columns: ["blocked_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "blocks_blocker_id_fkey"
+      columns: ["blocker_id"]
+isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
     }
@@ -97,6 +103,72 @@ isOneToOne: false
       referencedColumns: ["id"]
     },{
       foreignKeyName: "bookings_member_id_fkey"
+      columns: ["member_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"chat_rooms": {
+                  Row: {
+                    "created_at": string,"id": string,"name": string,"topic": string | null,"updated_at": string,"visibility": Database["public"]['Enums']["room_visibility"]
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: string,"name": string,"topic"?: string | null,"updated_at"?: string,"visibility"?: Database["public"]['Enums']["room_visibility"]
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: string,"name"?: string,"topic"?: string | null,"updated_at"?: string,"visibility"?: Database["public"]['Enums']["room_visibility"]
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"conversation_participants": {
+                  Row: {
+                    "conversation_id": string,"last_message_at": string | null,"last_message_id": number | null,"last_read_at": string | null,"last_read_message_id": number | null,"unread_count": number,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "conversation_id": string,"last_message_at"?: string | null,"last_message_id"?: number | null,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"unread_count"?: number,"user_id": string
+                  }
+                  Update: {
+                    "conversation_id"?: string,"last_message_at"?: string | null,"last_message_id"?: number | null,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"unread_count"?: number,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "conversation_participants_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "conversations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "conversation_participants_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"conversations": {
+                  Row: {
+                    "created_at": string,"expert_id": string,"id": string,"member_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"expert_id": string,"id"?: string,"member_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"expert_id"?: string,"id"?: string,"member_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "conversations_expert_id_fkey"
+      columns: ["expert_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "conversations_member_id_fkey"
       columns: ["member_id"]
 isOneToOne: false
       referencedRelation: "profiles"
@@ -189,22 +261,82 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
-                },"email_preferences": {
+                },"email_delivery_attempts": {
                   Row: {
-                    "booking_reminders": boolean,"digest": Database["public"]['Enums']["email_digest"],"newsletter": boolean,"product_updates": boolean,"updated_at": string,"user_id": string
+                    "attempt": number,"error": string | null,"finished_at": string,"id": number,"outbox_id": number,"outcome": string,"started_at": string,"worker": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "booking_reminders"?: boolean,"digest"?: Database["public"]['Enums']["email_digest"],"newsletter"?: boolean,"product_updates"?: boolean,"updated_at"?: string,"user_id": string
+                    "attempt": number,"error"?: string | null,"finished_at"?: string,"id"?: never,"outbox_id": number,"outcome": string,"started_at": string,"worker": string
                   }
                   Update: {
-                    "booking_reminders"?: boolean,"digest"?: Database["public"]['Enums']["email_digest"],"newsletter"?: boolean,"product_updates"?: boolean,"updated_at"?: string,"user_id"?: string
+                    "attempt"?: number,"error"?: string | null,"finished_at"?: string,"id"?: never,"outbox_id"?: number,"outcome"?: string,"started_at"?: string,"worker"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "email_delivery_attempts_outbox_id_fkey"
+      columns: ["outbox_id"]
+isOneToOne: false
+      referencedRelation: "email_outbox"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"email_outbox": {
+                  Row: {
+                    "attempts": number,"body": string | null,"category": Database["public"]['Enums']["notification_category"],"claimed_at": string | null,"claimed_by": string | null,"created_at": string,"data": NonNullable<Json>,"digest": boolean,"id": number,"kind": string,"last_error": string | null,"next_attempt_at": string,"sent_at": string | null,"status": Database["public"]['Enums']["email_status"],"subject": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "attempts"?: number,"body"?: string | null,"category": Database["public"]['Enums']["notification_category"],"claimed_at"?: string | null,"claimed_by"?: string | null,"created_at"?: string,"data"?: NonNullable<Json>,"digest"?: boolean,"id"?: never,"kind": string,"last_error"?: string | null,"next_attempt_at"?: string,"sent_at"?: string | null,"status"?: Database["public"]['Enums']["email_status"],"subject": string,"user_id": string
+                  }
+                  Update: {
+                    "attempts"?: number,"body"?: string | null,"category"?: Database["public"]['Enums']["notification_category"],"claimed_at"?: string | null,"claimed_by"?: string | null,"created_at"?: string,"data"?: NonNullable<Json>,"digest"?: boolean,"id"?: never,"kind"?: string,"last_error"?: string | null,"next_attempt_at"?: string,"sent_at"?: string | null,"status"?: Database["public"]['Enums']["email_status"],"subject"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "email_outbox_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"email_preferences": {
+                  Row: {
+                    "booking_reminders": boolean,"digest": Database["public"]['Enums']["email_digest"],"newsletter": boolean,"notification_emails": Database["public"]['Enums']["email_delivery"],"product_updates": boolean,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "booking_reminders"?: boolean,"digest"?: Database["public"]['Enums']["email_digest"],"newsletter"?: boolean,"notification_emails"?: Database["public"]['Enums']["email_delivery"],"product_updates"?: boolean,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "booking_reminders"?: boolean,"digest"?: Database["public"]['Enums']["email_digest"],"newsletter"?: boolean,"notification_emails"?: Database["public"]['Enums']["email_delivery"],"product_updates"?: boolean,"updated_at"?: string,"user_id"?: string
                   }
                   Relationships: [
                     {
       foreignKeyName: "email_preferences_user_id_fkey"
       columns: ["user_id"]
 isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"email_unsubscribes": {
+                  Row: {
+                    "category": Database["public"]['Enums']["notification_category"],"token_id": string,"used_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "category": Database["public"]['Enums']["notification_category"],"token_id": string,"used_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "category"?: Database["public"]['Enums']["notification_category"],"token_id"?: string,"used_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "email_unsubscribes_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
     }
@@ -270,32 +402,6 @@ isOneToOne: false
     },{
       foreignKeyName: "favorites_member_id_fkey"
       columns: ["member_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    }
-                  ]
-                },"invoices": {
-                  Row: {
-                    "amount_due_cents": number,"amount_paid_cents": number,"amount_refunded_cents": number,"booking_id": string | null,"created_at": string,"currency": string,"hosted_invoice_url": string | null,"id": string,"number": string | null,"period_end": string | null,"period_start": string | null,"status": Database["public"]['Enums']["invoice_status"],"stripe_event_at": string | null,"stripe_event_id": string | null,"stripe_invoice_id": string | null,"stripe_payment_intent_id": string | null,"stripe_subscription_id": string | null,"updated_at": string,"user_id": string | null
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "amount_due_cents"?: number,"amount_paid_cents"?: number,"amount_refunded_cents"?: number,"booking_id"?: string | null,"created_at"?: string,"currency": string,"hosted_invoice_url"?: string | null,"id"?: string,"number"?: string | null,"period_end"?: string | null,"period_start"?: string | null,"status": Database["public"]['Enums']["invoice_status"],"stripe_event_at"?: string | null,"stripe_event_id"?: string | null,"stripe_invoice_id"?: string | null,"stripe_payment_intent_id"?: string | null,"stripe_subscription_id"?: string | null,"updated_at"?: string,"user_id"?: string | null
-                  }
-                  Update: {
-                    "amount_due_cents"?: number,"amount_paid_cents"?: number,"amount_refunded_cents"?: number,"booking_id"?: string | null,"created_at"?: string,"currency"?: string,"hosted_invoice_url"?: string | null,"id"?: string,"number"?: string | null,"period_end"?: string | null,"period_start"?: string | null,"status"?: Database["public"]['Enums']["invoice_status"],"stripe_event_at"?: string | null,"stripe_event_id"?: string | null,"stripe_invoice_id"?: string | null,"stripe_payment_intent_id"?: string | null,"stripe_subscription_id"?: string | null,"updated_at"?: string,"user_id"?: string | null
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "invoices_booking_id_fkey"
-      columns: ["booking_id"]
-isOneToOne: true
-      referencedRelation: "bookings"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "invoices_user_id_fkey"
-      columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
@@ -381,6 +487,64 @@ isOneToOne: true
       referencedColumns: ["id"]
     }
                   ]
+                },"message_reports": {
+                  Row: {
+                    "created_at": string,"id": number,"message_id": number,"reason": string,"reporter_id": string,"resolved_at": string | null,"resolved_by": string | null,"status": Database["public"]['Enums']["report_status"]
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"id"?: never,"message_id": number,"reason": string,"reporter_id"?: string,"resolved_at"?: string | null,"resolved_by"?: string | null,"status"?: Database["public"]['Enums']["report_status"]
+                  }
+                  Update: {
+                    "created_at"?: string,"id"?: never,"message_id"?: number,"reason"?: string,"reporter_id"?: string,"resolved_at"?: string | null,"resolved_by"?: string | null,"status"?: Database["public"]['Enums']["report_status"]
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "message_reports_message_id_fkey"
+      columns: ["message_id"]
+isOneToOne: false
+      referencedRelation: "messages"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_reports_reporter_id_fkey"
+      columns: ["reporter_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "message_reports_resolved_by_fkey"
+      columns: ["resolved_by"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"messages": {
+                  Row: {
+                    "body": string,"conversation_id": string,"created_at": string,"deleted_at": string | null,"edited_at": string | null,"hidden_at": string | null,"hidden_reason": string | null,"id": number,"sender_id": string,"withheld": boolean
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "body": string,"conversation_id": string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: never,"sender_id"?: string,"withheld"?: boolean
+                  }
+                  Update: {
+                    "body"?: string,"conversation_id"?: string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: never,"sender_id"?: string,"withheld"?: boolean
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "messages_conversation_id_fkey"
+      columns: ["conversation_id"]
+isOneToOne: false
+      referencedRelation: "conversations"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "messages_sender_id_fkey"
+      columns: ["sender_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"notification_preferences": {
                   Row: {
                     "category": Database["public"]['Enums']["notification_category"],"channel": Database["public"]['Enums']["notification_channel"],"enabled": boolean,"updated_at": string,"user_id": string
@@ -440,40 +604,6 @@ isOneToOne: true
       referencedRelation: "profiles"
       referencedColumns: ["id"]
     }
-                  ]
-                },"payment_methods": {
-                  Row: {
-                    "brand": string | null,"created_at": string,"detached_at": string | null,"exp_month": number | null,"exp_year": number | null,"id": string,"is_default": boolean,"last4": string | null,"stripe_event_at": string,"stripe_event_id": string,"stripe_payment_method_id": string,"user_id": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "brand"?: string | null,"created_at"?: string,"detached_at"?: string | null,"exp_month"?: number | null,"exp_year"?: number | null,"id"?: string,"is_default"?: boolean,"last4"?: string | null,"stripe_event_at": string,"stripe_event_id": string,"stripe_payment_method_id": string,"user_id": string
-                  }
-                  Update: {
-                    "brand"?: string | null,"created_at"?: string,"detached_at"?: string | null,"exp_month"?: number | null,"exp_year"?: number | null,"id"?: string,"is_default"?: boolean,"last4"?: string | null,"stripe_event_at"?: string,"stripe_event_id"?: string,"stripe_payment_method_id"?: string,"user_id"?: string
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "payment_methods_user_id_fkey"
-      columns: ["user_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    }
-                  ]
-                },"plans": {
-                  Row: {
-                    "active": boolean,"code": string,"created_at": string,"currency": string,"features": NonNullable<Json>,"id": string,"interval": Database["public"]['Enums']["plan_interval"],"name": string,"price_cents": number,"stripe_price_id": string | null,"updated_at": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "active"?: boolean,"code": string,"created_at"?: string,"currency"?: string,"features": NonNullable<Json>,"id"?: string,"interval"?: Database["public"]['Enums']["plan_interval"],"name": string,"price_cents": number,"stripe_price_id"?: string | null,"updated_at"?: string
-                  }
-                  Update: {
-                    "active"?: boolean,"code"?: string,"created_at"?: string,"currency"?: string,"features"?: NonNullable<Json>,"id"?: string,"interval"?: Database["public"]['Enums']["plan_interval"],"name"?: string,"price_cents"?: number,"stripe_price_id"?: string | null,"updated_at"?: string
-                  }
-                  Relationships: [
-                    
                   ]
                 },"privacy_settings": {
                   Row: {
@@ -593,6 +723,58 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"room_members": {
+                  Row: {
+                    "joined_at": string | null,"left_at": string | null,"muted_until": string | null,"role": Database["public"]['Enums']["room_role"],"room_id": string,"status": Database["public"]['Enums']["room_membership_status"],"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "joined_at"?: string | null,"left_at"?: string | null,"muted_until"?: string | null,"role"?: Database["public"]['Enums']["room_role"],"room_id": string,"status": Database["public"]['Enums']["room_membership_status"],"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "joined_at"?: string | null,"left_at"?: string | null,"muted_until"?: string | null,"role"?: Database["public"]['Enums']["room_role"],"room_id"?: string,"status"?: Database["public"]['Enums']["room_membership_status"],"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "room_members_room_id_fkey"
+      columns: ["room_id"]
+isOneToOne: false
+      referencedRelation: "chat_rooms"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "room_members_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"room_messages": {
+                  Row: {
+                    "body": string,"created_at": string,"deleted_at": string | null,"edited_at": string | null,"hidden_at": string | null,"hidden_reason": string | null,"id": number,"room_id": string,"sender_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "body": string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: never,"room_id": string,"sender_id"?: string
+                  }
+                  Update: {
+                    "body"?: string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: never,"room_id"?: string,"sender_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "room_messages_room_id_fkey"
+      columns: ["room_id"]
+isOneToOne: false
+      referencedRelation: "chat_rooms"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "room_messages_sender_id_fkey"
+      columns: ["sender_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"saved_searches": {
                   Row: {
                     "created_at": string,"filters": NonNullable<Json>,"id": string,"member_id": string,"name": string,"notify": boolean,"query": string,"updated_at": string
@@ -628,52 +810,6 @@ isOneToOne: false
                     {
       foreignKeyName: "search_history_member_id_fkey"
       columns: ["member_id"]
-isOneToOne: false
-      referencedRelation: "profiles"
-      referencedColumns: ["id"]
-    }
-                  ]
-                },"stripe_events": {
-                  Row: {
-                    "id": string,"livemode": boolean,"outcome": string,"processed_at": string,"stripe_created_at": string,"type": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "id": string,"livemode"?: boolean,"outcome": string,"processed_at"?: string,"stripe_created_at": string,"type": string
-                  }
-                  Update: {
-                    "id"?: string,"livemode"?: boolean,"outcome"?: string,"processed_at"?: string,"stripe_created_at"?: string,"type"?: string
-                  }
-                  Relationships: [
-                    
-                  ]
-                },"subscriptions": {
-                  Row: {
-                    "cancel_at": string | null,"cancel_at_period_end": boolean,"canceled_at": string | null,"created_at": string,"current_period_end": string | null,"current_period_start": string | null,"ended_at": string | null,"id": string,"plan_id": string,"quantity": number,"scheduled_change_at": string | null,"scheduled_plan_id": string | null,"status": Database["public"]['Enums']["subscription_status"],"stripe_customer_id": string,"stripe_event_at": string,"stripe_event_id": string,"stripe_subscription_id": string,"trial_end": string | null,"trial_start": string | null,"updated_at": string,"user_id": string
-                  }
-                  ComputedFields: never
-                  Insert: {
-                    "cancel_at"?: string | null,"cancel_at_period_end"?: boolean,"canceled_at"?: string | null,"created_at"?: string,"current_period_end"?: string | null,"current_period_start"?: string | null,"ended_at"?: string | null,"id"?: string,"plan_id": string,"quantity"?: number,"scheduled_change_at"?: string | null,"scheduled_plan_id"?: string | null,"status": Database["public"]['Enums']["subscription_status"],"stripe_customer_id": string,"stripe_event_at": string,"stripe_event_id": string,"stripe_subscription_id": string,"trial_end"?: string | null,"trial_start"?: string | null,"updated_at"?: string,"user_id": string
-                  }
-                  Update: {
-                    "cancel_at"?: string | null,"cancel_at_period_end"?: boolean,"canceled_at"?: string | null,"created_at"?: string,"current_period_end"?: string | null,"current_period_start"?: string | null,"ended_at"?: string | null,"id"?: string,"plan_id"?: string,"quantity"?: number,"scheduled_change_at"?: string | null,"scheduled_plan_id"?: string | null,"status"?: Database["public"]['Enums']["subscription_status"],"stripe_customer_id"?: string,"stripe_event_at"?: string,"stripe_event_id"?: string,"stripe_subscription_id"?: string,"trial_end"?: string | null,"trial_start"?: string | null,"updated_at"?: string,"user_id"?: string
-                  }
-                  Relationships: [
-                    {
-      foreignKeyName: "subscriptions_plan_id_fkey"
-      columns: ["plan_id"]
-isOneToOne: false
-      referencedRelation: "plans"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "subscriptions_scheduled_plan_id_fkey"
-      columns: ["scheduled_plan_id"]
-isOneToOne: false
-      referencedRelation: "plans"
-      referencedColumns: ["id"]
-    },{
-      foreignKeyName: "subscriptions_user_id_fkey"
-      columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
@@ -869,6 +1005,21 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"create_room":
+{ Args: { "name": string,"topic"?: string,"visibility"?: Database["public"]['Enums']["room_visibility"] }; Returns: {
+              "created_at": string,
+"id": string,
+"name": string,
+"topic": string | null,
+"updated_at": string,
+"visibility": Database["public"]['Enums']["room_visibility"]
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "chat_rooms"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "custom_access_token_hook":
 { Args: { "event": Json }; Returns: Json
                            },
@@ -880,11 +1031,101 @@ isOneToOne: false
               "author_name": string,"body": string,"created_at": string,"id": string,"rating": number,"title": string,"updated_at": string
             }[]
                            },
+"hide_room_message":
+{ Args: { "message_id": number,"reason"?: string }; Returns: {
+              "body": string,
+"created_at": string,
+"deleted_at": string | null,
+"edited_at": string | null,
+"hidden_at": string | null,
+"hidden_reason": string | null,
+"id": number,
+"room_id": string,
+"sender_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "room_messages"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"inbox":
+{ Args: { "before"?: string,"page_size"?: number }; Returns: {
+              "conversation_id": string,"last_message_at": string,"last_message_id": number,"last_message_preview": string,"last_message_sender_id": string,"other_id": string,"other_last_read_message_id": number,"other_name": string,"unread_count": number
+            }[]
+                           },
+"invite_to_room":
+{ Args: { "room_id": string,"user_id": string }; Returns: {
+              "joined_at": string | null,
+"left_at": string | null,
+"muted_until": string | null,
+"role": Database["public"]['Enums']["room_role"],
+"room_id": string,
+"status": Database["public"]['Enums']["room_membership_status"],
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "room_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"join_room":
+{ Args: { "room_id": string }; Returns: {
+              "joined_at": string | null,
+"left_at": string | null,
+"muted_until": string | null,
+"role": Database["public"]['Enums']["room_role"],
+"room_id": string,
+"status": Database["public"]['Enums']["room_membership_status"],
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "room_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"leave_room":
+{ Args: { "room_id": string }; Returns: {
+              "joined_at": string | null,
+"left_at": string | null,
+"muted_until": string | null,
+"role": Database["public"]['Enums']["room_role"],
+"room_id": string,
+"status": Database["public"]['Enums']["room_membership_status"],
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "room_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "list_favorites":
 { Args: Record<PropertyKey, never>; Returns: {
               "area": string,"city": string,"currency": string,"display_name": string,"expert_id": string,"favorited_at": string,"headline": string,"hourly_rate_cents": number,"is_available": boolean,"rating_avg": number,"rating_count": number
             }[]
                            },
+"mark_conversation_read":
+{ Args: { "conversation_id": string }; Returns: {
+              "conversation_id": string,
+"last_message_at": string | null,
+"last_message_id": number | null,
+"last_read_at": string | null,
+"last_read_message_id": number | null,
+"unread_count": number,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "conversation_participants"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "member_area":
 { Args: { "member_id": string }; Returns: {
               "area": string,"city": string
@@ -898,9 +1139,42 @@ isOneToOne: false
               "average_rating_given": number,"bookings_cancelled": number,"bookings_completed": number,"bookings_total": number,"bookings_upcoming": number,"card_spent_cents": number,"credits_spent_cents": number,"experts_consulted": number,"last_consultation_at": string,"member_since": string,"minutes_consulted": number,"open_tickets": number,"reviews_written": number,"spent_cents": number,"unread_notifications": number
             }[]
                            },
-"my_entitlements":
-{ Args: Record<PropertyKey, never>; Returns: Json
-                           },
+"moderate_message":
+{ Args: { "hide"?: boolean,"message_id": number,"reason"?: string,"suspend_sender"?: boolean }; Returns: {
+              "body": string,
+"conversation_id": string,
+"created_at": string,
+"deleted_at": string | null,
+"edited_at": string | null,
+"hidden_at": string | null,
+"hidden_reason": string | null,
+"id": number,
+"sender_id": string,
+"withheld": boolean
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "messages"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"mute_room_member":
+{ Args: { "minutes": number,"room_id": string,"user_id": string }; Returns: {
+              "joined_at": string | null,
+"left_at": string | null,
+"muted_until": string | null,
+"role": Database["public"]['Enums']["room_role"],
+"room_id": string,
+"status": Database["public"]['Enums']["room_membership_status"],
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "room_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "my_favorites_count":
 { Args: Record<PropertyKey, never>; Returns: number
                            },
@@ -948,6 +1222,23 @@ isOneToOne: false
                           SetofOptions: {
         from: "*"
         to: "search_history"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"remove_from_room":
+{ Args: { "room_id": string,"user_id": string }; Returns: {
+              "joined_at": string | null,
+"left_at": string | null,
+"muted_until": string | null,
+"role": Database["public"]['Enums']["room_role"],
+"room_id": string,
+"status": Database["public"]['Enums']["room_membership_status"],
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "room_members"
         isOneToOne: true
         isSetofReturn: false
       } },
@@ -1023,14 +1314,47 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"set_room_role":
+{ Args: { "role": Database["public"]['Enums']["room_role"],"room_id": string,"user_id": string }; Returns: {
+              "joined_at": string | null,
+"left_at": string | null,
+"muted_until": string | null,
+"role": Database["public"]['Enums']["room_role"],
+"room_id": string,
+"status": Database["public"]['Enums']["room_membership_status"],
+"updated_at": string,
+"user_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "room_members"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
 "spending_history":
 { Args: { "months"?: number }; Returns: {
               "bookings": number,"card_cents": number,"credits_cents": number,"currency": string,"month": string,"total_cents": number
             }[]
+                           },
+"start_conversation":
+{ Args: { "body": string,"expert_id": string }; Returns: {
+              "created_at": string,
+"expert_id": string,
+"id": string,
+"member_id": string
+            }
+                          SetofOptions: {
+        from: "*"
+        to: "conversations"
+        isOneToOne: true
+        isSetofReturn: false
+      } },
+"unread_counts":
+{ Args: Record<PropertyKey, never>; Returns: Json
                            }
           }
           Enums: {
-            "account_status": "active"|"suspended"|"deactivated","booking_status": "requested"|"confirmed"|"completed"|"cancelled","consultation_mode": "online"|"in_person"|"any","credit_kind": "referral_bonus"|"spend"|"refund"|"adjustment"|"expiry","distance_unit": "km"|"mi","email_digest": "never"|"daily"|"weekly","invoice_status": "draft"|"open"|"paid"|"void"|"uncollectible"|"refunded","member_role": "member"|"expert"|"admin","notification_category": "bookings"|"messages"|"reviews"|"credits"|"security"|"marketing","notification_channel": "email"|"push"|"sms"|"in_app","plan_interval": "month"|"year","profile_visibility": "public"|"members"|"private","referral_status": "pending"|"qualified"|"credited"|"rejected","request_status": "pending"|"processing"|"completed"|"cancelled"|"failed","subscription_status": "incomplete"|"incomplete_expired"|"trialing"|"active"|"past_due"|"unpaid"|"paused"|"canceled","ticket_category": "account"|"booking"|"billing"|"credits"|"technical"|"other","ticket_priority": "low"|"normal"|"high"|"urgent","ticket_status": "open"|"pending"|"resolved"|"closed","verification_status": "unverified"|"pending"|"verified"|"rejected"
+            "account_status": "active"|"suspended"|"deactivated","booking_status": "requested"|"confirmed"|"completed"|"cancelled","consultation_mode": "online"|"in_person"|"any","credit_kind": "referral_bonus"|"spend"|"refund"|"adjustment"|"expiry","distance_unit": "km"|"mi","email_delivery": "immediate"|"daily_digest"|"off","email_digest": "never"|"daily"|"weekly","email_status": "pending"|"sending"|"sent"|"failed"|"suppressed","member_role": "member"|"expert"|"admin","notification_category": "bookings"|"messages"|"reviews"|"credits"|"security"|"marketing"|"search_alerts"|"billing","notification_channel": "email"|"push"|"sms"|"in_app","profile_visibility": "public"|"members"|"private","referral_status": "pending"|"qualified"|"credited"|"rejected","report_status": "open"|"actioned"|"dismissed","request_status": "pending"|"processing"|"completed"|"cancelled"|"failed","room_membership_status": "invited"|"active"|"left"|"removed","room_role": "owner"|"moderator"|"member","room_visibility": "public"|"private","ticket_category": "account"|"booking"|"billing"|"credits"|"technical"|"other","ticket_priority": "low"|"normal"|"high"|"urgent","ticket_status": "open"|"pending"|"resolved"|"closed","verification_status": "unverified"|"pending"|"verified"|"rejected"
           }
           CompositeTypes: {
             "affiliate_summary": {
@@ -1150,7 +1474,7 @@ export type CompositeTypes<
 export const Constants = {
   "public": {
           Enums: {
-            "account_status": ["active", "suspended", "deactivated"],"booking_status": ["requested", "confirmed", "completed", "cancelled"],"consultation_mode": ["online", "in_person", "any"],"credit_kind": ["referral_bonus", "spend", "refund", "adjustment", "expiry"],"distance_unit": ["km", "mi"],"email_digest": ["never", "daily", "weekly"],"invoice_status": ["draft", "open", "paid", "void", "uncollectible", "refunded"],"member_role": ["member", "expert", "admin"],"notification_category": ["bookings", "messages", "reviews", "credits", "security", "marketing"],"notification_channel": ["email", "push", "sms", "in_app"],"plan_interval": ["month", "year"],"profile_visibility": ["public", "members", "private"],"referral_status": ["pending", "qualified", "credited", "rejected"],"request_status": ["pending", "processing", "completed", "cancelled", "failed"],"subscription_status": ["incomplete", "incomplete_expired", "trialing", "active", "past_due", "unpaid", "paused", "canceled"],"ticket_category": ["account", "booking", "billing", "credits", "technical", "other"],"ticket_priority": ["low", "normal", "high", "urgent"],"ticket_status": ["open", "pending", "resolved", "closed"],"verification_status": ["unverified", "pending", "verified", "rejected"]
+            "account_status": ["active", "suspended", "deactivated"],"booking_status": ["requested", "confirmed", "completed", "cancelled"],"consultation_mode": ["online", "in_person", "any"],"credit_kind": ["referral_bonus", "spend", "refund", "adjustment", "expiry"],"distance_unit": ["km", "mi"],"email_delivery": ["immediate", "daily_digest", "off"],"email_digest": ["never", "daily", "weekly"],"email_status": ["pending", "sending", "sent", "failed", "suppressed"],"member_role": ["member", "expert", "admin"],"notification_category": ["bookings", "messages", "reviews", "credits", "security", "marketing", "search_alerts", "billing"],"notification_channel": ["email", "push", "sms", "in_app"],"profile_visibility": ["public", "members", "private"],"referral_status": ["pending", "qualified", "credited", "rejected"],"report_status": ["open", "actioned", "dismissed"],"request_status": ["pending", "processing", "completed", "cancelled", "failed"],"room_membership_status": ["invited", "active", "left", "removed"],"room_role": ["owner", "moderator", "member"],"room_visibility": ["public", "private"],"ticket_category": ["account", "booking", "billing", "credits", "technical", "other"],"ticket_priority": ["low", "normal", "high", "urgent"],"ticket_status": ["open", "pending", "resolved", "closed"],"verification_status": ["unverified", "pending", "verified", "rejected"]
           }
         }
 } as const

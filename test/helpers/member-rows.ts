@@ -34,6 +34,35 @@ async function review(authorId: string, bookingId: string, expertId: string): Pr
                                                       values (${bookingId}, ${expertId}, 4, 'Helpful', 'seeded by the privacy tests')`, { commit: true });
 }
 
+async function verifiedExpert(id: string): Promise<void> {
+  await sql`insert into public.expert_profiles (id, verification_status, verified_at) values (${id}, 'verified', now())
+            on conflict (id) do update set verification_status = 'verified', verified_at = coalesce(public.expert_profiles.verified_at, now())`;
+}
+
+/**
+ * A conversation the member opened with the counterpart (through the RPC) and one the counterpart
+ * opened with the member as the expert (in SQL: the RPC reuses a pair's conversation either way),
+ * each with a message from both sides. Idempotent.
+ */
+async function conversations(memberId: string, counterpartId: string): Promise<void> {
+  if (memberId === counterpartId) return;
+  const [done] = await sql`select 1 from public.conversations where member_id = ${memberId} and expert_id = ${counterpartId}`;
+  if (done) return;
+  await verifiedExpert(counterpartId);
+  await asRequest(memberClaims(memberId), (tx) => tx`select public.start_conversation(${counterpartId}, 'seeded by the privacy tests')`, { commit: true });
+  await verifiedExpert(memberId);
+  await sql.begin(async (tx) => {
+    const [c] = await tx`insert into public.conversations (member_id, expert_id) values (${counterpartId}, ${memberId})
+                         on conflict on constraint conversations_pair_key do nothing returning id`;
+    if (!c) return;
+    await tx`insert into public.conversation_participants (conversation_id, user_id) values (${c.id}, ${counterpartId}), (${c.id}, ${memberId})`;
+    await tx`insert into public.messages (conversation_id, sender_id, body) values (${c.id}, ${counterpartId}, 'seeded enquiry to the member as an expert')`;
+  });
+  await sql`insert into public.messages (conversation_id, sender_id, body)
+            select c.id, p.id, 'seeded reply' from public.conversations c cross join lateral (values (c.member_id), (c.expert_id)) p(id)
+             where (c.member_id, c.expert_id) in ((${memberId}::uuid, ${counterpartId}::uuid), (${counterpartId}::uuid, ${memberId}::uuid))`;
+}
+
 /** Tables that cannot be filled generically, seeded the way the product creates them (RPCs, member requests). */
 const seeders: Record<string, (memberId: string, counterpartId: string) => Promise<void>> = {
   // Only the member of a completed booking may review it: the member reviews the counterpart, and
@@ -50,6 +79,41 @@ const seeders: Record<string, (memberId: string, counterpartId: string) => Promi
   // made (created_by) on their own account (account_id) reaches both of its paths.
   credit_transactions: async (memberId) => {
     await sql`select private.adjust_credits(${memberId}, 500, ${`seed-${Date.now()}-${Math.random().toString(36).slice(2)}`}, 'seeded by the privacy tests', 'adjustment', ${memberId})`;
+  },
+  conversations,
+  conversation_participants: conversations,
+  messages: conversations,
+  // Blocking after the conversations exist, so nothing the member is shown is withheld.
+  blocks: async (memberId, counterpartId) => {
+    if (memberId === counterpartId) return;
+    await conversations(memberId, counterpartId);
+    await asRequest(memberClaims(memberId), (tx) => tx`insert into public.blocks (blocked_id) values (${counterpartId}) on conflict do nothing`, { commit: true });
+  },
+  message_reports: async (memberId, counterpartId) => {
+    if (memberId === counterpartId) return;
+    await conversations(memberId, counterpartId);
+    await asRequest(memberClaims(memberId), (tx) => tx`insert into public.message_reports (message_id, reason)
+      select min(m.id), 'seeded by the privacy tests' from public.messages m where m.sender_id = ${counterpartId}`, { commit: true });
+  },
+  // A room the member created (so owns and is in) with a message of theirs.
+  room_members: async (memberId) => {
+    await asRequest(memberClaims(memberId), async (tx) => {
+      const [{ id }] = await tx<{ id: string }[]>`select (public.create_room('Seeded room', 'seeded by the privacy tests')).id`;
+      await tx`insert into public.room_messages (room_id, body) values (${id}, 'seeded by the privacy tests')`;
+    }, { commit: true });
+  },
+  room_messages: async (memberId) => {
+    await asRequest(memberClaims(memberId), async (tx) => {
+      const [room] = await tx<{ room_id: string }[]>`select room_id from public.room_members where user_id = ${memberId} and status = 'active' limit 1`;
+      const id = room?.room_id ?? (await tx<{ id: string }[]>`select (public.create_room('Seeded room', null)).id`)[0].id;
+      await tx`insert into public.room_messages (room_id, body) values (${id}, 'seeded by the privacy tests')`;
+    }, { commit: true });
+  },
+  // Attempts are written by the delivery side only (private.finish_email): one delivered email.
+  email_delivery_attempts: async (memberId) => {
+    await sql`select private.notify(${memberId}, 'seeded', 'bookings', 'seeded by the privacy tests')`;
+    await sql`insert into public.email_delivery_attempts (outbox_id, attempt, worker, started_at, outcome)
+              select max(id), 1, 'privacy-tests', now(), 'sent' from public.email_outbox where user_id = ${memberId}`;
   },
   // Written only by the audit triggers and functions; one entry the member is both actor and subject of reaches both paths.
   admin_audit_log: async (memberId) => {
@@ -75,6 +139,12 @@ const seeders: Record<string, (memberId: string, counterpartId: string) => Promi
     const customer = await billingCustomer(memberId);
     await stripeEvent("invoice.paid", { id: seedId("in"), object: "invoice", customer, status: "paid", number: "SEED-1", amount_due: 900, amount_paid: 900, currency: "usd",
                                         hosted_invoice_url: "https://invoice.stripe.test/seed" });
+    // And the card payment of one of the member's bookings, as booking-payment and Stripe make it.
+    const [booking] = await sql<{ id: string }[]>`select id from public.bookings where member_id = ${memberId} limit 1`;
+    if (booking) {
+      await stripeEvent("payment_intent.succeeded", { id: seedId("pi"), object: "payment_intent", customer, amount: 3000, amount_received: 3000, currency: "usd",
+                                                      status: "succeeded", metadata: { booking_id: booking.id } });
+    }
   },
 };
 

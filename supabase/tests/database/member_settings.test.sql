@@ -53,13 +53,17 @@ end;
 $fn$;
 
 select * from pg_temp.matrix('public.member_preferences', 'timezone', 'Europe/Paris', 1);
-select * from pg_temp.matrix('public.notification_preferences', 'enabled', 'false', 24);
+-- One row per channel x category: as many as the enums have (4 x 8 since search_alerts and billing).
+select * from pg_temp.matrix('public.notification_preferences', 'enabled', 'false',
+  cardinality(enum_range(null::public.notification_channel)) * cardinality(enum_range(null::public.notification_category)));
 select * from pg_temp.matrix('public.email_preferences', 'newsletter', 'true', 1);
 select * from pg_temp.matrix('public.privacy_settings', 'show_location', 'true', 1);
 select * from pg_temp.matrix('public.location_preferences', 'search_radius_km', '40', 1);
 
 -- The other member's updates changed nothing (bob tried the same values; alice set them herself).
-select is((select count(*)::int from public.notification_preferences where user_id = tests.user_id('bob') and not enabled), 9, 'bob''s own defaults are intact: marketing (4 channels) and sms (6 categories) off');
+select is((select count(*)::int from public.notification_preferences where user_id = tests.user_id('bob') and not enabled),
+  cardinality(enum_range(null::public.notification_channel)) + cardinality(enum_range(null::public.notification_category)) - 1,
+  'bob''s own defaults are intact: marketing (every channel) and sms (every category) off');
 
 -- Defaults and metadata from sign-up
 select is((select locale from public.member_preferences where user_id = tests.user_id('alice')), 'fr-FR', 'locale taken from sign-up metadata');

@@ -7,7 +7,12 @@ select is(
   (select coalesce(array_agg(p.oid::regprocedure::text order by 1), '{}') from pg_proc p
     where p.pronamespace = 'private'::regnamespace and p.prosecdef and p.prorettype <> 'trigger'::regtype
       and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))
-      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'account_active', 'is_active_member')
+      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'account_active', 'is_active_member',
+                            -- policy helpers of direct messages and chat rooms
+                            'is_reported_message', 'my_room_membership', 'room_read_horizon', 'room_moderates',
+                            -- elevated halves of public RPCs named otherwise: start_conversation, inbox,
+                            -- join_room / leave_room / invite_to_room / remove_from_room / mute_room_member / set_room_role
+                            'open_conversation', 'conversation_party_name', 'room_membership_action')
       -- the elevated half of a public RPC: public.<name> is a security invoker wrapper calling it
       and not exists (select 1 from pg_proc q where q.pronamespace = 'public'::regnamespace and q.proname = p.proname and not q.prosecdef)),
   '{}'::text[],

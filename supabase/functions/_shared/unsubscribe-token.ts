@@ -1,0 +1,48 @@
+// Signed one-click unsubscribe tokens: "v1.<payload>.<signature>", base64url, where the payload
+// names the member, the notification category and a random token id, and the signature is
+// HMAC-SHA256 with NOTIFICATIONS_SIGNING_SECRET. The signature makes a token unforgeable; the
+// database makes it single-use (email_unsubscribes keyed by the token id).
+import { z } from "zod";
+
+const payloadSchema = z.object({ u: z.string().uuid(), c: z.string().regex(/^[a-z_]{1,40}$/), j: z.string().uuid() }).strict();
+export type UnsubscribePayload = { userId: string; category: string; tokenId: string };
+
+function b64url(bytes: Uint8Array): string {
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+function fromB64url(text: string): Uint8Array<ArrayBuffer> {
+  const b64 = text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4);
+  return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+}
+
+async function key(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);
+}
+
+export async function signUnsubscribeToken(secret: string, userId: string, category: string): Promise<string> {
+  const payload = b64url(new TextEncoder().encode(JSON.stringify({ u: userId, c: category, j: crypto.randomUUID() })));
+  const signature = new Uint8Array(await crypto.subtle.sign("HMAC", await key(secret), new TextEncoder().encode(`v1.${payload}`)));
+  return `v1.${payload}.${b64url(signature)}`;
+}
+
+/** The token's payload when its signature is right; null for anything forged, altered or malformed. */
+export async function verifyUnsubscribeToken(secret: string, token: string): Promise<UnsubscribePayload | null> {
+  const m = /^v1\.([A-Za-z0-9_-]{1,400})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!m) return null;
+  let signature: Uint8Array<ArrayBuffer>;
+  try {
+    signature = fromB64url(m[2]);
+  } catch {
+    return null;
+  }
+  // crypto.subtle.verify compares in constant time.
+  const ok = await crypto.subtle.verify("HMAC", await key(secret), signature, new TextEncoder().encode(`v1.${m[1]}`));
+  if (!ok) return null;
+  try {
+    const parsed = payloadSchema.safeParse(JSON.parse(new TextDecoder().decode(fromB64url(m[1]))));
+    return parsed.success ? { userId: parsed.data.u, category: parsed.data.c, tokenId: parsed.data.j } : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,105 @@
+// send-notifications: delivers the email outbox, and takes one-click unsubscribes.
+//
+// POST /functions/v1/send-notifications (service role key; run it from a scheduler)
+//   Body { limit?: 1..500 } (default 100). Claims due outbox rows (`for update skip locked`, so
+//   overlapping runs never share one), sends each over SMTP (a member's due digest rows as one
+//   mail), and records the outcome of every attempt. 200 { claimed, sent, retrying, failed }.
+// GET  /functions/v1/send-notifications/unsubscribe?token=...  a page with a confirm button.
+// POST /functions/v1/send-notifications/unsubscribe?token=...  (RFC 8058 one-click) switches that
+//   category's email off. No session needed: the token is signed (403 invalid_token when forged or
+//   altered) and single-use (409 token_used).
+// verify_jwt is off for this function (mail clients have no JWT); the sending side verifies the
+// service role token itself (requireServiceRole).
+import { z } from "zod";
+import { serve, parseBody } from "../_shared/handler.ts";
+import { HttpError, json, corsHeaders } from "../_shared/errors.ts";
+import { requireServiceRole } from "../_shared/service-role.ts";
+import { sql } from "../_shared/db.ts";
+import { sendMail, smtpConfigFromEnv, SmtpError } from "../_shared/smtp.ts";
+import { signUnsubscribeToken, verifyUnsubscribeToken } from "../_shared/unsubscribe-token.ts";
+import { compose, type OutboxEmail } from "./compose.ts";
+
+const runBody = z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict();
+
+function signingSecret(): string {
+  const secret = Deno.env.get("NOTIFICATIONS_SIGNING_SECRET") ?? "";
+  if (secret.length < 32) throw new HttpError(503, "not_configured", "NOTIFICATIONS_SIGNING_SECRET (at least 32 characters) is not set");
+  return secret;
+}
+
+const publicUrl = () => `${(Deno.env.get("NOTIFICATIONS_PUBLIC_URL") ?? `${Deno.env.get("SUPABASE_URL")}/functions/v1`).replace(/\/$/, "")}/send-notifications/unsubscribe`;
+
+async function deliver(limit: number) {
+  const smtp = smtpConfigFromEnv();
+  if (!smtp) throw new HttpError(503, "not_configured", "SMTP_HOST and SMTP_PORT are not set");
+  const secret = signingSecret();
+  const from = Deno.env.get("NOTIFICATIONS_FROM") ?? "no-reply@memberbase.local";
+  const appName = Deno.env.get("NOTIFICATIONS_APP_NAME") ?? "Memberbase";
+  const worker = `send-notifications/${crypto.randomUUID()}`;
+  const rows = await sql<OutboxEmail[]>`select * from private.claim_emails(${worker}, ${limit})`;
+
+  // A member's digest rows travel together; every other row is its own mail.
+  const groups = new Map<string, OutboxEmail[]>();
+  for (const row of rows) {
+    const key = row.digest ? `digest:${row.user_id}` : `one:${row.id}`;
+    groups.set(key, [...(groups.get(key) ?? []), row]);
+  }
+  const outcome = { claimed: rows.length, sent: 0, retrying: 0, failed: 0 };
+  for (const group of groups.values()) {
+    let error: string | null = null;
+    let permanent = false;
+    try {
+      const email = group[0].email;
+      if (!email) throw new SmtpError("the member has no email address", null, true);
+      const links = new Map<string, string>();
+      for (const category of new Set(group.map((r) => r.category))) {
+        links.set(category, `${publicUrl()}?token=${await signUnsubscribeToken(secret, group[0].user_id, category)}`);
+      }
+      const { message } = compose(group, { from, appName, unsubscribeUrl: links, messageId: `outbox-${group[0].id}.${worker.slice(-12)}@memberbase` });
+      await sendMail(smtp, { from, to: email, message });
+    } catch (e) {
+      error = e instanceof Error ? e.message : String(e);
+      permanent = e instanceof SmtpError && e.permanent;
+    }
+    for (const row of group) {
+      const [{ status }] = await sql<{ status: string | null }[]>`
+        select private.finish_email(${row.id}, ${worker}, ${error === null}, ${error}, ${permanent}) as status`;
+      if (status === "sent") outcome.sent++;
+      else if (status === "pending") outcome.retrying++;
+      else if (status === "failed") outcome.failed++;
+    }
+  }
+  return outcome;
+}
+
+const page = (title: string, body: string, status = 200) =>
+  new Response(`<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`, {
+    status,
+    headers: { "content-type": "text/html; charset=utf-8", ...corsHeaders },
+  });
+
+async function unsubscribe(req: Request, url: URL): Promise<Response> {
+  const token = url.searchParams.get("token") ?? "";
+  if (!token) throw new HttpError(400, "invalid_token", "The link has no token");
+  const payload = await verifyUnsubscribeToken(signingSecret(), token);
+  if (!payload) throw new HttpError(403, "invalid_token", "This unsubscribe link is not valid");
+  if (req.method === "GET") {
+    // A GET changes nothing (mail scanners open links); the button POSTs, as one-click clients do.
+    const action = `?token=${encodeURIComponent(token)}`;
+    return page("Unsubscribe", `<form method="post" action="${action}"><button type="submit">Stop these emails</button></form>`);
+  }
+  const [{ result }] = await sql<{ result: string }[]>`
+    select private.consume_unsubscribe(${payload.tokenId}::uuid, ${payload.userId}::uuid, ${payload.category}::public.notification_category) as result`;
+  if (result === "used") throw new HttpError(409, "token_used", "This unsubscribe link was already used");
+  if (result === "unknown_member") throw new HttpError(404, "unknown_member", "This account no longer exists");
+  return json({ status: "unsubscribed", category: payload.category });
+}
+
+serve(["GET", "POST"], async (req) => {
+  const url = new URL(req.url);
+  if (url.pathname.endsWith("/unsubscribe")) return unsubscribe(req, url);
+  if (req.method !== "POST") throw new HttpError(405, "method_not_allowed", "Use POST");
+  await requireServiceRole(req);
+  const { limit } = await parseBody(req, runBody);
+  return json(await deliver(limit));
+}, { verifyJwt: false });

@@ -1,0 +1,197 @@
+// send-notifications over HTTP through the gateway: real SMTP into the stack's mail catcher, the
+// content checked there; two overlapping runs send each outbox email once; a daily digest is one
+// mail; a member without an address fails for good with the attempt recorded; one-click
+// unsubscribe without a session, with forged, altered and reused tokens refused.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stack } from "./helpers/stack.ts";
+import { asRequest, memberClaims, sql } from "./helpers/db.ts";
+import { signAccessToken } from "./helpers/jwt.ts";
+import { createUser as createTestUser, type TestUser } from "./helpers/users.ts";
+
+const created: string[] = [];
+async function createUser(): Promise<TestUser> {
+  const user = await createTestUser();
+  created.push(user.id);
+  return user;
+}
+afterAll(async () => {
+  await sql`delete from auth.users where id in ${sql(created)}`;
+});
+
+const url = `${stack.apiUrl}/functions/v1/send-notifications`;
+
+async function run(limit = 100, key = stack.serviceRoleKey) {
+  const res = await fetch(url, { method: "POST", headers: { apikey: stack.anonKey, authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ limit }) });
+  return { status: res.status, body: (await res.json()) as { claimed: number; sent: number; retrying: number; failed: number; error?: { code: string } } };
+}
+
+interface CaughtMail {
+  id: string;
+  subject: string;
+  to: Array<{ address: string }>;
+  text: string;
+  html: string;
+  /** Header fields of the raw message, lower-case names (MailDev's parsed headers leave out List-*). */
+  headers: Record<string, string>;
+}
+async function mailsTo(address: string): Promise<CaughtMail[]> {
+  const res = await fetch(`${stack.mailUrl}/api/email`);
+  const all = ((await res.json()) as CaughtMail[]).filter((m) => m.to.some((t) => t.address.toLowerCase() === address.toLowerCase()));
+  for (const m of all) {
+    const source = await (await fetch(`${stack.mailUrl}/api/email/${m.id}/source`)).text();
+    const head = source.slice(0, source.indexOf("\r\n\r\n") >= 0 ? source.indexOf("\r\n\r\n") : source.indexOf("\n\n"));
+    m.headers = Object.fromEntries(head.split(/\r?\n(?![ \t])/).map((l) => [l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim()]));
+  }
+  return all;
+}
+
+/** Sends everything due now: runs until nothing is left that this test queued. */
+async function drain(): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    const { body } = await run(500);
+    if (body.claimed === 0) return;
+  }
+}
+
+let member: TestUser;
+let expert: TestUser;
+
+beforeAll(async () => {
+  member = await createUser();
+  expert = await createUser();
+  await sql`update public.profiles set first_name = 'Mia', last_name = 'Member' where id = ${member.id}`;
+  await sql`insert into public.expert_profiles (id, verification_status, verified_at) values (${expert.id}, 'verified', now())`;
+  await drain(); // mail queued by earlier test files is not this file's business
+});
+
+describe("send-notifications: who may run it", () => {
+  it("answers 401 without a key and 403 for the anon key or a member's token; runs with the service role key", async () => {
+    expect((await run(10, "")).status).toBe(401);
+    const anon = await run(10, stack.anonKey);
+    expect(anon).toMatchObject({ status: 403, body: { error: { code: "service_role_required" } } });
+    expect((await run(10, await signAccessToken(memberClaims(member.id)))).status).toBe(403);
+    const bad = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${stack.serviceRoleKey}` }, body: JSON.stringify({ limit: 0 }) });
+    expect(bad.status).toBe(400);
+    expect((await run(10)).status).toBe(200);
+  });
+});
+
+describe("send-notifications: delivery", () => {
+  let mail: CaughtMail;
+
+  it("sends a new-message notification over SMTP, with the message, the sender and an unsubscribe link", async () => {
+    await asRequest(memberClaims(member.id), (tx) => tx`select public.start_conversation(${expert.id}, 'Hello! Could we talk about my <garden> project?')`, { commit: true });
+    const [row] = await sql`select id, status from public.email_outbox where user_id = ${expert.id} and kind = 'message_received'`;
+    expect(row.status).toBe("pending");
+    const { status, body } = await run();
+    expect(status).toBe(200);
+    expect(body.sent).toBeGreaterThanOrEqual(1);
+    const [after] = await sql`select status, attempts, sent_at from public.email_outbox where id = ${row.id}`;
+    expect(after).toMatchObject({ status: "sent", attempts: 1 });
+    const attempts = await sql`select outcome, attempt from public.email_delivery_attempts where outbox_id = ${row.id}`;
+    expect(attempts).toEqual([{ outcome: "sent", attempt: 1 }]);
+    const mails = await mailsTo(expert.email);
+    expect(mails).toHaveLength(1);
+    mail = mails[0];
+    expect(mail.subject).toBe("New message from Mia M.");
+    expect(mail.text).toContain("Hello! Could we talk about my <garden> project?");
+    expect(mail.html).toContain("my &lt;garden&gt; project");
+    expect(mail.headers["list-unsubscribe-post"]).toBe("List-Unsubscribe=One-Click");
+    expect(mail.headers["list-unsubscribe"]).toMatch(/^<http:\/\/127\.0\.0\.1:\d+\/functions\/v1\/send-notifications\/unsubscribe\?token=v1\./);
+    expect(mail.text).toMatch(/Stop emails about messages: http\S+token=v1\.\S+/);
+  });
+
+  it("sends each email once when two runs overlap", async () => {
+    const n = 40;
+    await sql`select private.notify(${member.id}, 'booking_confirmed', 'bookings', 'Overlap ' || g) from generate_series(1, ${n}) g`;
+    const [a, b] = await Promise.all([run(25), run(25)]);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    await drain();
+    const rows = await sql<{ status: string; attempts: number; tries: number }[]>`
+      select o.status, o.attempts, (select count(*)::int from public.email_delivery_attempts a where a.outbox_id = o.id) as tries
+        from public.email_outbox o where o.user_id = ${member.id} and o.subject like 'Overlap %'`;
+    expect(rows).toHaveLength(n);
+    expect(rows.every((r) => r.status === "sent" && r.attempts === 1 && r.tries === 1)).toBe(true);
+    const subjects = (await mailsTo(member.email)).map((m) => m.subject).filter((s) => s.startsWith("Overlap "));
+    expect(subjects).toHaveLength(n);
+    expect(new Set(subjects).size).toBe(n);
+  });
+
+  it("gathers a daily-digest member's notices into one mail at the digest hour", async () => {
+    await sql`update public.email_preferences set notification_emails = 'daily_digest' where user_id = ${member.id}`;
+    await sql`select private.notify(${member.id}, 'booking_confirmed', 'bookings', 'Digest one', 'first body')`;
+    await sql`select private.notify(${member.id}, 'credits_earned', 'credits', 'Digest two', 'second body')`;
+    await run();
+    expect((await sql`select status from public.email_outbox where user_id = ${member.id} and subject like 'Digest %'`).map((r) => r.status)).toEqual(["pending", "pending"]);
+    await sql`update public.email_outbox set next_attempt_at = now() where user_id = ${member.id} and subject like 'Digest %'`; // the digest hour comes
+    await run();
+    const digests = (await mailsTo(member.email)).filter((m) => /daily digest/.test(m.subject));
+    expect(digests).toHaveLength(1);
+    expect(digests[0].subject).toBe("Memberbase: your daily digest (2 notifications)");
+    expect(digests[0].text).toContain("Digest one");
+    expect(digests[0].text).toContain("second body");
+    expect(digests[0].text).toMatch(/Stop emails about booking updates: /);
+    expect(digests[0].text).toMatch(/Stop emails about credits: /);
+    await sql`update public.email_preferences set notification_emails = 'immediate' where user_id = ${member.id}`;
+  });
+
+  it("fails for good, with the attempt recorded, when the member has no address", async () => {
+    const phoneOnly = await createUser();
+    await sql`update auth.users set email = null, phone = '15550001111' where id = ${phoneOnly.id}`;
+    await sql`select private.notify(${phoneOnly.id}, 'booking_confirmed', 'bookings', 'Nowhere to send')`;
+    await run();
+    const [row] = await sql`select o.status, o.last_error, a.outcome from public.email_outbox o join public.email_delivery_attempts a on a.outbox_id = o.id
+                             where o.user_id = ${phoneOnly.id}`;
+    expect(row).toMatchObject({ status: "failed", outcome: "failed", last_error: "the member has no email address" });
+  });
+
+  describe("one-click unsubscribe", () => {
+    let link: URL;
+    beforeAll(() => {
+      link = new URL(/<(.+)>/.exec(mail.headers["list-unsubscribe"])![1]);
+    });
+
+    it("GET shows a confirmation and changes nothing", async () => {
+      const res = await fetch(link);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toMatch(/<form method="post"/);
+      const [pref] = await sql`select enabled from public.notification_preferences where user_id = ${expert.id} and channel = 'email' and category = 'messages'`;
+      expect(pref.enabled).toBe(true);
+    });
+
+    it("refuses a forged token and an altered one", async () => {
+      const token = link.searchParams.get("token")!;
+      const [, payload, signature] = token.split(".");
+      const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as { u: string; c: string; j: string };
+      const altered = Buffer.from(JSON.stringify({ ...claims, u: member.id })).toString("base64url");
+      for (const forged of [`v1.${altered}.${signature}`, `v1.${payload}.${"A".repeat(43)}`, "v1.e30.AAAA", "nonsense"]) {
+        const res = await fetch(`${url}/unsubscribe?token=${encodeURIComponent(forged)}`, { method: "POST", body: "List-Unsubscribe=One-Click",
+          headers: { "content-type": "application/x-www-form-urlencoded" } });
+        expect(res.status, forged).toBe(403);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("invalid_token");
+      }
+      expect((await sql`select 1 from public.email_unsubscribes where user_id in ${sql([member.id, expert.id])}`)).toHaveLength(0);
+    });
+
+    it("POST (RFC 8058) switches that category's email off without a session; the same link again is refused", async () => {
+      const post = () => fetch(link, { method: "POST", body: "List-Unsubscribe=One-Click", headers: { "content-type": "application/x-www-form-urlencoded" } });
+      const res = await post();
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: "unsubscribed", category: "messages" });
+      const prefs = await sql`select category, enabled from public.notification_preferences where user_id = ${expert.id} and channel = 'email' and category in ('messages', 'bookings') order by category`;
+      expect(prefs).toEqual([{ category: "bookings", enabled: true }, { category: "messages", enabled: false }]);
+      const again = await post();
+      expect(again.status).toBe(409);
+      expect(((await again.json()) as { error: { code: string } }).error.code).toBe("token_used");
+      // From now on a new message is shown in-app but not mailed (once the expert has read the
+      // thread: a conversation gets one notice until it is read).
+      await asRequest(memberClaims(expert.id), (tx) => tx`select public.mark_conversation_read(id) from public.conversations where member_id = ${member.id}`, { commit: true });
+      await asRequest(memberClaims(member.id), (tx) => tx`insert into public.messages (conversation_id, body)
+        select id, 'one more' from public.conversations where member_id = ${member.id}`, { commit: true });
+      const [counts] = await sql`select (select count(*)::int from public.notifications where user_id = ${expert.id} and kind = 'message_received') as in_app,
+                                        (select count(*)::int from public.email_outbox where user_id = ${expert.id} and kind = 'message_received') as mails`;
+      expect(counts).toEqual({ in_app: 2, mails: 1 });
+    });
+  });
+});
