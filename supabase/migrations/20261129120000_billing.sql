@@ -191,7 +191,7 @@ create trigger invoices_scrub_deleted_member before update of user_id on public.
 
 -- The free plan: what every member has without a subscription (entitlements read it).
 insert into public.plans (code, name, interval, price_cents, currency, features)
-values ('free', 'Free', 'month', 0, 'USD', '{"saved_search_notify_limit": 1, "booking_fee_discount_percent": 0, "priority_support": false}');
+values ('free', 'Free', 'month', 0, 'USD', '{"saved_search_notify_limit": 3, "booking_fee_discount_percent": 0, "priority_support": false}');
 
 -- Policies
 create policy "Anyone can read the plans" on public.plans

@@ -140,7 +140,8 @@ const seeders: Record<string, (memberId: string, counterpartId: string) => Promi
     await stripeEvent("invoice.paid", { id: seedId("in"), object: "invoice", customer, status: "paid", number: "SEED-1", amount_due: 900, amount_paid: 900, currency: "usd",
                                         hosted_invoice_url: "https://invoice.stripe.test/seed" });
     // And the card payment of one of the member's bookings, as booking-payment and Stripe make it.
-    const [booking] = await sql<{ id: string }[]>`select id from public.bookings where member_id = ${memberId} limit 1`;
+    const [booking] = await sql<{ id: string }[]>`select b.id from public.bookings b
+                                                              where b.member_id = ${memberId} and not exists (select 1 from public.invoices i where i.booking_id = b.id) limit 1`;
     if (booking) {
       await stripeEvent("payment_intent.succeeded", { id: seedId("pi"), object: "payment_intent", customer, amount: 3000, amount_received: 3000, currency: "usd",
                                                       status: "succeeded", metadata: { booking_id: booking.id } });
