@@ -111,7 +111,10 @@ create table public.invoices (
   stripe_invoice_id text unique check (stripe_invoice_id ~ '^in_[A-Za-z0-9_]+$'),
   stripe_payment_intent_id text unique check (stripe_payment_intent_id ~ '^pi_[A-Za-z0-9_]+$'),
   stripe_subscription_id text,
-  booking_id uuid unique references public.bookings (id) on delete set null,
+  -- No foreign key on purpose: the catalog follows foreign keys as member links, and through the
+  -- booking the EXPERT would reach the payer's card payment (bookings are kept, never deleted, when
+  -- either party goes, so the id stays meaningful).
+  booking_id uuid unique,
   number text,
   status public.invoice_status not null,
   amount_due_cents integer not null default 0 check (amount_due_cents >= 0),
@@ -129,7 +132,7 @@ create table public.invoices (
   constraint invoices_one_source check ((stripe_invoice_id is null) <> (stripe_payment_intent_id is null))
 );
 comment on table public.invoices is 'Billing history: Stripe invoices of subscriptions and the card payments of bookings. Kept for accounting when the member is deleted (user_id nulled, hosted URL cleared).';
-comment on column public.invoices.booking_id is 'The booking a card payment pays (price minus credits); null for subscription invoices.';
+comment on column public.invoices.booking_id is 'The booking a card payment pays (price minus credits); null for subscription invoices. Not a foreign key: the payment is the payer''s record only (see the table''s migration).';
 comment on column public.invoices.stripe_event_at is 'Created time of the Stripe event the row reflects (null until the first event); older events never overwrite it.';
 
 create table public.stripe_events (
@@ -149,7 +152,6 @@ create index subscriptions_scheduled_plan_idx on public.subscriptions (scheduled
 create index subscriptions_customer_idx on public.subscriptions (stripe_customer_id);
 create index payment_methods_user_idx on public.payment_methods (user_id);
 create index invoices_user_idx on public.invoices (user_id, created_at desc);
-create index invoices_booking_idx on public.invoices (booking_id);
 
 -- Grants: members and anon only read (plans: everyone); the service side writes.
 revoke all on public.plans, public.billing_customers, public.subscriptions, public.payment_methods, public.invoices, public.stripe_events
