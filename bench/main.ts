@@ -9,6 +9,7 @@ import { benchIds, loadScaleSeed, region, sizes, type ScaleResult } from "../see
 import { budgetFromEnv, measure, prng, summarize, type Summary } from "./measure.ts";
 import { asRequest, dashboardPieces, getOk, memberClaims, serviceClaims, signToken, type Claims } from "./requests.ts";
 import { writeReports, type Row } from "./report.ts";
+import { billingRows } from "./billing.ts";
 import { messagingRows } from "./messaging.ts";
 import { authGroup, authRunning } from "./auth.ts";
 
@@ -230,6 +231,9 @@ async function run({ api, apiService, db, load, seed, useRunning }: Ctx): Promis
         `query ${ms(r.member.p50)} vs ${ms(r.service.p50)}; whole request ${ms(wm.p50)} vs ${ms(ws.p50)} (${times(wm.p50 / ws.p50)}); n=${r.member.n}`),
     );
   }
+
+  // --- Billing: Stripe webhook deliveries -----------------------------------------------------
+  rows.push(...(await billingRows(db, sample, headers)));
 
   // --- Messaging: inbox, unread badge, sending with triggers vs a plain insert (bench/messaging.ts)
   rows.push(...(await messagingRows(api, db, seed, log)));

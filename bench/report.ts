@@ -75,6 +75,12 @@ ${report.rows.map((r) => `| ${esc(r.metric)} | ${esc(r.value)}${r.note ? ` — $
   run as the member under RLS and as service_role (which bypasses RLS), alternating; the time of
   the query statement (the \`set_config\` before it is identical for both). The two must return the
   same rows, or the run fails.
+- **stripe-webhook**: a \`customer.subscription.updated\` event, signed as Stripe signs it (HMAC
+  over timestamp and body; signing is done before the clock starts), POSTed through the gateway to
+  the stripe-webhook function, which verifies the signature (SubtleCrypto) and applies the event in
+  one database statement (claim the id, move one member's subscription forward). Alternating with
+  \`health\` and with duplicates (a redelivery of an already applied event, freshly signed), so the
+  ratios come from one run. Throughput: distinct events posted one after another.
 - **inbox / unread badge / send** (bench/messaging.ts): as one of 200 participants (members and
   experts with conversations), round-robin. \`public.inbox(20)\` and \`public.unread_counts()\`: the
   time of the statement in the PostgREST-style transaction. Sending: \`insert into messages\` under

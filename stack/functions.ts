@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, stateDir, supabaseDir, type FunctionConfig } from "./config.ts";
 import { httpOk, portOpen, spawnLogged, StackError, stopChild, waitFor, type Service } from "./service.ts";
+import { stripeFunctionEnv } from "./stripe.ts";
 
 export const functionsDir = join(supabaseDir, "functions");
 
@@ -48,7 +49,7 @@ export function functionEnv(): Record<string, string> {
     // The key set functions verify access tokens with (_shared/jwt.ts), as the edge runtime provides
     // it: the CLI gives the legacy JWT secret as an `oct` JWK.
     SUPABASE_JWKS: JSON.stringify({ keys: [{ kty: "oct", k: Buffer.from(jwtSecret).toString("base64url") }] }),
-    STRIPE_API_BASE: `http://127.0.0.1:${ports.stripe}`,
+    ...stripeFunctionEnv(), // Stripe keys and API location: the one place, see stack/stripe.ts
     // --- send-notifications: SMTP to this stack's MailDev, and a local signing secret for its
     // unsubscribe links (hosted: `supabase secrets set SMTP_HOST=... NOTIFICATIONS_SIGNING_SECRET=...`).
     SMTP_HOST: "127.0.0.1",

@@ -12,12 +12,13 @@ import { postgrestService } from "./postgrest.ts";
 import { formatFootprint, measureFootprint } from "./footprint.ts";
 import { missingPrerequisites, optionalNotes, prerequisitesMessage } from "./prerequisites.ts";
 import { StackError, type Service } from "./service.ts";
+import { stripeAvailability, stripeFunctionEnv, stripeService } from "./stripe.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
-export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, functionsService, gatewayService];
+export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, stripeService, functionsService, gatewayService];
 /** Services that need nothing from the others to start: they start alongside the rest, which
  * shortens a cold start; every one is up before the gateway opens the stack to clients. */
-const independent = new Set<Service>([mailService, oidcService, functionsService]);
+const independent = new Set<Service>([mailService, oidcService, stripeService, functionsService]);
 const started: Service[] = [];
 
 export interface StackInfo {
@@ -28,6 +29,8 @@ export interface StackInfo {
   serviceRoleKey: string;
   authServer: boolean;
   authUnavailableReason?: string;
+  /** stripe-mock's URL and the webhook signing secret the functions verify with; reason when stripe-mock is off. */
+  stripe: { apiUrl: string; webhookSecret: string; available: boolean; unavailableReason?: string };
   /** Auth limits requests per client IP (the Docker-free stack's gateway passes it in X-Forwarded-For). */
   authRateLimitsPerIp?: boolean;
 }
@@ -88,6 +91,12 @@ export function info(): StackInfo {
     serviceRoleKey,
     authServer: availability.server,
     authUnavailableReason: availability.reason,
+    stripe: {
+      apiUrl: `http://127.0.0.1:${ports.stripe}`,
+      webhookSecret: stripeFunctionEnv().STRIPE_WEBHOOK_SECRET,
+      available: stripeAvailability.mock,
+      unavailableReason: stripeAvailability.reason,
+    },
     authRateLimitsPerIp: availability.server,
   };
 }

@@ -27,3 +27,11 @@ update public.profiles set role = 'admin' where id = 'ad000000-0000-4000-8000-00
 insert into public.expert_profiles (id, headline, expertise, credentials, experience_years, hourly_rate_cents, bio, verification_status, verified_at, city, area)
 values ('e1e10000-0000-4000-8000-000000000002', 'Tax and personal finance', '{tax,finance}', '{"Chartered accountant"}', 12, 9000,
         'Helping freelancers with their taxes since 2014.', 'verified', now(), 'Lisbon', 'Baixa');
+
+-- Paid demo plans (the free plan comes with the billing migration). The Stripe price ids are
+-- placeholders: create the prices in your Stripe account and put their ids here.
+insert into public.plans (code, name, interval, price_cents, currency, features, stripe_price_id) values
+  ('plus', 'Plus', 'month', 900, 'USD', '{"saved_search_notify_limit": 5, "booking_fee_discount_percent": 5, "priority_support": false}', 'price_demo_plus_monthly'),
+  ('pro', 'Pro', 'month', 2900, 'USD', '{"saved_search_notify_limit": 20, "booking_fee_discount_percent": 15, "priority_support": true}', 'price_demo_pro_monthly'),
+  ('pro-yearly', 'Pro (yearly)', 'year', 29000, 'USD', '{"saved_search_notify_limit": 20, "booking_fee_discount_percent": 15, "priority_support": true}', 'price_demo_pro_yearly')
+on conflict (code) do nothing;

@@ -20,6 +20,13 @@ export default async function setup(project: TestProject) {
       anonKey: e.SUPABASE_ANON_KEY,
       serviceRoleKey: e.SUPABASE_SERVICE_ROLE_KEY,
       authServer: true,
+      // supabase start has no stripe-mock: run one (`stripe-mock -http-port 12111`) and pass its URL and the functions' secret.
+      stripe: {
+        apiUrl: e.STRIPE_MOCK_URL ?? "http://127.0.0.1:12111",
+        webhookSecret: e.STRIPE_WEBHOOK_SECRET ?? "",
+        available: Boolean(e.STRIPE_MOCK_URL),
+        unavailableReason: e.STRIPE_MOCK_URL ? undefined : "STRIPE_MOCK_URL is not set for this external stack",
+      },
       // `supabase start` does not set GOTRUE_RATE_LIMIT_HEADER, so its Auth applies no per-IP limits.
       authRateLimitsPerIp: e.SUPABASE_AUTH_RATE_LIMITS_PER_IP === "1",
     });

@@ -51,6 +51,26 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"billing_customers": {
+                  Row: {
+                    "created_at": string,"default_payment_method_id": string | null,"stripe_customer_id": string,"stripe_event_at": string | null,"stripe_event_id": string | null,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "created_at"?: string,"default_payment_method_id"?: string | null,"stripe_customer_id": string,"stripe_event_at"?: string | null,"stripe_event_id"?: string | null,"user_id": string
+                  }
+                  Update: {
+                    "created_at"?: string,"default_payment_method_id"?: string | null,"stripe_customer_id"?: string,"stripe_event_at"?: string | null,"stripe_event_id"?: string | null,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "billing_customers_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: true
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"blocks": {
                   Row: {
                     "blocked_id": string,"blocker_id": string,"created_at": string
@@ -407,6 +427,26 @@ isOneToOne: false
       referencedColumns: ["id"]
     }
                   ]
+                },"invoices": {
+                  Row: {
+                    "amount_due_cents": number,"amount_paid_cents": number,"amount_refunded_cents": number,"booking_id": string | null,"created_at": string,"currency": string,"hosted_invoice_url": string | null,"id": string,"number": string | null,"period_end": string | null,"period_start": string | null,"status": Database["public"]['Enums']["invoice_status"],"stripe_event_at": string | null,"stripe_event_id": string | null,"stripe_invoice_id": string | null,"stripe_payment_intent_id": string | null,"stripe_subscription_id": string | null,"updated_at": string,"user_id": string | null
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "amount_due_cents"?: number,"amount_paid_cents"?: number,"amount_refunded_cents"?: number,"booking_id"?: string | null,"created_at"?: string,"currency": string,"hosted_invoice_url"?: string | null,"id"?: string,"number"?: string | null,"period_end"?: string | null,"period_start"?: string | null,"status": Database["public"]['Enums']["invoice_status"],"stripe_event_at"?: string | null,"stripe_event_id"?: string | null,"stripe_invoice_id"?: string | null,"stripe_payment_intent_id"?: string | null,"stripe_subscription_id"?: string | null,"updated_at"?: string,"user_id"?: string | null
+                  }
+                  Update: {
+                    "amount_due_cents"?: number,"amount_paid_cents"?: number,"amount_refunded_cents"?: number,"booking_id"?: string | null,"created_at"?: string,"currency"?: string,"hosted_invoice_url"?: string | null,"id"?: string,"number"?: string | null,"period_end"?: string | null,"period_start"?: string | null,"status"?: Database["public"]['Enums']["invoice_status"],"stripe_event_at"?: string | null,"stripe_event_id"?: string | null,"stripe_invoice_id"?: string | null,"stripe_payment_intent_id"?: string | null,"stripe_subscription_id"?: string | null,"updated_at"?: string,"user_id"?: string | null
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "invoices_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
                 },"location_preferences": {
                   Row: {
                     "country_code": string | null,"distance_unit": Database["public"]['Enums']["distance_unit"],"preferred_city": string | null,"search_radius_km": number,"updated_at": string,"use_current_location": boolean,"user_id": string
@@ -604,6 +644,40 @@ isOneToOne: true
       referencedRelation: "profiles"
       referencedColumns: ["id"]
     }
+                  ]
+                },"payment_methods": {
+                  Row: {
+                    "brand": string | null,"created_at": string,"detached_at": string | null,"exp_month": number | null,"exp_year": number | null,"id": string,"is_default": boolean,"last4": string | null,"stripe_event_at": string,"stripe_event_id": string,"stripe_payment_method_id": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "brand"?: string | null,"created_at"?: string,"detached_at"?: string | null,"exp_month"?: number | null,"exp_year"?: number | null,"id"?: string,"is_default"?: boolean,"last4"?: string | null,"stripe_event_at": string,"stripe_event_id": string,"stripe_payment_method_id": string,"user_id": string
+                  }
+                  Update: {
+                    "brand"?: string | null,"created_at"?: string,"detached_at"?: string | null,"exp_month"?: number | null,"exp_year"?: number | null,"id"?: string,"is_default"?: boolean,"last4"?: string | null,"stripe_event_at"?: string,"stripe_event_id"?: string,"stripe_payment_method_id"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "payment_methods_user_id_fkey"
+      columns: ["user_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"plans": {
+                  Row: {
+                    "active": boolean,"code": string,"created_at": string,"currency": string,"features": NonNullable<Json>,"id": string,"interval": Database["public"]['Enums']["plan_interval"],"name": string,"price_cents": number,"stripe_price_id": string | null,"updated_at": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "active"?: boolean,"code": string,"created_at"?: string,"currency"?: string,"features": NonNullable<Json>,"id"?: string,"interval"?: Database["public"]['Enums']["plan_interval"],"name": string,"price_cents": number,"stripe_price_id"?: string | null,"updated_at"?: string
+                  }
+                  Update: {
+                    "active"?: boolean,"code"?: string,"created_at"?: string,"currency"?: string,"features"?: NonNullable<Json>,"id"?: string,"interval"?: Database["public"]['Enums']["plan_interval"],"name"?: string,"price_cents"?: number,"stripe_price_id"?: string | null,"updated_at"?: string
+                  }
+                  Relationships: [
+                    
                   ]
                 },"privacy_settings": {
                   Row: {
@@ -810,6 +884,52 @@ isOneToOne: false
                     {
       foreignKeyName: "search_history_member_id_fkey"
       columns: ["member_id"]
+isOneToOne: false
+      referencedRelation: "profiles"
+      referencedColumns: ["id"]
+    }
+                  ]
+                },"stripe_events": {
+                  Row: {
+                    "id": string,"livemode": boolean,"outcome": string,"processed_at": string,"stripe_created_at": string,"type": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "id": string,"livemode"?: boolean,"outcome": string,"processed_at"?: string,"stripe_created_at": string,"type": string
+                  }
+                  Update: {
+                    "id"?: string,"livemode"?: boolean,"outcome"?: string,"processed_at"?: string,"stripe_created_at"?: string,"type"?: string
+                  }
+                  Relationships: [
+                    
+                  ]
+                },"subscriptions": {
+                  Row: {
+                    "cancel_at": string | null,"cancel_at_period_end": boolean,"canceled_at": string | null,"created_at": string,"current_period_end": string | null,"current_period_start": string | null,"ended_at": string | null,"id": string,"plan_id": string,"quantity": number,"scheduled_change_at": string | null,"scheduled_plan_id": string | null,"status": Database["public"]['Enums']["subscription_status"],"stripe_customer_id": string,"stripe_event_at": string,"stripe_event_id": string,"stripe_subscription_id": string,"trial_end": string | null,"trial_start": string | null,"updated_at": string,"user_id": string
+                  }
+                  ComputedFields: never
+                  Insert: {
+                    "cancel_at"?: string | null,"cancel_at_period_end"?: boolean,"canceled_at"?: string | null,"created_at"?: string,"current_period_end"?: string | null,"current_period_start"?: string | null,"ended_at"?: string | null,"id"?: string,"plan_id": string,"quantity"?: number,"scheduled_change_at"?: string | null,"scheduled_plan_id"?: string | null,"status": Database["public"]['Enums']["subscription_status"],"stripe_customer_id": string,"stripe_event_at": string,"stripe_event_id": string,"stripe_subscription_id": string,"trial_end"?: string | null,"trial_start"?: string | null,"updated_at"?: string,"user_id": string
+                  }
+                  Update: {
+                    "cancel_at"?: string | null,"cancel_at_period_end"?: boolean,"canceled_at"?: string | null,"created_at"?: string,"current_period_end"?: string | null,"current_period_start"?: string | null,"ended_at"?: string | null,"id"?: string,"plan_id"?: string,"quantity"?: number,"scheduled_change_at"?: string | null,"scheduled_plan_id"?: string | null,"status"?: Database["public"]['Enums']["subscription_status"],"stripe_customer_id"?: string,"stripe_event_at"?: string,"stripe_event_id"?: string,"stripe_subscription_id"?: string,"trial_end"?: string | null,"trial_start"?: string | null,"updated_at"?: string,"user_id"?: string
+                  }
+                  Relationships: [
+                    {
+      foreignKeyName: "subscriptions_plan_id_fkey"
+      columns: ["plan_id"]
+isOneToOne: false
+      referencedRelation: "plans"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "subscriptions_scheduled_plan_id_fkey"
+      columns: ["scheduled_plan_id"]
+isOneToOne: false
+      referencedRelation: "plans"
+      referencedColumns: ["id"]
+    },{
+      foreignKeyName: "subscriptions_user_id_fkey"
+      columns: ["user_id"]
 isOneToOne: false
       referencedRelation: "profiles"
       referencedColumns: ["id"]
@@ -1175,6 +1295,9 @@ isOneToOne: false
         isOneToOne: true
         isSetofReturn: false
       } },
+"my_entitlements":
+{ Args: Record<PropertyKey, never>; Returns: Json
+                           },
 "my_favorites_count":
 { Args: Record<PropertyKey, never>; Returns: number
                            },
@@ -1354,7 +1477,7 @@ isOneToOne: false
                            }
           }
           Enums: {
-            "account_status": "active"|"suspended"|"deactivated","booking_status": "requested"|"confirmed"|"completed"|"cancelled","consultation_mode": "online"|"in_person"|"any","credit_kind": "referral_bonus"|"spend"|"refund"|"adjustment"|"expiry","distance_unit": "km"|"mi","email_delivery": "immediate"|"daily_digest"|"off","email_digest": "never"|"daily"|"weekly","email_status": "pending"|"sending"|"sent"|"failed"|"suppressed","member_role": "member"|"expert"|"admin","notification_category": "bookings"|"messages"|"reviews"|"credits"|"security"|"marketing"|"search_alerts"|"billing","notification_channel": "email"|"push"|"sms"|"in_app","profile_visibility": "public"|"members"|"private","referral_status": "pending"|"qualified"|"credited"|"rejected","report_status": "open"|"actioned"|"dismissed","request_status": "pending"|"processing"|"completed"|"cancelled"|"failed","room_membership_status": "invited"|"active"|"left"|"removed","room_role": "owner"|"moderator"|"member","room_visibility": "public"|"private","ticket_category": "account"|"booking"|"billing"|"credits"|"technical"|"other","ticket_priority": "low"|"normal"|"high"|"urgent","ticket_status": "open"|"pending"|"resolved"|"closed","verification_status": "unverified"|"pending"|"verified"|"rejected"
+            "account_status": "active"|"suspended"|"deactivated","booking_status": "requested"|"confirmed"|"completed"|"cancelled","consultation_mode": "online"|"in_person"|"any","credit_kind": "referral_bonus"|"spend"|"refund"|"adjustment"|"expiry","distance_unit": "km"|"mi","email_delivery": "immediate"|"daily_digest"|"off","email_digest": "never"|"daily"|"weekly","email_status": "pending"|"sending"|"sent"|"failed"|"suppressed","invoice_status": "draft"|"open"|"paid"|"void"|"uncollectible"|"refunded","member_role": "member"|"expert"|"admin","notification_category": "bookings"|"messages"|"reviews"|"credits"|"security"|"marketing"|"search_alerts"|"billing","notification_channel": "email"|"push"|"sms"|"in_app","plan_interval": "month"|"year","profile_visibility": "public"|"members"|"private","referral_status": "pending"|"qualified"|"credited"|"rejected","report_status": "open"|"actioned"|"dismissed","request_status": "pending"|"processing"|"completed"|"cancelled"|"failed","room_membership_status": "invited"|"active"|"left"|"removed","room_role": "owner"|"moderator"|"member","room_visibility": "public"|"private","subscription_status": "incomplete"|"incomplete_expired"|"trialing"|"active"|"past_due"|"unpaid"|"paused"|"canceled","ticket_category": "account"|"booking"|"billing"|"credits"|"technical"|"other","ticket_priority": "low"|"normal"|"high"|"urgent","ticket_status": "open"|"pending"|"resolved"|"closed","verification_status": "unverified"|"pending"|"verified"|"rejected"
           }
           CompositeTypes: {
             "affiliate_summary": {
@@ -1474,7 +1597,7 @@ export type CompositeTypes<
 export const Constants = {
   "public": {
           Enums: {
-            "account_status": ["active", "suspended", "deactivated"],"booking_status": ["requested", "confirmed", "completed", "cancelled"],"consultation_mode": ["online", "in_person", "any"],"credit_kind": ["referral_bonus", "spend", "refund", "adjustment", "expiry"],"distance_unit": ["km", "mi"],"email_delivery": ["immediate", "daily_digest", "off"],"email_digest": ["never", "daily", "weekly"],"email_status": ["pending", "sending", "sent", "failed", "suppressed"],"member_role": ["member", "expert", "admin"],"notification_category": ["bookings", "messages", "reviews", "credits", "security", "marketing", "search_alerts", "billing"],"notification_channel": ["email", "push", "sms", "in_app"],"profile_visibility": ["public", "members", "private"],"referral_status": ["pending", "qualified", "credited", "rejected"],"report_status": ["open", "actioned", "dismissed"],"request_status": ["pending", "processing", "completed", "cancelled", "failed"],"room_membership_status": ["invited", "active", "left", "removed"],"room_role": ["owner", "moderator", "member"],"room_visibility": ["public", "private"],"ticket_category": ["account", "booking", "billing", "credits", "technical", "other"],"ticket_priority": ["low", "normal", "high", "urgent"],"ticket_status": ["open", "pending", "resolved", "closed"],"verification_status": ["unverified", "pending", "verified", "rejected"]
+            "account_status": ["active", "suspended", "deactivated"],"booking_status": ["requested", "confirmed", "completed", "cancelled"],"consultation_mode": ["online", "in_person", "any"],"credit_kind": ["referral_bonus", "spend", "refund", "adjustment", "expiry"],"distance_unit": ["km", "mi"],"email_delivery": ["immediate", "daily_digest", "off"],"email_digest": ["never", "daily", "weekly"],"email_status": ["pending", "sending", "sent", "failed", "suppressed"],"invoice_status": ["draft", "open", "paid", "void", "uncollectible", "refunded"],"member_role": ["member", "expert", "admin"],"notification_category": ["bookings", "messages", "reviews", "credits", "security", "marketing", "search_alerts", "billing"],"notification_channel": ["email", "push", "sms", "in_app"],"plan_interval": ["month", "year"],"profile_visibility": ["public", "members", "private"],"referral_status": ["pending", "qualified", "credited", "rejected"],"report_status": ["open", "actioned", "dismissed"],"request_status": ["pending", "processing", "completed", "cancelled", "failed"],"room_membership_status": ["invited", "active", "left", "removed"],"room_role": ["owner", "moderator", "member"],"room_visibility": ["public", "private"],"subscription_status": ["incomplete", "incomplete_expired", "trialing", "active", "past_due", "unpaid", "paused", "canceled"],"ticket_category": ["account", "booking", "billing", "credits", "technical", "other"],"ticket_priority": ["low", "normal", "high", "urgent"],"ticket_status": ["open", "pending", "resolved", "closed"],"verification_status": ["unverified", "pending", "verified", "rejected"]
           }
         }
 } as const

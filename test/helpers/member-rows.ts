@@ -123,7 +123,55 @@ const seeders: Record<string, (memberId: string, counterpartId: string) => Promi
   data_deletion_requests: async (memberId) => {
     await asRequest(memberClaims(memberId), (tx) => tx`select public.request_account_deletion('seeded by the privacy tests')`, { commit: true });
   },
+  // Billing rows are mirrored from Stripe: made as the webhook makes them, from events.
+  billing_customers: async (memberId) => void (await billingCustomer(memberId)),
+  subscriptions: async (memberId) => {
+    const customer = await billingCustomer(memberId);
+    const price = await paidPrice();
+    await stripeEvent("customer.subscription.created", { id: seedId("sub"), object: "subscription", customer, status: "active", cancel_at_period_end: false,
+                                                          items: { data: [{ quantity: 1, price: { id: price } }] } });
+  },
+  payment_methods: async (memberId) => {
+    const customer = await billingCustomer(memberId);
+    await stripeEvent("payment_method.attached", { id: seedId("pm"), object: "payment_method", customer, card: { brand: "visa", last4: "4242", exp_month: 12, exp_year: 2034 } });
+  },
+  invoices: async (memberId) => {
+    const customer = await billingCustomer(memberId);
+    await stripeEvent("invoice.paid", { id: seedId("in"), object: "invoice", customer, status: "paid", number: "SEED-1", amount_due: 900, amount_paid: 900, currency: "usd",
+                                        hosted_invoice_url: "https://invoice.stripe.test/seed" });
+    // And the card payment of one of the member's bookings, as booking-payment and Stripe make it.
+    const [booking] = await sql<{ id: string }[]>`select b.id from public.bookings b
+                                                              where b.member_id = ${memberId} and not exists (select 1 from public.invoices i where i.booking_id = b.id) limit 1`;
+    if (booking) {
+      await stripeEvent("payment_intent.succeeded", { id: seedId("pi"), object: "payment_intent", customer, amount: 3000, amount_received: 3000, currency: "usd",
+                                                      status: "succeeded", metadata: { booking_id: booking.id } });
+    }
+  },
 };
+
+const seedId = (prefix: string) => `${prefix}_seed${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+
+async function billingCustomer(memberId: string): Promise<string> {
+  await sql`insert into public.billing_customers (user_id, stripe_customer_id) values (${memberId}, ${seedId("cus")}) on conflict (user_id) do nothing`;
+  const [{ stripe_customer_id }] = await sql<{ stripe_customer_id: string }[]>`select stripe_customer_id from public.billing_customers where user_id = ${memberId}`;
+  return stripe_customer_id;
+}
+
+/** A paid plan's Stripe price (the privacy tests' own plan when the database has none). */
+async function paidPrice(): Promise<string> {
+  await sql`insert into public.plans (code, name, price_cents, features, stripe_price_id)
+            values ('privacy-seed', 'Seeded by the privacy tests', 100,
+                    '{"saved_search_notify_limit": 1, "booking_fee_discount_percent": 0, "priority_support": false}', 'price_privacyseed')
+            on conflict (code) do nothing`;
+  const [{ price }] = await sql<{ price: string }[]>`select stripe_price_id as price from public.plans where stripe_price_id is not null and active order by code limit 1`;
+  return price;
+}
+
+async function stripeEvent(type: string, object: Record<string, unknown>): Promise<void> {
+  const [{ outcome }] = await sql<{ outcome: string }[]>`
+    select private.apply_stripe_event(${JSON.stringify({ id: seedId("evt"), object: "event", type, created: Math.floor(Date.now() / 1000), data: { object } })}::text::jsonb) as outcome`;
+  if (outcome !== "applied") throw new Error(`seeding ${type}: ${outcome}`);
+}
 
 interface Column {
   name: string;

@@ -24,6 +24,12 @@ export function serviceClient() {
 /** Why a test that needs the Auth API cannot run here (undefined when it can). */
 export const authSkipReason = stack.authServer ? undefined : `Supabase Auth API not running: ${stack.authUnavailableReason ?? "unknown"}`;
 
+/** Why a test that needs stripe-mock cannot run here (undefined when it can). */
+export const stripeSkipReason = stack.stripe.available ? undefined : `stripe-mock not running: ${stack.stripe.unavailableReason ?? "unknown"}`;
+
+/** Why signed webhook deliveries cannot be tested (the functions' STRIPE_WEBHOOK_SECRET is unknown); stripe-mock is not needed for them. */
+export const webhookSkipReason = stack.stripe.webhookSecret ? undefined : "the functions' STRIPE_WEBHOOK_SECRET is not known for this stack";
+
 export function uniqueEmail(tag: string): string {
   return `${tag}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@example.test`;
 }

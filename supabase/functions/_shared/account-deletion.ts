@@ -11,6 +11,7 @@
 import { createClient, isAuthRetryableFetchError } from "@supabase/supabase-js";
 import { sql } from "./db.ts";
 import { HttpError } from "./errors.ts";
+import { stripeCall } from "./stripe.ts";
 
 const admin = createClient(Deno.env.get("SUPABASE_URL")!, Deno.env.get("SUPABASE_SERVICE_ROLE_KEY")!, {
   auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
@@ -18,6 +19,13 @@ const admin = createClient(Deno.env.get("SUPABASE_URL")!, Deno.env.get("SUPABASE
 
 const authUnavailable = (detail: string) =>
   new HttpError(503, "auth_unavailable", "The Auth service is unavailable, so the account cannot be deleted now; nothing was changed", { detail });
+
+/** Fails (503 auth_unavailable) before anything is done in Stripe when Auth cannot delete the user now. */
+async function requireAuthReachable(userId: string): Promise<void> {
+  const { error } = await admin.auth.admin.getUserById(userId);
+  // No answer, or a gateway saying Auth is down; any other answer is for deleteAuthUser to judge.
+  if (error && isAuthRetryableFetchError(error) && [0, 502, 503, 504].includes(error.status ?? 0)) throw authUnavailable(`${error.status}: ${error.message}`);
+}
 
 /** Deletes the Auth user; a user Auth no longer knows counts as deleted. */
 async function deleteAuthUser(userId: string): Promise<void> {
@@ -30,14 +38,42 @@ async function deleteAuthUser(userId: string): Promise<void> {
   throw new HttpError(502, "auth_error", `The Auth service refused to delete the user: ${error.message}`);
 }
 
+export interface BillingCleanup {
+  subscriptions_canceled: number;
+  payment_methods_detached: number;
+}
+
+/**
+ * Before the account goes: cancel the member's Stripe subscriptions now (no further charges) and
+ * detach their saved cards, so nothing in Stripe can bill a deleted member. A Stripe failure stops
+ * the deletion (nothing deleted; retried later). Invoices stay, anonymised, for accounting.
+ */
+export async function cancelBilling(userId: string): Promise<BillingCleanup> {
+  const subs = await sql<{ stripe_subscription_id: string }[]>`
+    select stripe_subscription_id from public.subscriptions where user_id = ${userId} and status not in ('canceled', 'incomplete_expired')`;
+  const cards = await sql<{ stripe_payment_method_id: string }[]>`
+    select stripe_payment_method_id from public.payment_methods where user_id = ${userId} and detached_at is null`;
+  for (const s of subs) {
+    await stripeCall("cancelling the subscription", (stripe) =>
+      stripe.subscriptions.cancel(s.stripe_subscription_id, { prorate: false }, { idempotencyKey: `account-delete-${s.stripe_subscription_id}` }));
+  }
+  for (const c of cards) {
+    await stripeCall("detaching a card", (stripe) => stripe.paymentMethods.detach(c.stripe_payment_method_id));
+  }
+  return { subscriptions_canceled: subs.length, payment_methods_detached: cards.length };
+}
+
 /** Deletes the member's account now; returns the id of the data_deletion_requests audit row. */
-export async function deleteAccountNow(userId: string): Promise<string> {
+export async function deleteAccountNow(userId: string): Promise<{ requestId: string; billing: BillingCleanup }> {
   const [request] = await sql<{ id: string }[]>`
     insert into public.data_deletion_requests (user_id, status, source, process_after)
     select p.id, 'processing', 'account-delete', now() from public.profiles p where p.id = ${userId}
     returning id`;
   if (!request) throw new HttpError(404, "not_found", "There is no account for this user (already deleted?)");
+  let billing: BillingCleanup;
   try {
+    await requireAuthReachable(userId);
+    billing = await cancelBilling(userId);
     await deleteAuthUser(userId);
   } catch (e) {
     // The account is untouched: the audit row says so rather than staying "processing" forever.
@@ -47,7 +83,7 @@ export async function deleteAccountNow(userId: string): Promise<string> {
   // The profile's delete trigger completed and anonymised the row; make sure it is closed either way.
   await sql`update public.data_deletion_requests set status = 'completed', processed_at = coalesce(processed_at, now())
              where id = ${request.id} and status = 'processing'`;
-  return request.id;
+  return { requestId: request.id, billing };
 }
 
 export interface ProcessResult {
@@ -72,12 +108,16 @@ export async function processDueRequests(limit: number): Promise<ProcessResult> 
       returning d.id, d.user_id`;
     if (!claimed) break;
     try {
-      if (claimed.user_id) await deleteAuthUser(claimed.user_id);
+      if (claimed.user_id) {
+        await requireAuthReachable(claimed.user_id);
+        await cancelBilling(claimed.user_id);
+        await deleteAuthUser(claimed.user_id);
+      }
       await sql`update public.data_deletion_requests set status = 'completed', processed_at = coalesce(processed_at, now())
                  where id = ${claimed.id} and status = 'processing'`;
       result.processed.push(claimed.id);
     } catch (e) {
-      if (e instanceof HttpError && e.code === "auth_unavailable") {
+      if (e instanceof HttpError && (e.code === "auth_unavailable" || e.code === "stripe_unavailable")) {
         await sql`update public.data_deletion_requests set status = 'pending' where id = ${claimed.id} and status = 'processing'`;
         throw new HttpError(e.status, e.code, e.message, { ...(e.details as object), ...result });
       }

@@ -85,9 +85,9 @@ select results_eq($$select bookings_total, bookings_upcoming, bookings_completed
   $$values (6, 2, 3, 1, 135, 1, 25000::bigint, 1, 1, 1)$$, 'member_stats() totals the caller''s rows');
 
 -- dashboard
-select is((select jsonb_object_keys(public.member_dashboard()) order by 1 limit 1), 'counts', 'the dashboard is one jsonb object');
+select is((select jsonb_object_keys(public.member_dashboard()) order by 1 limit 1), 'billing', 'the dashboard is one jsonb object');
 select is((select array_agg(k order by k) from jsonb_object_keys(public.member_dashboard()) k),
-  array['counts', 'generated_at', 'next_bookings', 'profile', 'recent_activity', 'spending_by_month'], 'the dashboard has every section');
+  array['billing', 'counts', 'generated_at', 'next_bookings', 'profile', 'recent_activity', 'spending_by_month'], 'the dashboard has every section');
 select is(public.member_dashboard() #>> '{profile,first_name}', 'Alice', 'the profile is the caller''s');
 select is(public.member_dashboard() -> 'counts', (select to_jsonb(s) from public.member_stats() s) || private.member_dashboard_extras(), 'counts are member_stats() plus favorites, credits and affiliate stats');
 select is((public.member_dashboard() #>> '{counts,credit_balance_cents}')::int, (select balance_cents from public.credit_accounts where user_id = (select auth.uid())), 'the credit balance is the caller''s');
