@@ -440,6 +440,12 @@ isOneToOne: false
                   }
                   Relationships: [
                     {
+      foreignKeyName: "invoices_booking_id_fkey"
+      columns: ["booking_id"]
+isOneToOne: true
+      referencedRelation: "bookings"
+      referencedColumns: ["id"]
+    },{
       foreignKeyName: "invoices_user_id_fkey"
       columns: ["user_id"]
 isOneToOne: false
