@@ -19,6 +19,9 @@ const watch = args.includes("--watch");
 const socketDir = flag("--sockets") ?? Deno.makeTempDirSync({ prefix: "functions-host-" });
 let boots = 0;
 const timeoutMs = Number(Deno.env.get("MEMBERBASE_FUNCTION_TIMEOUT_MS") ?? 150_000);
+// Starting a worker (loading and compiling its module graph, cold on a fresh clone) is bounded on
+// its own, never by the per-request limit: a slow first load is not a hung function.
+const bootTimeoutMs = Math.max(timeoutMs, Number(Deno.env.get("MEMBERBASE_FUNCTION_BOOT_TIMEOUT_MS") ?? 60_000));
 const bootModule = new URL("./worker-boot.ts", import.meta.url).href;
 
 interface Slot {
@@ -88,7 +91,7 @@ function start(name: string, entry: URL): Slot {
   worker.onmessageerror = () => fail("unreadable message");
   const boot: BootData = { entry: entry.href, env: Deno.env.toObject(), socket };
   worker.postMessage(boot);
-  const timer = setTimeout(() => fail(`not serving after ${timeoutMs} ms`), timeoutMs);
+  const timer = setTimeout(() => fail(`not serving after ${bootTimeoutMs} ms`), bootTimeoutMs);
   ready.then(() => clearTimeout(timer), () => clearTimeout(timer));
   slots.set(name, slot);
   return slot;

@@ -36,7 +36,7 @@ select is(pg_temp.kinds('erin'), array['booking_requested', 'booking_requested',
 select is(pg_temp.kinds('alice'), array['booking_confirmed', 'booking_completed'],
   'the member hears of confirmation and completion, not of their own cancellation');
 select is(pg_temp.mails('alice'), array['booking_confirmed', 'booking_completed'], 'and gets the same by email (both channels on by default)');
-select is((select data ->> 'booking_id' from public.notifications where kind = 'booking_confirmed'),
+select is((select data ->> 'booking_id' from public.notifications where kind = 'booking_confirmed' and user_id = tests.user_id('alice')),
           (select id::text from public.bookings where note = 'first'), 'the notice carries the booking id');
 
 -- A review on the expert's booking; a support answer; credits earned; a direct message
@@ -54,7 +54,7 @@ select private.adjust_credits(tests.user_id('alice'), -100, 'correction-1', 'Cor
 select is(pg_temp.kinds('erin'), array['booking_requested', 'booking_requested', 'booking_cancelled', 'review_received', 'message_received'],
   'the expert is told of the review and of the message');
 select is((pg_temp.kinds('alice'))[3:], array['support_reply', 'credits_earned'], 'the member is told of the answer and of credits earned, not of credits taken');
-select is((select title from public.notifications where kind = 'credits_earned'), 'You received $5.00 in credits', 'the amount is in the title');
+select is((select title from public.notifications where kind = 'credits_earned' and user_id = tests.user_id('alice')), 'You received $5.00 in credits', 'the amount is in the title');
 
 -- Saved searches: a newly verified or newly available expert matching a search with notify on
 select tests.authenticate_as('alice');
@@ -66,22 +66,22 @@ select tests.clear_authentication();
 update public.expert_profiles set verification_status = 'verified', verified_at = now() where id = tests.user_id('ivan');
 select is((select count(*)::int from public.notifications where kind = 'saved_search_match' and user_id = tests.user_id('alice')), 1,
   'a member whose saved search matches hears of the newly verified expert once');
-select is((select title from public.notifications where kind = 'saved_search_match'), 'New expert for "Tax help"', 'naming the matching search');
+select is((select title from public.notifications where kind = 'saved_search_match' and user_id = tests.user_id('alice')), 'New expert for "Tax help"', 'naming the matching search');
 select is((select count(*)::int from public.notifications where kind = 'saved_search_match' and user_id = tests.user_id('bob')), 0,
   'a search with notify off stays silent');
 update public.expert_profiles set headline = 'Tax adviser (updated)' where id = tests.user_id('ivan');
-select is((select count(*)::int from public.notifications where kind = 'saved_search_match'), 1, 'other profile edits notify nobody');
+select is((select count(*)::int from public.notifications where kind = 'saved_search_match' and user_id = tests.user_id('alice')), 1, 'other profile edits notify nobody');
 update public.expert_profiles set is_available = false where id = tests.user_id('ivan');
 update public.expert_profiles set is_available = true where id = tests.user_id('ivan');
-select is((select count(*)::int from public.notifications where kind = 'saved_search_match'), 2, 'becoming available again notifies again');
+select is((select count(*)::int from public.notifications where kind = 'saved_search_match' and user_id = tests.user_id('alice')), 2, 'becoming available again notifies again');
 update public.saved_searches set filters = '{"expertise":["tax"],"max_rate_cents":1000}' where name = 'Tax help';
 update public.expert_profiles set hourly_rate_cents = 9000, is_available = false where id = tests.user_id('ivan');
 update public.expert_profiles set is_available = true where id = tests.user_id('ivan');
-select is((select count(*)::int from public.notifications where kind = 'saved_search_match'), 2, 'an expert outside the filters is no match');
+select is((select count(*)::int from public.notifications where kind = 'saved_search_match' and user_id = tests.user_id('alice')), 2, 'an expert outside the filters is no match');
 
 -- Billing hook
 select private.notify_billing_event(tests.user_id('alice'), 'subscription_renewed', 'Your subscription renewed', null, '{"plan":"pro"}');
-select is((select count(*)::int from public.notifications where kind = 'subscription_renewed'), 1, 'the billing hook notifies in category billing');
+select is((select count(*)::int from public.notifications where kind = 'subscription_renewed' and user_id = tests.user_id('alice')), 1, 'the billing hook notifies in category billing');
 select throws_ok($$select private.notify_billing_event(tests.user_id('alice'), 'hello', 'x')$$, '22023', null, 'with billing kinds only');
 
 -- Preferences at creation: channel x category
