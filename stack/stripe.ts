@@ -65,7 +65,9 @@ export const stripeService: Service = {
       this.detail = `stripe-mock off: ${stripeAvailability.reason}; billing functions answer 503 stripe_unavailable`;
       return;
     }
-    child = spawnLogged("stripe-mock", binary, ["-http-addr", `127.0.0.1:${ports.stripe}`]);
+    // Its HTTPS listener (unused here) would otherwise take :12112 on every interface: a second stack
+    // could not start, and the mock would be reachable from off the machine. Loopback, any free port.
+    child = spawnLogged("stripe-mock", binary, ["-http-addr", `127.0.0.1:${ports.stripe}`, "-https-addr", "127.0.0.1:"]);
     await waitFor("stripe-mock", () => portOpen(ports.stripe), 15000, child);
     this.detail = `stripe-mock ${stripeMockVersion}${stripeAvailability.installed ? `, just built with go install into ${installDir}` : ""}`;
   },
