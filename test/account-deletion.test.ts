@@ -2,24 +2,15 @@
 // rows on every member-linked path is deleted exactly as the Auth admin API deletes a user, then
 // every uuid/text column of every public table is scanned for the member's id. Then the functions:
 // account-delete (immediate) and process-deletion-requests (after the 7-day grace period), over HTTP.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { anonClient, authSkipReason, serviceClient, stack } from "./helpers/stack.ts";
 import { asRequest, memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
 import { claimsOf, password, signUpConfirmed } from "./helpers/auth.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { createSession, createUser as createTestUser, type TestUser } from "./helpers/users.ts";
+import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { linkPaths, memberRowsByForeignKeys, referencesTo, seedMember, type SeedResult } from "./helpers/member-rows.ts";
 
-// Every user this file creates is deleted afterwards, so other files' whole-table counts stay true.
-const created: string[] = [];
-async function createUser(): Promise<TestUser> {
-  const user = await createTestUser();
-  created.push(user.id);
-  return user;
-}
-afterAll(async () => {
-  await sql`delete from auth.users where id in ${sql(created)}`;
-});
+const { createUser } = usersDeletedAfterFile();
 
 async function rowCounts(rows: Map<string, unknown[]>): Promise<Record<string, number>> {
   return Object.fromEntries([...rows].map(([t, r]) => [t, r.length]).sort());

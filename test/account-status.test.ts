@@ -1,22 +1,18 @@
 // Inactive accounts keep their data: a suspended or deactivated member still exports everything of
 // theirs over HTTP (the capability table is in supabase/migrations/20261129110100_account_status.sql;
 // each capability is tried in supabase/tests/database/account_status.test.sql).
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { stack } from "./helpers/stack.ts";
 import { sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { createSession, createUser } from "./helpers/users.ts";
+import { createSession, usersDeletedAfterFile } from "./helpers/users.ts";
 
-const created: string[] = [];
-afterAll(async () => {
-  await sql`delete from auth.users where id in ${sql(created)}`;
-});
+const { createUser } = usersDeletedAfterFile();
 
 describe("inactive accounts", () => {
   for (const status of ["suspended", "deactivated"] as const) {
     it(`a ${status} member still exports their data, refused nothing`, async () => {
       const user = await createUser({ metadata: { first_name: "Inactive" } });
-      created.push(user.id);
       await sql`update public.privacy_settings set marketing_consent = true where user_id = ${user.id}`;
       await sql`update public.profiles set status = ${status} where id = ${user.id}`;
       // A token of a live session, as Auth issues one at sign-in (export needs the session to exist).

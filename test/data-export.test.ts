@@ -6,19 +6,10 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { stack } from "./helpers/stack.ts";
 import { memberClaims, serviceClaims, sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { createSession, createUser as createTestUser, type TestUser } from "./helpers/users.ts";
+import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { canonicalRows, linkPaths, memberRowsByForeignKeys, seedMember, type SeedResult } from "./helpers/member-rows.ts";
 
-// Every user this file creates is deleted afterwards, so other files' whole-table counts stay true.
-const created: string[] = [];
-async function createUser(): Promise<TestUser> {
-  const user = await createTestUser();
-  created.push(user.id);
-  return user;
-}
-afterAll(async () => {
-  await sql`delete from auth.users where id in ${sql(created)}`;
-});
+const { createUser } = usersDeletedAfterFile();
 
 const url = `${stack.apiUrl}/functions/v1/data-export`;
 

@@ -3,24 +3,16 @@
 // stays valid until its exp). The sensitive functions now need the token's session to exist in
 // auth.sessions. Tested at the database level (the session row deleted, as a sign-out deletes it),
 // which runs everywhere, and with real Auth sessions and signOut() where the Auth server runs.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { rowCounts, sql, type Claims } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { createSession, createUser, type TestUser } from "./helpers/users.ts";
+import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { gatewayUrl } from "./helpers/functions.ts";
 import { anonClient, authSkipReason, serviceClient, stack, uniqueEmail } from "./helpers/stack.ts";
 
-const created: string[] = [];
-afterAll(async () => {
-  await sql`delete from auth.users where id in ${sql(created)}`;
-});
-
-async function member(): Promise<TestUser> {
-  const user = await createUser();
-  created.push(user.id);
-  return user;
-}
+const users = usersDeletedAfterFile();
+const member = (): Promise<TestUser> => users.createUser();
 
 /** Calls a function as a client would, with this access token. */
 async function call(fn: "data-export" | "account-delete" | "member-dashboard", token: string): Promise<Response> {
@@ -109,7 +101,7 @@ describe.skipIf(!!authSkipReason)(`with real Auth sessions${authSkipReason ? ` (
     const { data, error } = await serviceClient().auth.admin.createUser({ email, password, email_confirm: true });
     expect(error).toBeNull();
     userId = data.user!.id;
-    created.push(userId);
+    users.track(userId);
   });
 
   async function signIn() {

@@ -2,21 +2,13 @@
 // content checked there; two overlapping runs send each outbox email once; a daily digest is one
 // mail; a member without an address fails for good with the attempt recorded; one-click
 // unsubscribe without a session, with forged, altered and reused tokens refused.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { stack } from "./helpers/stack.ts";
 import { asRequest, memberClaims, sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { createUser as createTestUser, type TestUser } from "./helpers/users.ts";
+import { usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 
-const created: string[] = [];
-async function createUser(): Promise<TestUser> {
-  const user = await createTestUser();
-  created.push(user.id);
-  return user;
-}
-afterAll(async () => {
-  await sql`delete from auth.users where id in ${sql(created)}`;
-});
+const { createUser } = usersDeletedAfterFile();
 
 const url = `${stack.apiUrl}/functions/v1/send-notifications`;
 

@@ -2,6 +2,7 @@
 // (so our auth.users triggers run exactly as on a real sign-up, and the Auth server can load, sign in
 // and delete them: its token columns hold '', never NULL, which Auth cannot read).
 import { randomUUID } from "node:crypto";
+import { afterAll } from "vitest";
 import { memberClaims, sql, type Claims } from "./db.ts";
 
 export interface TestUser {
@@ -21,6 +22,25 @@ export async function createUser(opts: { email?: string; metadata?: unknown; con
             '{"provider":"email","providers":["email"]}', ${sql.json((opts.metadata ?? {}) as never)}, now(), now(),
             '', '', '', '')`;
   return { id, email };
+}
+
+/**
+ * createUser for one test file: every user it makes (and every id given to track) is deleted after
+ * the file, so other files' whole-table counts stay true. Call it at the top level of the file.
+ */
+export function usersDeletedAfterFile() {
+  const ids: string[] = [];
+  afterAll(async () => {
+    if (ids.length) await sql`delete from auth.users where id in ${sql(ids)}`;
+  });
+  return {
+    createUser: async (opts?: Parameters<typeof createUser>[0]): Promise<TestUser> => {
+      const user = await createUser(opts);
+      ids.push(user.id);
+      return user;
+    },
+    track: (id: string) => void ids.push(id),
+  };
 }
 
 export async function deleteUser(id: string): Promise<void> {
