@@ -1,9 +1,22 @@
-// The platform bootstrap: Supabase's roles, schemas, grants and extensions, once per data dir.
+// The platform bootstrap: Supabase's roles once per cluster, then its schemas, grants, default
+// privileges and extensions per database (platform-roles.sql, platform-database.sql).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { adminDbUrl, root } from "./config.ts";
 import type { Service } from "./service.ts";
+
+const platformSql = (part: "roles" | "database") => readFileSync(join(root, "stack", `platform-${part}.sql`), "utf8");
+
+/** Sets up one database as a new hosted project's (the cluster's roles must exist). */
+export async function bootstrapDatabase(superuserUrl: string): Promise<void> {
+  const sql = postgres(superuserUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.begin((tx) => tx.unsafe(platformSql("database")));
+  } finally {
+    await sql.end();
+  }
+}
 
 export const platformService: Service = {
   name: "platform",
@@ -16,11 +29,12 @@ export const platformService: Service = {
         this.detail = "already bootstrapped";
         return;
       }
-      await sql.begin((tx) => tx.unsafe(readFileSync(join(root, "stack", "platform.sql"), "utf8")));
-      this.detail = "bootstrapped";
+      await sql.begin((tx) => tx.unsafe(platformSql("roles")));
     } finally {
       await sql.end();
     }
+    await bootstrapDatabase(adminDbUrl);
+    this.detail = "bootstrapped as a new hosted project";
   },
   async stop() {},
 };

@@ -1,7 +1,9 @@
 // The custom access token hook: what Auth calls before issuing a JWT, called here as Auth calls it
 // (role supabase_auth_admin), and the attack of a client forging the claim it adds.
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { asRequest, memberClaims, sql } from "./helpers/db.ts";
+import { stack } from "./helpers/stack.ts";
 import { createUser, deleteUser, type TestUser } from "./helpers/users.ts";
 
 let alice: TestUser;
@@ -10,17 +12,19 @@ beforeAll(async () => {
   alice = await createUser();
   bob = await createUser();
 });
+// Auth's own login (postgres may not SET ROLE to it: on hosted projects since 2025 it is no member).
+const authUrl = new URL(stack.dbUrl);
+authUrl.username = "supabase_auth_admin";
+const authAdmin = postgres(authUrl.toString(), { max: 1, onnotice: () => {} });
 afterAll(async () => {
   await deleteUser(alice.id);
   await deleteUser(bob.id);
+  await authAdmin.end();
 });
 
 async function hookClaims(userId: string): Promise<Record<string, unknown>> {
   const event = { user_id: userId, claims: { sub: userId, role: "authenticated", aud: "authenticated", aal: "aal1", session_id: "s", is_anonymous: false }, authentication_method: "password" };
-  const [row] = await sql.begin(async (tx) => {
-    await tx`set local role supabase_auth_admin`;
-    return tx`select public.custom_access_token_hook(${tx.json(event)}) as result`;
-  });
+  const [row] = await authAdmin`select public.custom_access_token_hook(${authAdmin.json(event)}) as result`;
   return row.result.claims;
 }
 

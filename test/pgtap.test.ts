@@ -1,14 +1,25 @@
 // Runs every supabase/tests/database/*.test.sql with pg_prove against the stack's database,
 // one vitest test per file (the same files `supabase test db` runs under `supabase start`).
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
+import postgres from "postgres";
 import { stack } from "./helpers/stack.ts";
 
 const dir = "supabase/tests/database";
 const files = readdirSync(dir).filter((f) => f.endsWith(".test.sql")).sort();
 
 describe("pgTAP", () => {
+  // pgTAP is a test tool, not part of the schema: created here as `postgres`, as `supabase test db`
+  // does (on hosted Supabase and in this stack postgres may create it; see stack/platform.sql).
+  beforeAll(async () => {
+    const sql = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
+    try {
+      await sql`create extension if not exists pgtap with schema extensions`;
+    } finally {
+      await sql.end();
+    }
+  });
   it("has test files", () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
     it(file, () => {

@@ -1,6 +1,6 @@
 // The platform baseline and the migration history, checked in the catalog.
 import { describe, expect, it } from "vitest";
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { sql } from "./helpers/db.ts";
 
 describe("platform roles and schemas", () => {
@@ -15,6 +15,51 @@ describe("platform roles and schemas", () => {
     expect(by.anon).toMatchObject({ rolcanlogin: false, rolbypassrls: false });
     expect(by.authenticated).toMatchObject({ rolcanlogin: false, rolbypassrls: false });
     expect(by.service_role).toMatchObject({ rolcanlogin: false, rolbypassrls: true });
+    // A new hosted project's API roles inherit (since 2023).
+    for (const r of ["anon", "authenticated", "service_role"]) expect(by[r].rolinherit, r).toBe(true);
+  });
+
+  it("gives postgres what a new hosted project gives it, and no more", async () => {
+    const [row] = await sql`
+      select pg_get_userbyid(d.datdba) as db_owner,
+             pg_has_role('postgres', 'supabase_auth_admin', 'member') as auth_admin_member,
+             has_schema_privilege('postgres', 'auth', 'create') as create_on_auth,
+             (select bool_or(m.admin_option) from pg_auth_members m
+               where m.member = 'postgres'::regrole and m.roleid in ('anon'::regrole, 'authenticated'::regrole, 'service_role'::regrole)) as api_admin_option,
+             (select setconfig from pg_db_role_setting where setrole = 'authenticator'::regrole and setdatabase = 0) as authenticator_settings
+      from pg_database d where d.datname = current_database()`;
+    expect(row.db_owner).toBe("postgres");
+    expect(row.auth_admin_member).toBe(false);
+    expect(row.create_on_auth).toBe(false);
+    expect(row.api_admin_option).toBe(false);
+    expect(row.authenticator_settings).toEqual(expect.arrayContaining(["lock_timeout=8s", "statement_timeout=8s"]));
+  });
+
+  it("grants what supabase_admin creates in extensions to postgres only", async () => {
+    const [row] = await sql`
+      select has_table_privilege('anon', 'extensions.spatial_ref_sys', 'insert') as anon_insert,
+             has_table_privilege('authenticated', 'extensions.spatial_ref_sys', 'update') as authenticated_update,
+             has_table_privilege('postgres', 'extensions.spatial_ref_sys', 'select') as postgres_select`;
+    expect(row).toEqual({ anon_insert: false, authenticated_update: false, postgres_select: true });
+  });
+
+  it("lets postgres create an allow-listed extension (as supautils does) and refuses any other untrusted one", async () => {
+    await sql.begin(async (tx) => {
+      await tx`create extension if not exists tsm_system_rows with schema extensions`;
+      const [ext] = await tx`select pg_get_userbyid(extowner) as owner from pg_extension where extname = 'tsm_system_rows'`;
+      expect(ext.owner).toBe("supabase_admin");
+      throw new Error("rollback");
+    }).catch((e) => expect((e as Error).message).toBe("rollback"));
+    await expect(sql`create extension adminpack`).rejects.toThrow(/permission denied to create extension "adminpack"/);
+  });
+
+  it("pre-creates only the extensions a new hosted project has; migrations create the rest", async () => {
+    const rows = await sql<{ extname: string }[]>`select extname from pg_extension order by extname`;
+    const migrations = readdirSync("supabase/migrations").map((f) => readFileSync(`supabase/migrations/${f}`, "utf8")).join("\n");
+    for (const { extname } of rows) {
+      if (["plpgsql", "uuid-ossp", "pgcrypto", "pg_stat_statements", "pgtap", "plpgsql_check"].includes(extname)) continue; // hosted's own, and the test tools
+      expect(migrations, `extension ${extname} is created by a migration`).toMatch(new RegExp(`create extension if not exists "?${extname}"? with schema extensions`, "i"));
+    }
   });
 
   it("has auth.users and auth.uid() reading request.jwt.claims", async () => {

@@ -1,0 +1,86 @@
+// The deploy check: a database set up as a new hosted Supabase project has it (stack/platform-*.sql),
+// Auth's own schema first, then every migration and the seed pushed by the real CLI as `postgres`
+// over TCP, one transaction per file (as `supabase db push` does to a hosted project), then pgTAP.
+// Any statement that needs more than hosted privileges (a superuser, membership in
+// supabase_auth_admin, CREATE on schema auth, an extension no migration creates) fails it.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authBinary, authEnv } from "../stack/auth.ts";
+import { authSchemaFromCli } from "../stack/auth-schema.ts";
+import { supabaseCli } from "../stack/migrations.ts";
+import { bootstrapDatabase } from "../stack/platform.ts";
+import { stack } from "./helpers/stack.ts";
+
+const database = `deploy_check_${process.pid}`;
+const as = (user: string, db: string, host?: string) => {
+  const url = new URL(stack.dbUrl);
+  url.username = user;
+  url.pathname = `/${db}`;
+  if (host) url.hostname = host;
+  return url.toString();
+};
+const admin = postgres(as("supabase_admin", "postgres"), { max: 1, onnotice: () => {} });
+
+/** Auth's own migrations when a real Auth server is at hand, else the CLI's snapshot of its schema. */
+async function authSchema(): Promise<string> {
+  if (stack.authServer) {
+    const cwd = mkdtempSync(join(tmpdir(), "deploy-auth-"));
+    try {
+      const env = { PATH: process.env.PATH ?? "", ...authEnv(), GOTRUE_DB_DATABASE_URL: as("supabase_auth_admin", database) };
+      const code = await new Promise<number | null>((res) => spawn(authBinary, ["migrate"], { cwd, env, stdio: "ignore" }).once("exit", res));
+      if (code !== 0) throw new Error(`auth migrate exited with ${code}`);
+      return "Supabase Auth's own migrations";
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
+  }
+  const sql = postgres(as("supabase_admin", database), { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(authSchemaFromCli());
+  } finally {
+    await sql.end();
+  }
+  return "the CLI's snapshot of the auth schema";
+}
+
+describe("deploy to a database set up as a new hosted project", () => {
+  beforeAll(async () => {
+    await admin.unsafe(`create database ${database}`);
+    await bootstrapDatabase(as("supabase_admin", database));
+  });
+  afterAll(async () => {
+    await admin.unsafe(`drop database if exists ${database} with (force)`);
+    await admin.end();
+  });
+
+  it("takes Auth's schema, then every migration and the seed as postgres, then passes pgTAP", async () => {
+    const auth = await authSchema();
+    // The CLI treats 127.0.0.1:<db.port> as its Docker database; 127.0.0.2 is the same server to it as a remote.
+    supabaseCli(["db", "push", `--db-url=${as("postgres", database, "127.0.0.2")}`, "--include-seed", "--yes"]);
+
+    const sql = postgres(as("postgres", database), { max: 1, onnotice: () => {} });
+    try {
+      const files = readdirSync("supabase/migrations").filter((f) => f.endsWith(".sql")).map((f) => f.split("_")[0]).sort();
+      const applied = await sql<{ version: string }[]>`select version from supabase_migrations.schema_migrations order by version`;
+      expect(applied.map((r) => r.version), `after ${auth}`).toEqual(files);
+      const [{ owners }] = await sql<{ owners: string[] }[]>`
+        select array_agg(distinct pg_get_userbyid(c.relowner)) as owners
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace where n.nspname in ('public', 'private')`;
+      expect(owners).toEqual(["postgres"]);
+      // pgTAP is a test tool: created as postgres, as `supabase test db` does.
+      await sql`create extension if not exists pgtap with schema extensions`;
+    } finally {
+      await sql.end();
+    }
+
+    const dir = "supabase/tests/database";
+    const tests = readdirSync(dir).filter((f) => f.endsWith(".test.sql")).sort().map((f) => `${dir}/${f}`);
+    const r = spawnSync("pg_prove", ["--dbname", as("postgres", database), "--failures", ...tests], { encoding: "utf8", env: { ...process.env, PGOPTIONS: "--client-min-messages=warning" } });
+    expect(r.status, `${r.stdout.split("\n").filter((l) => /^not ok|^#|Failed/.test(l)).join("\n")}\n${r.stderr}`).toBe(0);
+    expect(r.stdout).toMatch(/^All tests successful\./m);
+  }, 240_000);
+});
