@@ -76,7 +76,9 @@ begin
       'create\s+extension\s+(?:if\s+not\s+exists\s+)?"?([a-z0-9_-]+)"?(?:\s+(?:with\s+)?schema\s+"?([a-z0-9_]+)"?)?', 'gi')
   loop
     if lower(wanted[1]) = any (privileged) and not exists (select 1 from pg_extension where extname = lower(wanted[1])) then
-      execute format('create extension %I with schema %I cascade', lower(wanted[1]), coalesce(lower(wanted[2]), 'extensions'));
+      -- As supautils' parameter override on hosted projects, pg_cron always goes into pg_catalog.
+      execute format('create extension %I with schema %I cascade', lower(wanted[1]),
+        case when lower(wanted[1]) = 'pg_cron' then 'pg_catalog' else coalesce(lower(wanted[2]), 'extensions') end);
     end if;
   end loop;
   perform set_config('memberbase.creating_privileged_extension', 'off', true);
@@ -84,6 +86,24 @@ end $$;
 revoke all on function extensions.create_privileged_extension() from public;
 create event trigger create_privileged_extension on ddl_command_start when tag in ('CREATE EXTENSION')
   execute function extensions.create_privileged_extension();
+
+-- Once pg_cron exists, postgres may schedule jobs and read their runs, but not write cron.job
+-- directly (as on hosted projects: jobs change through cron.schedule / cron.unschedule).
+create function extensions.grant_pg_cron_access() returns event_trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if exists (select from pg_event_trigger_ddl_commands() c join pg_extension e on e.oid = c.objid where e.extname = 'pg_cron') then
+    grant usage on schema cron to postgres with grant option;
+    grant all on all tables in schema cron to postgres with grant option;
+    grant all on all sequences in schema cron to postgres with grant option;
+    grant all on all routines in schema cron to postgres with grant option;
+    revoke all on table cron.job from postgres;
+    grant select on table cron.job to postgres with grant option;
+  end if;
+end $$;
+revoke all on function extensions.grant_pg_cron_access() from public;
+create event trigger grant_pg_cron_access on ddl_command_end when tag in ('CREATE EXTENSION')
+  execute function extensions.grant_pg_cron_access();
 
 -- Realtime's publication exists on every project (empty unless tables are added), owned by
 -- postgres as on hosted projects, so migrations can add their tables to it.

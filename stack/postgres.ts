@@ -99,7 +99,11 @@ function serverSettings(): string {
     `synchronous_commit = off`,
     `full_page_writes = off`,
     `wal_level = logical`,
-    `shared_preload_libraries = 'pg_stat_statements'`,
+    `shared_preload_libraries = 'pg_stat_statements,pg_cron'`,
+    // Supabase Cron: jobs run in this database, in background workers (no password needed to connect).
+    `cron.database_name = 'postgres'`,
+    `cron.use_background_workers = on`,
+    `max_worker_processes = 32`,
     `log_min_messages = warning`,
     `timezone = 'UTC'`,
     "",

@@ -56,6 +56,7 @@ export function missingPrerequisites(m: Machine = thisMachine()): Missing[] {
     ["postgis", "PostGIS for PostgreSQL 15", "postgresql-15-postgis-3"],
     ["pgtap", "pgTAP for PostgreSQL 15", "postgresql-15-pgtap"],
     ["plpgsql_check", "plpgsql_check for PostgreSQL 15", "postgresql-15-plpgsql-check"],
+    ["pg_cron", "pg_cron for PostgreSQL 15 (Supabase Cron)", "postgresql-15-cron"],
   ];
   for (const [ext, what, apt] of extensions)
     if (!existsSync(join(m.pgExtensionDir, `${ext}.control`))) missing.push({ what: `${what} (${ext}.control in ${m.pgExtensionDir})`, apt });

@@ -53,7 +53,7 @@ describe("prerequisite check", () => {
     const command = lines.filter((l) => l.includes("apt-get install"));
     expect(command).toHaveLength(1);
     expect(command[0].trim().replace(/^sudo /, "")).toBe(
-      "apt-get install -y postgresql-15 postgresql-15-postgis-3 postgresql-15-pgtap postgresql-15-plpgsql-check libtap-parser-sourcehandler-pgtap-perl",
+      "apt-get install -y postgresql-15 postgresql-15-postgis-3 postgresql-15-pgtap postgresql-15-plpgsql-check postgresql-15-cron libtap-parser-sourcehandler-pgtap-perl",
     );
   });
 
