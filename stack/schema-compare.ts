@@ -74,7 +74,11 @@ const [a = "HEAD", b = "."] = args.filter((x) => x !== "--no-cache");
 const work = mkdtempSync(join(tmpdir(), "schema-compare-"));
 chmodSync(work, 0o755); // the postgres OS user (when we are root) must reach the data dirs inside
 try {
-  const [dumpA, dumpB] = await Promise.all([dumpSide(a, join(work, "a")), dumpSide(b, join(work, "b"))]);
+  // Both settle before the folder goes: a failed side must not pull the other's data dir away.
+  const sides = await Promise.allSettled([dumpSide(a, join(work, "a")), dumpSide(b, join(work, "b"))]);
+  const failed = sides.find((s) => s.status === "rejected");
+  if (failed) throw failed.reason;
+  const [dumpA, dumpB] = sides.map((s) => (s as PromiseFulfilledResult<string>).value);
   const fileA = join(work, "a.txt");
   const fileB = join(work, "b.txt");
   writeFileSync(fileA, dumpA);

@@ -2,6 +2,16 @@
 -- and overall counts. Security invoker: they run under the caller's RLS and only ever look at the
 -- caller's own rows, so they add no access of their own. Months are calendar months in UTC.
 
+-- The member dashboard in one statement: the member-dashboard edge function calls
+-- public.member_dashboard() once, under the member's RLS, and returns its jsonb as is.
+
+-- The dashboard's credits and affiliate section, now that credits exist: the balance, the member's
+-- referral code, referrals by status and total earned, read under the member's own RLS in the
+-- same single statement as the rest of member_dashboard().
+
+-- The dashboard gains the unread-message count (unread notifications are already in its counts,
+-- from member_stats()): the same partial index as the unread badge, in the same single statement.
+
 -- Functions
 create or replace function public.spending_history(months integer default 12)
 returns table (month date, currency char(3), bookings integer, total_cents bigint, credits_cents bigint, card_cents bigint)
@@ -14,7 +24,7 @@ declare
   me uuid := (select auth.uid());
   first_month date;
 begin
-  perform private.require_member();
+  perform private.require_signed_in(); -- reading or deleting own data: any account status
   if months is null or months not between 1 and 120 then
     raise exception 'months must be between 1 and 120' using errcode = '22023';
   end if;
@@ -58,7 +68,7 @@ as $$
 declare
   me uuid := (select auth.uid());
 begin
-  perform private.require_member();
+  perform private.require_signed_in(); -- reading or deleting own data: any account status
   if page_size is null or page_size not between 1 and 100 then
     raise exception 'page_size must be between 1 and 100' using errcode = '22023';
   end if;
@@ -100,7 +110,7 @@ as $$
 declare
   me uuid := (select auth.uid());
 begin
-  perform private.require_member();
+  perform private.require_signed_in(); -- reading or deleting own data: any account status
   return query
     select count(*)::integer,
            (count(*) filter (where b.status in ('requested', 'confirmed') and b.scheduled_at >= now()))::integer,
@@ -122,6 +132,90 @@ begin
 end;
 $$;
 comment on function public.member_stats() is 'The caller''s totals: bookings by state, time and money spent (completed bookings), reviews, open tickets, unread notifications.';
+revoke execute on function public.spending_history(integer) from public, anon;
+revoke execute on function public.consultation_history(integer, integer) from public, anon;
+revoke execute on function public.member_stats() from public, anon;
+grant execute on function public.spending_history(integer) to authenticated;
+grant execute on function public.consultation_history(integer, integer) to authenticated;
+grant execute on function public.member_stats() to authenticated;
 
-revoke execute on function public.spending_history(integer), public.consultation_history(integer, integer), public.member_stats() from public, anon;
-grant execute on function public.spending_history(integer), public.consultation_history(integer, integer), public.member_stats() to authenticated;
+create or replace function private.member_dashboard_extras()
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return jsonb_build_object(
+    'favorites', (select count(*)::integer from public.favorites f where f.member_id = (select auth.uid())),
+    'unread_messages', (select coalesce(sum(p.unread_count), 0)::integer from public.conversation_participants p
+                         where p.user_id = (select auth.uid()) and p.unread_count > 0),
+    'credit_balance_cents', coalesce((select a.balance_cents from public.credit_accounts a where a.user_id = (select auth.uid())), 0),
+    'affiliate', jsonb_build_object(
+      'code', (select c.code from public.referral_codes c where c.user_id = (select auth.uid())),
+      'referrals', (select jsonb_build_object(
+                     'pending', count(*) filter (where r.status = 'pending'),
+                     'qualified', count(*) filter (where r.status = 'qualified'),
+                     'credited', count(*) filter (where r.status = 'credited'),
+                     'rejected', count(*) filter (where r.status = 'rejected'))
+                    from public.referrals r where r.referrer_id = (select auth.uid())),
+      'total_earned_cents', coalesce((select sum(t.amount_cents)::integer from public.credit_transactions t
+                                        join public.credit_accounts a on a.id = t.account_id
+                                       where a.user_id = (select auth.uid()) and t.kind = 'referral_bonus'), 0)));
+end;
+$$;
+revoke execute on function private.member_dashboard_extras() from public, anon;
+grant execute on function private.member_dashboard_extras() to authenticated;
+
+-- member_dashboard() as before, plus its billing section.
+create or replace function public.member_dashboard()
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  me uuid := (select auth.uid());
+begin
+  perform private.require_signed_in(); -- reading own data: any account status (as 20261129110100_account_status)
+  return (
+    select jsonb_build_object(
+      'profile', (select jsonb_build_object('id', p.id, 'first_name', p.first_name, 'last_name', p.last_name,
+                                            'display_name', p.display_name, 'avatar_url', p.avatar_url,
+                                            'role', p.role, 'status', p.status, 'member_since', p.created_at)
+                    from public.profiles p where p.id = me),
+      'counts', (select to_jsonb(s) from public.member_stats() s) || private.member_dashboard_extras(),
+      'next_bookings', coalesce((
+        select jsonb_agg(jsonb_build_object('id', x.id, 'status', x.status, 'scheduled_at', x.scheduled_at,
+                                            'duration_minutes', x.duration_minutes, 'price_cents', x.price_cents,
+                                            'currency', x.currency, 'expert_id', x.expert_id, 'expert_name', x.expert_name,
+                                            'expert_headline', x.headline) order by x.scheduled_at, x.id)
+          from (select b.id, b.status, b.scheduled_at, b.duration_minutes, b.price_cents, b.currency, b.expert_id,
+                       coalesce(p.display_name, nullif(btrim(concat_ws(' ', p.first_name, p.last_name)), '')) as expert_name,
+                       e.headline
+                  from public.bookings b
+                  left join public.expert_profiles e on e.id = b.expert_id
+                  left join public.profiles p on p.id = e.id
+                 where b.member_id = me and b.status in ('requested', 'confirmed') and b.scheduled_at >= now()
+                 order by b.scheduled_at, b.id
+                 limit 5) x), '[]'::jsonb),
+      'recent_activity', coalesce((
+        select jsonb_agg(jsonb_build_object('id', a.id, 'kind', a.kind, 'subject_type', a.subject_type,
+                                            'subject_id', a.subject_id, 'details', a.details, 'created_at', a.created_at)
+                         order by a.created_at desc, a.id desc)
+          from (select * from public.activity act where act.user_id = me
+                 order by act.created_at desc, act.id desc limit 10) a), '[]'::jsonb),
+      'spending_by_month', coalesce((
+        select jsonb_agg(to_jsonb(h) order by h.month, h.currency) from public.spending_history(12) h), '[]'::jsonb),
+      'billing', private.member_dashboard_billing(),
+      'generated_at', now()));
+end;
+$$;
+revoke execute on function public.member_dashboard() from public, anon;
+grant execute on function public.member_dashboard() to authenticated;
+
+comment on function public.member_dashboard() is 'The caller''s dashboard as one jsonb: profile, counts, next 5 bookings, last 10 activities, 12 months of spending, billing (plan, subscription, 5 latest invoices).';
+
+comment on function private.member_dashboard_extras() is 'Favorites, unread direct messages, credit balance and affiliate stats for member_dashboard().counts, under the caller''s RLS.';

@@ -16,13 +16,15 @@ comment on table public.favorites is 'Experts a member has favorited; one row pe
 create index favorites_expert_idx on public.favorites (expert_id);
 create index favorites_member_created_idx on public.favorites (member_id, created_at desc);
 
--- Grants: anon has nothing to do here; members add (only the two ids) and remove, never edit.
-revoke all on public.favorites from anon;
-revoke insert, update on public.favorites from authenticated;
-grant insert (member_id, expert_id) on public.favorites to authenticated;
-
 -- Row level security
 alter table public.favorites enable row level security;
+
+-- Grants: anon has nothing to do here; members add (only the two ids) and remove, never edit.
+revoke all on public.favorites from anon, authenticated;
+grant select on public.favorites to authenticated;
+
+-- Discovery.
+grant insert (member_id, expert_id), delete on public.favorites to authenticated;
 
 -- Functions
 create or replace function private.record_favorite_activity()
@@ -84,7 +86,7 @@ as $$
 $$;
 comment on function public.my_favorites_count() is 'How many experts the caller has favorited.';
 
-create or replace function public.expert_favorites_count(expert_id uuid)
+create or replace function private.expert_favorites_count(expert_id uuid)
 returns integer
 language plpgsql
 stable
@@ -99,34 +101,51 @@ begin
   if not exists (
     select 1 from public.expert_profiles e
     where e.id = expert_favorites_count.expert_id
-      and (e.verification_status = 'verified' or e.id = me or private.is_admin())
+      and ((e.verification_status = 'verified' and private.account_active(e.id)) or e.id = me or private.is_admin())
   ) then
     raise exception 'no expert %', expert_favorites_count.expert_id using errcode = 'P0002';
   end if;
   return (select count(*)::integer from public.favorites f where f.expert_id = expert_favorites_count.expert_id);
 end;
 $$;
-comment on function public.expert_favorites_count(uuid) is 'How many members have favorited an expert (a count only; who is never revealed).';
-
-revoke execute on function public.list_favorites(), public.my_favorites_count(), public.expert_favorites_count(uuid) from public, anon;
-grant execute on function public.list_favorites(), public.my_favorites_count(), public.expert_favorites_count(uuid) to authenticated;
+revoke execute on function public.list_favorites() from public, anon;
+revoke execute on function public.my_favorites_count() from public, anon;
+grant execute on function public.list_favorites() to authenticated;
+grant execute on function public.my_favorites_count() to authenticated;
+grant execute on function private.expert_favorites_count(uuid) to authenticated, service_role;
 -- A popularity figure may be shown on public expert pages.
-grant execute on function public.expert_favorites_count(uuid) to anon;
+grant execute on function private.expert_favorites_count(uuid) to anon, service_role;
+
+comment on function private.expert_favorites_count(uuid) is 'The elevated body of public.expert_favorites_count() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.expert_favorites_count(expert_id uuid)
+returns integer
+language sql
+stable
+security invoker
+set search_path = ''
+as $$ select private.expert_favorites_count($1) $$;
+comment on function public.expert_favorites_count(uuid) is 'How many members have favorited an expert (a count only; who is never revealed).';
+revoke execute on function public.expert_favorites_count(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.expert_favorites_count(uuid) to anon, authenticated, service_role;
 
 -- Triggers
 create trigger favorites_activity after insert or delete on public.favorites
   for each row execute function private.record_favorite_activity();
 
--- Policies
-create policy "Members can read their own favorites" on public.favorites
-  for select to authenticated using ((select auth.uid()) = member_id);
-create policy "Admins can read every favorite" on public.favorites
-  for select to authenticated using ((select private.is_admin()));
 create policy "Members can favorite verified experts for themselves" on public.favorites
   for insert to authenticated
   with check (
     (select auth.uid()) = member_id
     and exists (select 1 from public.expert_profiles e where e.id = expert_id and e.verification_status = 'verified')
   );
+
 create policy "Members can remove their own favorites" on public.favorites
   for delete to authenticated using ((select auth.uid()) = member_id);
+
+create policy "Inactive members cannot add favorites" on public.favorites
+  as restrictive for insert to authenticated with check ((select private.is_active_member()));
+
+create policy "Members read their own favorites, admins every one" on public.favorites
+  for select to authenticated using ((select auth.uid()) = member_id or (select private.is_admin()));

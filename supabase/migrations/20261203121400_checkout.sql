@@ -29,7 +29,7 @@ as $$
   select (greatest(price_cents, 0)::bigint * s.spend_cap_percent / 100)::integer from private.credit_settings s where s.id;
 $$;
 
-create or replace function public.quote_credits(booking_id uuid)
+create or replace function private.quote_credits(booking_id uuid)
 returns public.credit_quote
 language plpgsql
 stable
@@ -57,9 +57,8 @@ begin
   return q;
 end;
 $$;
-comment on function public.quote_credits(uuid) is 'How many credits the caller may apply to their booking: min(balance, floor(price x cap)); 0 once applied or when the booking is closed.';
 
-create or replace function public.apply_credits(booking_id uuid, amount_cents integer default null)
+create or replace function private.apply_credits(booking_id uuid, amount_cents integer default null)
 returns public.bookings
 language plpgsql
 security definer
@@ -113,7 +112,6 @@ begin
   return b;
 end;
 $$;
-comment on function public.apply_credits(uuid, integer) is 'Pays part of the caller''s booking with credits (default: as much as allowed); atomic and idempotent per booking.';
 
 create or replace function private.refund_booking_credits()
 returns trigger
@@ -149,10 +147,36 @@ begin
   return new;
 end;
 $$;
-
 revoke execute on function private.credit_cap_cents(integer) from public, anon, authenticated;
-revoke execute on function public.quote_credits(uuid), public.apply_credits(uuid, integer) from public, anon;
-grant execute on function public.quote_credits(uuid), public.apply_credits(uuid, integer) to authenticated;
+grant execute on function private.quote_credits(uuid) to authenticated, service_role;
+grant execute on function private.apply_credits(uuid, integer) to authenticated, service_role;
+
+comment on function private.quote_credits(uuid) is 'The elevated body of public.quote_credits() (security definer; the public wrapper is security invoker).';
+comment on function private.apply_credits(uuid, integer) is 'The elevated body of public.apply_credits() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.quote_credits(booking_id uuid)
+returns public.credit_quote
+language sql
+stable
+security invoker
+set search_path = ''
+as $$ select private.quote_credits($1) $$;
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.apply_credits(booking_id uuid, amount_cents integer default null)
+returns public.bookings
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.apply_credits($1, $2) $$;
+comment on function public.quote_credits(uuid) is 'How many credits the caller may apply to their booking: min(balance, floor(price x cap)); 0 once applied or when the booking is closed.';
+comment on function public.apply_credits(uuid, integer) is 'Pays part of the caller''s booking with credits (default: as much as allowed); atomic and idempotent per booking.';
+revoke execute on function public.quote_credits(uuid) from public, anon, authenticated, service_role;
+revoke execute on function public.apply_credits(uuid, integer) from public, anon, authenticated, service_role;
+grant execute on function public.quote_credits(uuid) to authenticated, service_role;
+grant execute on function public.apply_credits(uuid, integer) to authenticated, service_role;
 
 -- Triggers
 create trigger bookings_credits_match_ledger before insert or update of credits_applied_cents on public.bookings

@@ -46,13 +46,22 @@ create index data_deletion_requests_user_idx on public.data_deletion_requests (u
 create index data_deletion_requests_due_idx on public.data_deletion_requests (process_after) where status = 'pending';
 create index data_export_requests_user_idx on public.data_export_requests (user_id, requested_at desc);
 
--- Grants: clients only read these; writes go through functions.
-revoke insert, update, delete on public.login_history, public.data_deletion_requests, public.data_export_requests from anon, authenticated;
-
 -- Row level security
 alter table public.login_history enable row level security;
+
+-- Grants: clients only read these; writes go through functions.
+revoke all on public.login_history from anon, authenticated;
+grant select on public.login_history to authenticated;
+
 alter table public.data_deletion_requests enable row level security;
+
+revoke all on public.data_deletion_requests from anon, authenticated;
+grant select on public.data_deletion_requests to authenticated;
+
 alter table public.data_export_requests enable row level security;
+
+revoke all on public.data_export_requests from anon, authenticated;
+grant select on public.data_export_requests to authenticated;
 
 -- Functions
 create or replace function private.record_login()
@@ -74,7 +83,7 @@ begin
 end;
 $$;
 
-create or replace function public.request_account_deletion(reason text default null)
+create or replace function private.request_account_deletion(reason text default null)
 returns public.data_deletion_requests
 language plpgsql
 security definer
@@ -83,7 +92,7 @@ as $$
 declare
   result public.data_deletion_requests;
 begin
-  perform private.require_member();
+  perform private.require_signed_in(); -- reading or deleting own data: any account status
   if not private.aal_satisfied() then
     raise exception 'this needs an aal2 session: verify your MFA factor first' using errcode = '42501';
   end if;
@@ -101,9 +110,8 @@ begin
   return result;
 end;
 $$;
-comment on function public.request_account_deletion(text) is 'Files a deletion request, processed after a 7-day grace period the member can cancel.';
 
-create or replace function public.cancel_account_deletion(request_id uuid)
+create or replace function private.cancel_account_deletion(request_id uuid)
 returns public.data_deletion_requests
 language plpgsql
 security definer
@@ -124,8 +132,34 @@ begin
   return result;
 end;
 $$;
-revoke execute on function public.request_account_deletion(text), public.cancel_account_deletion(uuid) from public, anon;
-grant execute on function public.request_account_deletion(text), public.cancel_account_deletion(uuid) to authenticated;
+grant execute on function private.request_account_deletion(text) to authenticated, service_role;
+grant execute on function private.cancel_account_deletion(uuid) to authenticated, service_role;
+
+comment on function private.request_account_deletion(text) is 'The elevated body of public.request_account_deletion() (security definer; the public wrapper is security invoker).';
+comment on function private.cancel_account_deletion(uuid) is 'The elevated body of public.cancel_account_deletion() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.request_account_deletion(reason text default null)
+returns public.data_deletion_requests
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.request_account_deletion($1) $$;
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.cancel_account_deletion(request_id uuid)
+returns public.data_deletion_requests
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.cancel_account_deletion($1) $$;
+comment on function public.request_account_deletion(text) is 'Files a deletion request, processed after a 7-day grace period the member can cancel.';
+revoke execute on function public.cancel_account_deletion(uuid) from public, anon, authenticated, service_role;
+revoke execute on function public.request_account_deletion(text) from public, anon, authenticated, service_role;
+grant execute on function public.cancel_account_deletion(uuid) to authenticated, service_role;
+grant execute on function public.request_account_deletion(text) to authenticated, service_role;
 
 -- The audit row outlives the account: clear what identified the member when the profile goes.
 create or replace function private.anonymise_deletion_requests()
@@ -155,15 +189,18 @@ create trigger profiles_anonymise_deletion_requests
 -- Policies
 create policy "Members can read their own login history" on public.login_history
   for select to authenticated using ((select auth.uid()) = user_id);
+
 create policy "Members with MFA need aal2 for login history" on public.login_history
   as restrictive for all to authenticated using ((select private.aal_satisfied()));
-create policy "Members can read their own deletion requests" on public.data_deletion_requests
-  for select to authenticated using ((select auth.uid()) = user_id);
-create policy "Admins can read every deletion request" on public.data_deletion_requests
-  for select to authenticated using ((select private.is_admin()));
+
 create policy "Members with MFA need aal2 for deletion requests" on public.data_deletion_requests
   as restrictive for all to authenticated using ((select private.aal_satisfied()));
+
 create policy "Members can read their own export requests" on public.data_export_requests
   for select to authenticated using ((select auth.uid()) = user_id);
+
 create policy "Members with MFA need aal2 for export requests" on public.data_export_requests
   as restrictive for all to authenticated using ((select private.aal_satisfied()));
+
+create policy "Members read their own deletion requests, admins every one" on public.data_deletion_requests
+  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));

@@ -5,7 +5,9 @@
 
 -- Types
 create type public.ticket_status as enum ('open', 'pending', 'resolved', 'closed');
+
 create type public.ticket_priority as enum ('low', 'normal', 'high', 'urgent');
+
 create type public.ticket_category as enum ('account', 'booking', 'billing', 'credits', 'technical', 'other');
 
 -- Tables
@@ -43,17 +45,22 @@ create index support_tickets_queue_idx on public.support_tickets (status, priori
 create index ticket_messages_ticket_idx on public.ticket_messages (ticket_id, created_at, id);
 create index ticket_messages_author_idx on public.ticket_messages (author_id);
 
--- Grants: tickets are opened by the RPC; admins triage through column grants; messages are append-only.
-revoke insert, update, delete on public.support_tickets, public.ticket_messages from anon, authenticated;
-grant update (status, priority, category) on public.support_tickets to authenticated;
-grant insert (ticket_id, body, is_internal) on public.ticket_messages to authenticated;
-
 -- Row level security
 alter table public.support_tickets enable row level security;
+
+-- Grants: tickets are opened by the RPC; admins triage through column grants; messages are append-only.
+revoke all on public.support_tickets from anon, authenticated;
+grant select on public.support_tickets to authenticated;
+grant update (status, priority, category) on public.support_tickets to authenticated;
+
 alter table public.ticket_messages enable row level security;
 
+revoke all on public.ticket_messages from anon, authenticated;
+grant select on public.ticket_messages to authenticated;
+grant insert (ticket_id, body, is_internal) on public.ticket_messages to authenticated;
+
 -- Functions
-create or replace function public.open_support_ticket(subject text, body text, category public.ticket_category default 'other')
+create or replace function private.open_support_ticket(subject text, body text, category public.ticket_category default 'other')
 returns public.support_tickets
 language plpgsql
 security definer
@@ -63,7 +70,10 @@ declare
   me uuid := (select auth.uid());
   result public.support_tickets;
 begin
-  perform private.require_member();
+  perform private.require_signed_in();
+  if coalesce(category, 'other') <> 'account' and not private.account_active(me) then
+    raise exception 'your account is not active: you can open tickets in the account category only' using errcode = '42501';
+  end if;
   if subject is null or char_length(btrim(subject)) not between 1 and 200 then
     raise exception 'subject must be 1-200 characters' using errcode = '22023';
   end if;
@@ -83,9 +93,21 @@ begin
   return result;
 end;
 $$;
+grant execute on function private.open_support_ticket(text, text, public.ticket_category) to authenticated, service_role;
+
+comment on function private.open_support_ticket(text, text, public.ticket_category) is 'The elevated body of public.open_support_ticket() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.open_support_ticket(subject text, body text, category public.ticket_category default 'other')
+returns public.support_tickets
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.open_support_ticket($1, $2, $3) $$;
 comment on function public.open_support_ticket(text, text, public.ticket_category) is 'Opens a ticket with its first message for the caller.';
-revoke execute on function public.open_support_ticket(text, text, public.ticket_category) from public, anon;
-grant execute on function public.open_support_ticket(text, text, public.ticket_category) to authenticated;
+revoke execute on function public.open_support_ticket(text, text, public.ticket_category) from public, anon, authenticated, service_role;
+grant execute on function public.open_support_ticket(text, text, public.ticket_category) to authenticated, service_role;
 
 -- Security invoker on purpose: the ticket is looked up under the caller's RLS, and
 -- is_privileged_session() must see the caller's role.
@@ -190,24 +212,23 @@ create trigger support_tickets_status_changed after update of status on public.s
 create trigger ticket_messages_check_new before insert on public.ticket_messages for each row execute function private.check_new_ticket_message();
 create trigger ticket_messages_added after insert on public.ticket_messages for each row execute function private.ticket_message_added();
 
--- Policies: support_tickets
-create policy "Members can read their own tickets" on public.support_tickets
-  for select to authenticated using ((select auth.uid()) = member_id);
-create policy "Admins can read every ticket" on public.support_tickets
-  for select to authenticated using ((select private.is_admin()));
 create policy "Admins can triage every ticket" on public.support_tickets
   for update to authenticated using ((select private.is_admin())) with check ((select private.is_admin()));
 
--- Policies: ticket_messages
-create policy "Members can read the public messages of their tickets" on public.ticket_messages
+alter table public.support_tickets add constraint support_tickets_subject_plain check (private.is_plain_line(subject));
+alter table public.ticket_messages add constraint ticket_messages_body_plain check (private.is_plain_text(body));
+
+create policy "Members read their own tickets, admins every one" on public.support_tickets
+  for select to authenticated using ((select auth.uid()) = member_id or (select private.is_admin()));
+
+create policy "Members read public messages of own tickets, admins all" on public.ticket_messages
   for select to authenticated
-  using (not is_internal and exists (select 1 from public.support_tickets t where t.id = ticket_id and t.member_id = (select auth.uid())));
-create policy "Admins can read every ticket message" on public.ticket_messages
-  for select to authenticated using ((select private.is_admin()));
-create policy "Members can reply to their own open tickets" on public.ticket_messages
+  using ((not is_internal and exists (select 1 from public.support_tickets t where t.id = ticket_id and t.member_id = (select auth.uid())))
+         or (select private.is_admin()));
+
+create policy "Members reply to own open tickets, admins to every ticket" on public.ticket_messages
   for insert to authenticated
-  with check ((select auth.uid()) = author_id and not is_internal
-              and exists (select 1 from public.support_tickets t
-                           where t.id = ticket_id and t.member_id = (select auth.uid()) and t.status <> 'closed'));
-create policy "Admins can reply to and annotate every ticket" on public.ticket_messages
-  for insert to authenticated with check ((select auth.uid()) = author_id and (select private.is_admin()));
+  with check ((select auth.uid()) = author_id
+              and ((not is_internal and exists (select 1 from public.support_tickets t
+                                                 where t.id = ticket_id and t.member_id = (select auth.uid()) and t.status <> 'closed'))
+                   or (select private.is_admin())));

@@ -3,6 +3,7 @@
 -- member; members read, delete and clear their own. Saved searches are named filter sets the
 -- member manages directly. Both are private to the member: not even admins read them through the API.
 
+
 -- Types
 -- The filter object both tables store. The checking function comes first because the domain's
 -- check uses it; it returns the first problem (a message for 22023 errors) or null when valid.
@@ -105,20 +106,23 @@ comment on column public.saved_searches.notify is 'Whether the member wants to h
 create index search_history_member_created_idx on public.search_history (member_id, created_at desc, id desc);
 create unique index saved_searches_member_name_key on public.saved_searches (member_id, lower(name));
 
--- Grants: history is written by record_search() only; saved searches by their owner, except the
--- bookkeeping columns.
-revoke all on public.search_history, public.saved_searches from anon;
-revoke insert, update on public.search_history from authenticated;
-revoke insert, update on public.saved_searches from authenticated;
-grant insert (member_id, name, query, filters, notify) on public.saved_searches to authenticated;
-grant update (name, query, filters, notify) on public.saved_searches to authenticated;
-
 -- Row level security
 alter table public.search_history enable row level security;
+
+-- Grants: history is written by record_search() only; saved searches by their owner, except the
+-- bookkeeping columns.
+revoke all on public.search_history from anon, authenticated;
+grant select on public.search_history to authenticated;
+grant delete on public.search_history to authenticated;
+
 alter table public.saved_searches enable row level security;
 
+revoke all on public.saved_searches from anon, authenticated;
+grant select on public.saved_searches to authenticated;
+grant insert (member_id, name, query, filters, notify), update (name, query, filters, notify), delete on public.saved_searches to authenticated;
+
 -- Functions
-create or replace function public.record_search(query text, filters jsonb default '{}')
+create or replace function private.record_search(query text, filters jsonb default '{}')
 returns public.search_history
 language plpgsql
 security definer
@@ -151,7 +155,6 @@ begin
   return result;
 end;
 $$;
-comment on function public.record_search(text, jsonb) is 'Records a search in the caller''s history when search history is enabled; returns null when it is off.';
 
 create or replace function public.clear_search_history()
 returns integer
@@ -162,16 +165,30 @@ as $$
 declare
   removed integer;
 begin
-  perform private.require_member();
+  perform private.require_signed_in(); -- reading or deleting own data: any account status
   delete from public.search_history h where h.member_id = (select auth.uid());
   get diagnostics removed = row_count;
   return removed;
 end;
 $$;
 comment on function public.clear_search_history() is 'Deletes all of the caller''s search history; returns how many entries went.';
+revoke execute on function public.clear_search_history() from public, anon;
+grant execute on function private.record_search(text, jsonb) to authenticated, service_role;
+grant execute on function public.clear_search_history() to authenticated;
 
-revoke execute on function public.record_search(text, jsonb), public.clear_search_history() from public, anon;
-grant execute on function public.record_search(text, jsonb), public.clear_search_history() to authenticated;
+comment on function private.record_search(text, jsonb) is 'The elevated body of public.record_search() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.record_search(query text, filters jsonb default '{}')
+returns public.search_history
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.record_search($1, $2) $$;
+comment on function public.record_search(text, jsonb) is 'Records a search in the caller''s history when search history is enabled; returns null when it is off.';
+revoke execute on function public.record_search(text, jsonb) from public, anon, authenticated, service_role;
+grant execute on function public.record_search(text, jsonb) to authenticated, service_role;
 
 create or replace function private.prune_search_history()
 returns trigger
@@ -214,14 +231,29 @@ create trigger saved_searches_touch before update on public.saved_searches
 -- Policies
 create policy "Members can read their own search history" on public.search_history
   for select to authenticated using ((select auth.uid()) = member_id);
+
 create policy "Members can delete their own search history" on public.search_history
   for delete to authenticated using ((select auth.uid()) = member_id);
 
 create policy "Members can read their own saved searches" on public.saved_searches
   for select to authenticated using ((select auth.uid()) = member_id);
+
 create policy "Members can save searches for themselves" on public.saved_searches
   for insert to authenticated with check ((select auth.uid()) = member_id);
+
 create policy "Members can update their own saved searches" on public.saved_searches
   for update to authenticated using ((select auth.uid()) = member_id) with check ((select auth.uid()) = member_id);
+
 create policy "Members can delete their own saved searches" on public.saved_searches
   for delete to authenticated using ((select auth.uid()) = member_id);
+
+create policy "Inactive members cannot save searches" on public.saved_searches
+  as restrictive for insert to authenticated with check ((select private.is_active_member()));
+
+create policy "Inactive members cannot edit saved searches" on public.saved_searches
+  as restrictive for update to authenticated with check ((select private.is_active_member()));
+
+alter table public.saved_searches
+  add constraint saved_searches_name_plain check (private.is_plain_line(name)),
+  add constraint saved_searches_query_plain check (private.is_plain_line(query));
+alter table public.search_history add constraint search_history_query_plain check (private.is_plain_line(query));

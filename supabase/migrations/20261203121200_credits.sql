@@ -65,13 +65,22 @@ create index credit_transactions_account_idx on public.credit_transactions (acco
 create index credit_transactions_created_by_idx on public.credit_transactions (created_by);
 
 -- Grants: read-only for every API role, the service role included; functions write.
-revoke all on public.credit_accounts, public.credit_transactions from public, anon, authenticated, service_role;
-grant select on public.credit_accounts, public.credit_transactions to authenticated, service_role;
+revoke all on public.credit_accounts from public, anon, authenticated, service_role;
+revoke all on public.credit_transactions from public, anon, authenticated, service_role;
+grant select on public.credit_accounts to authenticated, service_role;
+grant select on public.credit_transactions to authenticated, service_role;
 revoke all on private.credit_settings from public, anon, authenticated, service_role;
 
 -- Row level security
 alter table public.credit_accounts enable row level security;
+
+revoke all on public.credit_accounts from anon, authenticated;
+grant select on public.credit_accounts to authenticated;
+
 alter table public.credit_transactions enable row level security;
+
+revoke all on public.credit_transactions from anon, authenticated;
+grant select on public.credit_transactions to authenticated;
 
 -- Functions
 create or replace function private.credit_settings()
@@ -164,12 +173,15 @@ begin
     select t.id into entry from public.credit_transactions t
      where t.source = 'admin' and t.source_id = reference and t.kind = adjust_credits.kind;
   end if;
+  perform private.record_admin_action('adjust_credits', adjust_credits.user_id,
+    jsonb_build_object('amount_cents', adjust_credits.amount_cents, 'kind', adjust_credits.kind, 'reference', reference,
+                       'memo', left(adjust_credits.memo, 500), 'transaction_id', entry));
   return entry;
 end;
 $$;
 comment on function private.adjust_credits(uuid, integer, text, text, public.credit_kind, uuid) is 'Service role / admin RPC: posts an adjustment or expiry keyed by an idempotency reference.';
 
-create or replace function public.admin_adjust_credits(user_id uuid, amount_cents integer, reference text, memo text default null)
+create or replace function private.admin_adjust_credits(user_id uuid, amount_cents integer, reference text, memo text default null)
 returns public.credit_transactions
 language plpgsql
 security definer
@@ -183,8 +195,16 @@ begin
   if not private.is_admin() then
     raise exception 'only admins adjust credits' using errcode = '42501';
   end if;
-  if not private.aal_satisfied() then
-    raise exception 'this needs an aal2 session: verify your MFA factor first' using errcode = '42501';
+  perform private.require_admin_aal2('adjust credits');
+  if abs(admin_adjust_credits.amount_cents::bigint) > (private.credit_settings()).admin_adjustment_limit_cents then
+    raise exception 'an adjustment is at most % cents either way', (private.credit_settings()).admin_adjustment_limit_cents using errcode = '22023';
+  end if;
+  if abs(admin_adjust_credits.amount_cents::bigint) + coalesce((
+       select sum(abs(t.amount_cents::bigint)) from public.credit_transactions t
+        where t.created_by = (select auth.uid()) and t.source = 'admin' and t.created_at > now() - interval '24 hours'
+          and t.source_id is distinct from admin_adjust_credits.reference), 0)
+     > (private.credit_settings()).admin_daily_limit_cents then
+    raise exception 'this would exceed your daily adjustment limit of % cents', (private.credit_settings()).admin_daily_limit_cents using errcode = '22023';
   end if;
   if admin_adjust_credits.user_id = (select auth.uid()) then
     raise exception 'admins cannot adjust their own credits' using errcode = '42501';
@@ -195,7 +215,6 @@ begin
   return result;
 end;
 $$;
-comment on function public.admin_adjust_credits(uuid, integer, text, text) is 'Admin correction of a member''s credits (never their own); reference makes retries idempotent.';
 
 -- Audit: accounts whose cached balance is not the sum of their ledger (always empty).
 create or replace function private.credit_balance_drift()
@@ -278,14 +297,28 @@ begin
   raise exception '% is append-only and cannot be truncated', tg_table_name using errcode = '42501';
 end;
 $$;
+revoke execute on function private.credit_settings() from public, anon, authenticated;
+revoke execute on function private.ensure_credit_account(uuid) from public, anon, authenticated;
+revoke execute on function private.post_credit(uuid, integer, public.credit_kind, text, text, uuid, text) from public, anon, authenticated;
+revoke execute on function private.adjust_credits(uuid, integer, text, text, public.credit_kind, uuid) from public, anon, authenticated;
+revoke execute on function private.credit_balance_drift() from public, anon, authenticated;
+grant execute on function private.adjust_credits(uuid, integer, text, text, public.credit_kind, uuid) to service_role;
+grant execute on function private.credit_balance_drift() to service_role;
+grant execute on function private.admin_adjust_credits(uuid, integer, text, text) to authenticated, service_role;
 
-revoke execute on function private.credit_settings(), private.ensure_credit_account(uuid),
-  private.post_credit(uuid, integer, public.credit_kind, text, text, uuid, text),
-  private.adjust_credits(uuid, integer, text, text, public.credit_kind, uuid), private.credit_balance_drift()
-  from public, anon, authenticated;
-grant execute on function private.adjust_credits(uuid, integer, text, text, public.credit_kind, uuid), private.credit_balance_drift() to service_role;
-revoke execute on function public.admin_adjust_credits(uuid, integer, text, text) from public, anon;
-grant execute on function public.admin_adjust_credits(uuid, integer, text, text) to authenticated;
+comment on function private.admin_adjust_credits(uuid, integer, text, text) is 'The elevated body of public.admin_adjust_credits() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.admin_adjust_credits(user_id uuid, amount_cents integer, reference text, memo text default null)
+returns public.credit_transactions
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.admin_adjust_credits($1, $2, $3, $4) $$;
+comment on function public.admin_adjust_credits(uuid, integer, text, text) is 'Admin correction of a member''s credits (never their own); reference makes retries idempotent.';
+revoke execute on function public.admin_adjust_credits(uuid, integer, text, text) from public, anon, authenticated, service_role;
+grant execute on function public.admin_adjust_credits(uuid, integer, text, text) to authenticated, service_role;
 
 -- Every existing member gets an account (a no-op on a fresh database).
 insert into public.credit_accounts (user_id) select p.id from public.profiles p on conflict (user_id) do nothing;
@@ -302,13 +335,17 @@ create trigger credit_accounts_guard before update or delete on public.credit_ac
 create trigger credit_accounts_no_truncate before truncate on public.credit_accounts
   for each statement execute function private.refuse_truncate();
 
--- Policies
-create policy "Members can read their own credit account" on public.credit_accounts
-  for select to authenticated using ((select auth.uid()) = user_id);
-create policy "Admins can read every credit account" on public.credit_accounts
-  for select to authenticated using ((select private.is_admin()));
-create policy "Members can read their own credit transactions" on public.credit_transactions
+alter table private.credit_settings
+  add column admin_adjustment_limit_cents integer not null default 50000 check (admin_adjustment_limit_cents between 1 and 10000000),
+  add column admin_daily_limit_cents integer not null default 200000 check (admin_daily_limit_cents between 1 and 100000000);
+comment on column private.credit_settings.admin_adjustment_limit_cents is 'Largest |amount| one admin adjustment may post ($500 by default).';
+comment on column private.credit_settings.admin_daily_limit_cents is 'Largest sum of |amounts| one admin may adjust in 24 hours ($2000 by default).';
+create trigger admin_audit_log_no_truncate before truncate on public.admin_audit_log
+  for each statement execute function private.refuse_truncate();
+
+create policy "Members read their own credit account, admins every one" on public.credit_accounts
+  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
+
+create policy "Members read their own credit transactions, admins every one" on public.credit_transactions
   for select to authenticated
-  using (account_id in (select a.id from public.credit_accounts a where a.user_id = (select auth.uid())));
-create policy "Admins can read every credit transaction" on public.credit_transactions
-  for select to authenticated using ((select private.is_admin()));
+  using (account_id in (select a.id from public.credit_accounts a where a.user_id = (select auth.uid())) or (select private.is_admin()));

@@ -13,6 +13,7 @@
 
 -- Types
 create type public.referral_status as enum ('pending', 'qualified', 'credited', 'rejected');
+
 create type public.affiliate_summary as (
   code text,
   pending integer,
@@ -60,12 +61,21 @@ create index referrals_code_idx on public.referrals (code);
 create index referrals_open_idx on public.referrals (qualified_at) where status in ('pending', 'qualified');
 
 -- Grants: read-only for the API roles; functions write.
-revoke all on public.referral_codes, public.referrals from public, anon, authenticated, service_role;
-grant select on public.referral_codes, public.referrals to authenticated, service_role;
+revoke all on public.referral_codes from public, anon, authenticated, service_role;
+revoke all on public.referrals from public, anon, authenticated, service_role;
+grant select on public.referral_codes to authenticated, service_role;
+grant select on public.referrals to authenticated, service_role;
 
 -- Row level security
 alter table public.referral_codes enable row level security;
+
+revoke all on public.referral_codes from anon, authenticated;
+grant select on public.referral_codes to authenticated;
+
 alter table public.referrals enable row level security;
+
+revoke all on public.referrals from anon, authenticated;
+grant select on public.referrals to authenticated;
 
 -- Functions
 create or replace function private.new_referral_code()
@@ -170,10 +180,10 @@ begin
       if why is not null then
         return jsonb_build_object('outcome', 'referrer_inactive', 'reason', why);
       end if;
-      if referred.created_at < now() - interval '30 days' then
+      if (select u.created_at from auth.users u where u.id = referred.id) < now() - interval '30 days' then
         return jsonb_build_object('outcome', 'not_eligible', 'reason', 'a code can be claimed only within 30 days of sign-up');
       end if;
-      if referrer.created_at >= referred.created_at then
+      if (select u.created_at from auth.users u where u.id = referrer.id) >= (select u.created_at from auth.users u where u.id = referred.id) then
         return jsonb_build_object('outcome', 'not_eligible', 'reason', 'a code refers only members who joined after its owner');
       end if;
     end if;
@@ -318,7 +328,7 @@ begin
 end;
 $$;
 
-create or replace function public.affiliate_stats()
+create or replace function private.affiliate_stats()
 returns public.affiliate_summary
 language plpgsql
 security definer
@@ -346,7 +356,6 @@ begin
   return result;
 end;
 $$;
-comment on function public.affiliate_stats() is 'The caller''s referral code, their referrals by status, credits earned from referrals and balance.';
 
 -- Sign-up: account, code, and the referral from the metadata. Never fails a sign-up.
 create or replace function private.handle_new_user_credits()
@@ -456,14 +465,31 @@ begin
   return new;
 end;
 $$;
+revoke execute on function private.new_referral_code() from public, anon, authenticated;
+revoke execute on function private.normalise_referral_code(text) from public, anon, authenticated;
+revoke execute on function private.ensure_referral_code(uuid) from public, anon, authenticated;
+revoke execute on function private.link_referral(uuid, text, text) from public, anon, authenticated;
+revoke execute on function private.credit_referral(uuid) from public, anon, authenticated;
+revoke execute on function private.claim_referral_credit(uuid, text) from public, anon, authenticated;
+revoke execute on function private.credit_qualified_referrals(integer) from public, anon, authenticated;
+grant execute on function private.credit_referral(uuid) to service_role;
+grant execute on function private.claim_referral_credit(uuid, text) to service_role;
+grant execute on function private.credit_qualified_referrals(integer) to service_role;
+grant execute on function private.affiliate_stats() to authenticated, service_role;
 
-revoke execute on function private.new_referral_code(), private.normalise_referral_code(text), private.ensure_referral_code(uuid),
-  private.link_referral(uuid, text, text), private.credit_referral(uuid), private.claim_referral_credit(uuid, text),
-  private.credit_qualified_referrals(integer) from public, anon, authenticated;
-grant execute on function private.credit_referral(uuid), private.claim_referral_credit(uuid, text),
-  private.credit_qualified_referrals(integer) to service_role;
-revoke execute on function public.affiliate_stats() from public, anon;
-grant execute on function public.affiliate_stats() to authenticated;
+comment on function private.affiliate_stats() is 'The elevated body of public.affiliate_stats() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.affiliate_stats()
+returns public.affiliate_summary
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.affiliate_stats() $$;
+comment on function public.affiliate_stats() is 'The caller''s referral code, their referrals by status, credits earned from referrals and balance.';
+revoke execute on function public.affiliate_stats() from public, anon, authenticated, service_role;
+grant execute on function public.affiliate_stats() to authenticated, service_role;
 
 -- Every existing member gets a code (a no-op on a fresh database).
 select private.ensure_referral_code(p.id) from public.profiles p;
@@ -483,14 +509,9 @@ create trigger referrals_guard before update or delete on public.referrals
 create trigger referral_codes_guard before update or delete on public.referral_codes
   for each row execute function private.guard_referral_codes();
 
--- Policies
-create policy "Members can read their own referral code" on public.referral_codes
-  for select to authenticated using ((select auth.uid()) = user_id);
-create policy "Admins can read every referral code" on public.referral_codes
-  for select to authenticated using ((select private.is_admin()));
-create policy "Referrers can read the referrals they made" on public.referrals
-  for select to authenticated using ((select auth.uid()) = referrer_id);
-create policy "Members can read the referral that brought them" on public.referrals
-  for select to authenticated using ((select auth.uid()) = referred_id);
-create policy "Admins can read every referral" on public.referrals
-  for select to authenticated using ((select private.is_admin()));
+create policy "Members read their own referral code, admins every one" on public.referral_codes
+  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
+
+create policy "Members read referrals they made or came by, admins all" on public.referrals
+  for select to authenticated
+  using ((select auth.uid()) = referrer_id or (select auth.uid()) = referred_id or (select private.is_admin()));

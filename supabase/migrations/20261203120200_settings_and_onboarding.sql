@@ -4,10 +4,15 @@
 
 -- Types
 create type public.notification_channel as enum ('email', 'push', 'sms', 'in_app');
-create type public.notification_category as enum ('bookings', 'messages', 'reviews', 'credits', 'security', 'marketing');
+
+create type public.notification_category as enum ('bookings', 'messages', 'reviews', 'credits', 'security', 'marketing', 'search_alerts', 'billing');
+
 create type public.profile_visibility as enum ('public', 'members', 'private');
+
 create type public.email_digest as enum ('never', 'daily', 'weekly');
+
 create type public.consultation_mode as enum ('online', 'in_person', 'any');
+
 create type public.distance_unit as enum ('km', 'mi');
 
 -- Tables
@@ -80,14 +85,42 @@ comment on column public.onboarding.completed_at is 'Set when every step is done
 
 -- Row level security
 alter table public.member_preferences enable row level security;
+
+revoke all on public.member_preferences from anon, authenticated;
+grant select on public.member_preferences to authenticated;
+
+-- Settings rows exist from sign-up; members change the choices, never the keys or timestamps.
+grant update (locale, timezone, currency, consultation_mode, preferred_categories) on public.member_preferences to authenticated;
+
 alter table public.notification_preferences enable row level security;
+
+revoke all on public.notification_preferences from anon, authenticated;
+grant select on public.notification_preferences to authenticated;
+grant update (enabled) on public.notification_preferences to authenticated;
+
 alter table public.email_preferences enable row level security;
+
+revoke all on public.email_preferences from anon, authenticated;
+grant select on public.email_preferences to authenticated;
+grant update (digest, product_updates, newsletter, booking_reminders) on public.email_preferences to authenticated;
+
 alter table public.privacy_settings enable row level security;
+
+revoke all on public.privacy_settings from anon, authenticated;
+grant select on public.privacy_settings to authenticated;
+grant update (profile_visibility, show_location, marketing_consent, search_history_enabled) on public.privacy_settings to authenticated;
+
 alter table public.location_preferences enable row level security;
+
+revoke all on public.location_preferences from anon, authenticated;
+grant select on public.location_preferences to authenticated;
+grant update (search_radius_km, preferred_city, country_code, distance_unit, use_current_location) on public.location_preferences to authenticated;
+
 alter table public.onboarding enable row level security;
 
 -- Onboarding is written only by its functions.
-revoke insert, update, delete on public.onboarding from anon, authenticated;
+revoke all on public.onboarding from anon, authenticated;
+grant select on public.onboarding to authenticated;
 
 -- Functions
 create or replace function private.stamp_marketing_consent()
@@ -120,7 +153,7 @@ begin
 end;
 $$;
 
-create or replace function public.accept_terms(version text)
+create or replace function private.accept_terms(version text)
 returns public.onboarding
 language plpgsql
 security definer
@@ -138,9 +171,8 @@ begin
   return result;
 end;
 $$;
-comment on function public.accept_terms(text) is 'Records the member accepting a terms version (time + version).';
 
-create or replace function public.complete_onboarding_step(step text)
+create or replace function private.complete_onboarding_step(step text)
 returns public.onboarding
 language plpgsql
 security definer
@@ -161,9 +193,35 @@ begin
   return result;
 end;
 $$;
+grant execute on function private.accept_terms(text) to authenticated, service_role;
+grant execute on function private.complete_onboarding_step(text) to authenticated, service_role;
+
+comment on function private.accept_terms(text) is 'The elevated body of public.accept_terms() (security definer; the public wrapper is security invoker).';
+comment on function private.complete_onboarding_step(text) is 'The elevated body of public.complete_onboarding_step() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.accept_terms(version text)
+returns public.onboarding
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.accept_terms($1) $$;
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.complete_onboarding_step(step text)
+returns public.onboarding
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.complete_onboarding_step($1) $$;
+comment on function public.accept_terms(text) is 'Records the member accepting a terms version (time + version).';
 comment on function public.complete_onboarding_step(text) is 'Marks one wizard step (profile | privacy | location) done for the caller.';
-revoke execute on function public.accept_terms(text), public.complete_onboarding_step(text) from public, anon;
-grant execute on function public.accept_terms(text), public.complete_onboarding_step(text) to authenticated;
+revoke execute on function public.accept_terms(text) from public, anon, authenticated, service_role;
+revoke execute on function public.complete_onboarding_step(text) from public, anon, authenticated, service_role;
+grant execute on function public.accept_terms(text) to authenticated, service_role;
+grant execute on function public.complete_onboarding_step(text) to authenticated, service_role;
 
 -- Triggers
 create trigger member_preferences_touch before update on public.member_preferences for each row execute function private.touch_updated_at();
@@ -176,13 +234,32 @@ create trigger onboarding_settle before insert or update on public.onboarding fo
 
 -- Policies (rows are created at sign-up; members read and update their own, never insert or delete)
 create policy "Members can read their own preferences" on public.member_preferences for select to authenticated using ((select auth.uid()) = user_id);
+
 create policy "Members can update their own preferences" on public.member_preferences for update to authenticated using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
+
 create policy "Members can read their own notification preferences" on public.notification_preferences for select to authenticated using ((select auth.uid()) = user_id);
+
 create policy "Members can update their own notification preferences" on public.notification_preferences for update to authenticated using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
+
 create policy "Members can read their own email preferences" on public.email_preferences for select to authenticated using ((select auth.uid()) = user_id);
+
 create policy "Members can update their own email preferences" on public.email_preferences for update to authenticated using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
+
 create policy "Members can read their own privacy settings" on public.privacy_settings for select to authenticated using ((select auth.uid()) = user_id);
+
 create policy "Members can update their own privacy settings" on public.privacy_settings for update to authenticated using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
+
 create policy "Members can read their own location preferences" on public.location_preferences for select to authenticated using ((select auth.uid()) = user_id);
+
 create policy "Members can update their own location preferences" on public.location_preferences for update to authenticated using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
+
 create policy "Members can read their own onboarding" on public.onboarding for select to authenticated using ((select auth.uid()) = user_id);
+
+create type public.email_delivery as enum ('immediate', 'daily_digest', 'off');
+
+alter table public.email_preferences add column notification_emails public.email_delivery not null default 'immediate';
+comment on column public.email_preferences.notification_emails is 'How notification emails arrive: immediate, one daily digest (at digest_hour in the member''s time zone), or off. Categories are switched per channel in notification_preferences.';
+
+-- Grants: members choose how notification emails arrive (email_preferences' other columns keep
+-- their grants).
+grant update (notification_emails) on public.email_preferences to authenticated;

@@ -5,6 +5,10 @@
 -- withholds messages from a sender the recipient has blocked without telling the sender. Members
 -- report messages into an admin moderation queue; admins hide messages and suspend senders.
 
+-- Inactive (suspended or deactivated) members keep reading what they could, but write nothing in
+-- direct messages and chat rooms, as everywhere else (see the account status table in the foundation
+-- migration). The room and conversation RPCs already refuse them through private.require_member().
+
 -- Types
 create type public.report_status as enum ('open', 'actioned', 'dismissed');
 
@@ -98,8 +102,16 @@ create index message_reports_resolved_by_idx on public.message_reports (resolved
 -- Grants: conversations and read state change only through the functions below; members write
 -- message bodies (and stamp a soft delete), block and unblock, and report.
 revoke all on private.messaging_settings from public, anon, authenticated, service_role;
-revoke all on public.conversations, public.messages, public.conversation_participants, public.blocks, public.message_reports from anon, authenticated;
-grant select on public.conversations, public.messages, public.conversation_participants, public.blocks, public.message_reports to authenticated;
+revoke all on public.conversations from anon, authenticated;
+revoke all on public.messages from anon, authenticated;
+revoke all on public.conversation_participants from anon, authenticated;
+revoke all on public.blocks from anon, authenticated;
+revoke all on public.message_reports from anon, authenticated;
+grant select on public.conversations to authenticated;
+grant select on public.messages to authenticated;
+grant select on public.conversation_participants to authenticated;
+grant select on public.blocks to authenticated;
+grant select on public.message_reports to authenticated;
 grant insert (conversation_id, body), update (body, deleted_at) on public.messages to authenticated;
 grant insert (blocked_id) on public.blocks to authenticated;
 grant delete on public.blocks to authenticated;
@@ -123,6 +135,8 @@ set search_path = ''
 as $$
 begin
   return (select count(*)::integer from public.messages m
+           where m.sender_id = recent_message_count.sender and m.created_at > now() - interval '1 minute')
+       + (select count(*)::integer from public.room_messages m
            where m.sender_id = recent_message_count.sender and m.created_at > now() - interval '1 minute');
 end;
 $$;
@@ -488,18 +502,32 @@ $$;
 comment on function public.moderate_message(bigint, boolean, text, boolean) is 'Admins: hide a message (or not), resolve its open reports (actioned / dismissed), optionally suspend its sender.';
 
 -- Only the helpers that the public RPCs and policies call are executable by clients.
-revoke execute on function private.recent_message_count(uuid), private.check_send_rate(uuid),
-  private.prepare_message(), private.guard_message_update(), private.message_sent(), private.party_name(uuid),
-  private.open_conversation(uuid), private.mark_conversation_read(uuid), private.moderate_message(bigint, boolean, text, boolean)
-  from public, anon, authenticated;
+revoke execute on function private.recent_message_count(uuid) from public, anon, authenticated;
+revoke execute on function private.check_send_rate(uuid) from public, anon, authenticated;
+revoke execute on function private.prepare_message() from public, anon, authenticated;
+revoke execute on function private.guard_message_update() from public, anon, authenticated;
+revoke execute on function private.message_sent() from public, anon, authenticated;
+revoke execute on function private.party_name(uuid) from public, anon, authenticated;
+revoke execute on function private.open_conversation(uuid) from public, anon, authenticated;
+revoke execute on function private.mark_conversation_read(uuid) from public, anon, authenticated;
+revoke execute on function private.moderate_message(bigint, boolean, text, boolean) from public, anon, authenticated;
 -- Clients reach these only through the public RPCs and policies; each checks the caller itself.
-grant execute on function private.conversation_party_name(uuid), private.is_reported_message(bigint), private.open_conversation(uuid),
-  private.mark_conversation_read(uuid), private.moderate_message(bigint, boolean, text, boolean), private.is_client_request()
-  to authenticated, service_role;
-revoke execute on function public.start_conversation(uuid, text), public.mark_conversation_read(uuid), public.inbox(integer, timestamptz),
-  public.unread_counts(), public.moderate_message(bigint, boolean, text, boolean) from public, anon;
-grant execute on function public.start_conversation(uuid, text), public.mark_conversation_read(uuid), public.inbox(integer, timestamptz),
-  public.unread_counts(), public.moderate_message(bigint, boolean, text, boolean) to authenticated, service_role;
+grant execute on function private.conversation_party_name(uuid) to authenticated, service_role;
+grant execute on function private.is_reported_message(bigint) to authenticated, service_role;
+grant execute on function private.open_conversation(uuid) to authenticated, service_role;
+grant execute on function private.mark_conversation_read(uuid) to authenticated, service_role;
+grant execute on function private.moderate_message(bigint, boolean, text, boolean) to authenticated, service_role;
+grant execute on function private.is_client_request() to authenticated, service_role;
+revoke execute on function public.start_conversation(uuid, text) from public, anon;
+revoke execute on function public.mark_conversation_read(uuid) from public, anon;
+revoke execute on function public.inbox(integer, timestamptz) from public, anon;
+revoke execute on function public.unread_counts() from public, anon;
+revoke execute on function public.moderate_message(bigint, boolean, text, boolean) from public, anon;
+grant execute on function public.start_conversation(uuid, text) to authenticated, service_role;
+grant execute on function public.mark_conversation_read(uuid) to authenticated, service_role;
+grant execute on function public.inbox(integer, timestamptz) to authenticated, service_role;
+grant execute on function public.unread_counts() to authenticated, service_role;
+grant execute on function public.moderate_message(bigint, boolean, text, boolean) to authenticated, service_role;
 
 -- Triggers
 create trigger messages_prepare before insert on public.messages for each row execute function private.prepare_message();
@@ -522,11 +550,13 @@ create policy "Participants read visible messages, admins read reported ones" on
           and exists (select 1 from public.conversations c
                        where c.id = conversation_id and ((select auth.uid()) = c.member_id or (select auth.uid()) = c.expert_id)))
          or ((select private.is_admin()) and private.is_reported_message(id)));
+
 create policy "Active participants can send messages in their conversations" on public.messages
   for insert to authenticated
   with check (sender_id = (select auth.uid()) and (select private.my_role()) is not null
               and exists (select 1 from public.conversations c
                            where c.id = conversation_id and ((select auth.uid()) = c.member_id or (select auth.uid()) = c.expert_id)));
+
 create policy "Senders can edit or delete their own visible messages" on public.messages
   for update to authenticated
   using (sender_id = (select auth.uid()) and hidden_at is null and deleted_at is null)
@@ -534,36 +564,33 @@ create policy "Senders can edit or delete their own visible messages" on public.
 
 create policy "Members can see whom they block" on public.blocks
   for select to authenticated using ((select auth.uid()) = blocker_id);
+
 create policy "Members can block others" on public.blocks
   for insert to authenticated with check ((select auth.uid()) = blocker_id);
+
 create policy "Members can unblock" on public.blocks
   for delete to authenticated using ((select auth.uid()) = blocker_id);
 
 create policy "Reporters and admins can read reports" on public.message_reports
   for select to authenticated using ((select auth.uid()) = reporter_id or (select private.is_admin()));
+
 create policy "Participants can report messages they received" on public.message_reports
   for insert to authenticated
   with check ((select auth.uid()) = reporter_id
               and exists (select 1 from public.messages m where m.id = message_id and m.sender_id <> (select auth.uid())));
 
--- Privacy: links the data export and account deletion must not follow (see 20261125134000_privacy.sql).
-create or replace function private.member_link_exclusions()
-returns table (table_name text, column_name text, reason text)
-language sql
-immutable
-set search_path = ''
-as $$
-  values
-    ('bookings', 'cancelled_by',
-     'who cancelled: a member or expert who cancels is already a party (member_id / expert_id); an admin cancelling other people''s bookings does not make them the admin''s data'),
-    ('favorites', 'expert_id',
-     'which members favourited an expert is each of those members'' private list, not the expert''s data'),
-    ('ticket_messages', 'author_id',
-     'staff replies and internal notes on other members'' tickets belong to those members'' records; a member''s own messages are reached through their tickets (ticket_id)'),
-    ('blocks', 'blocked_id',
-     'a block is invisible to the blocked party: it is the blocker''s data only'),
-    ('message_reports', 'message_id',
-     'a report belongs to its reporter; the reported party (and the other participant) must not learn who reported them'),
-    ('message_reports', 'resolved_by',
-     'an admin resolving other people''s reports does not make the reports the admin''s data')
-$$;
+-- Policies
+create policy "Inactive members cannot send messages" on public.messages
+  as restrictive for insert to authenticated with check ((select private.is_active_member()));
+
+create policy "Inactive members cannot edit messages" on public.messages
+  as restrictive for update to authenticated with check ((select private.is_active_member()));
+
+create policy "Inactive members cannot block" on public.blocks
+  as restrictive for insert to authenticated with check ((select private.is_active_member()));
+
+create policy "Inactive members cannot report messages" on public.message_reports
+  as restrictive for insert to authenticated with check ((select private.is_active_member()));
+
+-- Realtime: clients subscribe to messages and read state (RLS decides what each subscriber gets).
+alter publication supabase_realtime add table public.messages, public.conversation_participants;

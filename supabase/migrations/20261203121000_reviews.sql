@@ -27,14 +27,14 @@ comment on column public.reviews.is_hidden is 'Set by admins (moderation); hidde
 create index reviews_author_idx on public.reviews (author_id, created_at desc);
 create index reviews_expert_idx on public.reviews (expert_id, created_at desc);
 
--- Grants: members write only the review itself; the rest is filled or guarded by triggers.
-revoke insert, update, delete on public.reviews from anon, authenticated;
-grant insert (booking_id, expert_id, rating, title, body) on public.reviews to authenticated;
-grant update (rating, title, body, is_hidden, hidden_reason) on public.reviews to authenticated;
-grant delete on public.reviews to authenticated;
-
 -- Row level security
 alter table public.reviews enable row level security;
+
+-- Grants: members write only the review itself; the rest is filled or guarded by triggers.
+revoke all on public.reviews from anon, authenticated;
+grant select on public.reviews to authenticated;
+grant insert (booking_id, expert_id, rating, title, body), update (rating, title, body, is_hidden, hidden_reason), delete
+  on public.reviews to authenticated;
 
 -- Functions
 -- Security invoker on purpose: the booking is looked up under the caller's RLS (someone else's
@@ -159,7 +159,7 @@ begin
 end;
 $$;
 
-create or replace function public.expert_reviews(expert_id uuid, page_size integer default 20, page_offset integer default 0)
+create or replace function private.expert_reviews(expert_id uuid, page_size integer default 20, page_offset integer default 0)
 returns table (id uuid, rating smallint, title text, body text, author_name text, created_at timestamptz, updated_at timestamptz)
 language plpgsql
 stable
@@ -183,7 +183,7 @@ begin
            end,
            r.created_at, r.updated_at
       from public.reviews r
-      join public.expert_profiles e on e.id = r.expert_id and e.verification_status = 'verified'
+      join public.expert_profiles e on e.id = r.expert_id and e.verification_status = 'verified' and private.account_active(e.id)
       left join public.profiles p on p.id = r.author_id
       left join public.privacy_settings ps on ps.user_id = r.author_id
      where r.expert_id = expert_reviews.expert_id and not r.is_hidden
@@ -191,9 +191,21 @@ begin
      limit page_size offset page_offset;
 end;
 $$;
+grant execute on function private.expert_reviews(uuid, integer, integer) to anon, authenticated, service_role;
+
+comment on function private.expert_reviews(uuid, integer, integer) is 'The elevated body of public.expert_reviews() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.expert_reviews(expert_id uuid, page_size integer default 20, page_offset integer default 0)
+returns table (id uuid, rating smallint, title text, body text, author_name text, created_at timestamp with time zone, updated_at timestamp with time zone)
+language sql
+stable
+security invoker
+set search_path = ''
+as $$ select * from private.expert_reviews($1, $2, $3) $$;
 comment on function public.expert_reviews(uuid, integer, integer) is 'Public list of a verified expert''s visible reviews, newest first; authors shown as "First L." without ids.';
-revoke execute on function public.expert_reviews(uuid, integer, integer) from public;
-grant execute on function public.expert_reviews(uuid, integer, integer) to anon, authenticated;
+revoke execute on function public.expert_reviews(uuid, integer, integer) from public, anon, authenticated, service_role;
+grant execute on function public.expert_reviews(uuid, integer, integer) to anon, authenticated, service_role;
 
 -- Triggers
 create trigger reviews_check_new before insert on public.reviews for each row execute function private.check_new_review();
@@ -201,24 +213,31 @@ create trigger reviews_guard before update on public.reviews for each row execut
 create trigger reviews_changed after insert or delete or update of rating, is_hidden, expert_id on public.reviews
   for each row execute function private.review_changed();
 
--- Policies
-create policy "Authors can read their own reviews" on public.reviews
-  for select to authenticated using ((select auth.uid()) = author_id);
-create policy "Experts can read reviews about them" on public.reviews
-  for select to authenticated using ((select auth.uid()) = expert_id);
-create policy "Admins can read every review" on public.reviews
-  for select to authenticated using ((select private.is_admin()));
 create policy "Members can review their own completed bookings" on public.reviews
   for insert to authenticated
   with check ((select auth.uid()) = author_id and not is_hidden
               and exists (select 1 from public.bookings b
                            where b.id = booking_id and b.member_id = (select auth.uid())
                              and b.expert_id = reviews.expert_id and b.status = 'completed'));
-create policy "Authors can edit their own reviews" on public.reviews
-  for update to authenticated using ((select auth.uid()) = author_id) with check ((select auth.uid()) = author_id);
-create policy "Admins can moderate every review" on public.reviews
-  for update to authenticated using ((select private.is_admin())) with check ((select private.is_admin()));
-create policy "Authors can delete their own reviews" on public.reviews
-  for delete to authenticated using ((select auth.uid()) = author_id);
-create policy "Admins can delete every review" on public.reviews
-  for delete to authenticated using ((select private.is_admin()));
+
+create policy "Inactive members cannot write reviews" on public.reviews
+  as restrictive for insert to authenticated with check ((select private.is_active_member()));
+
+create policy "Inactive members cannot edit reviews" on public.reviews
+  as restrictive for update to authenticated with check ((select private.is_active_member()));
+
+alter table public.reviews
+  add constraint reviews_title_plain check (private.is_plain_line(title)),
+  add constraint reviews_body_plain check (private.is_plain_text(body));
+
+create policy "Authors and the reviewed expert read a review, admins all" on public.reviews
+  for select to authenticated
+  using ((select auth.uid()) = author_id or (select auth.uid()) = expert_id or (select private.is_admin()));
+
+create policy "Authors edit their own reviews, admins moderate every one" on public.reviews
+  for update to authenticated
+  using ((select auth.uid()) = author_id or (select private.is_admin()))
+  with check ((select auth.uid()) = author_id or (select private.is_admin()));
+
+create policy "Authors delete their own reviews, admins every one" on public.reviews
+  for delete to authenticated using ((select auth.uid()) = author_id or (select private.is_admin()));

@@ -6,7 +6,9 @@
 
 -- Types
 create type public.room_visibility as enum ('public', 'private');
+
 create type public.room_role as enum ('owner', 'moderator', 'member');
+
 create type public.room_membership_status as enum ('invited', 'active', 'left', 'removed');
 
 -- Tables
@@ -58,8 +60,12 @@ create index chat_rooms_public_idx on public.chat_rooms (created_at desc) where 
 
 -- Grants: owners edit a room's name, topic and visibility; members write message bodies; the
 -- rest goes through the RPCs below.
-revoke all on public.chat_rooms, public.room_members, public.room_messages from anon, authenticated;
-grant select on public.chat_rooms, public.room_members, public.room_messages to authenticated;
+revoke all on public.chat_rooms from anon, authenticated;
+revoke all on public.room_members from anon, authenticated;
+revoke all on public.room_messages from anon, authenticated;
+grant select on public.chat_rooms to authenticated;
+grant select on public.room_members to authenticated;
+grant select on public.room_messages to authenticated;
 grant update (name, topic, visibility) on public.chat_rooms to authenticated;
 grant insert (room_id, body), update (body, deleted_at) on public.room_messages to authenticated;
 
@@ -115,21 +121,6 @@ begin
 end;
 $$;
 comment on function private.room_moderates(uuid) is 'Whether the caller moderates the room (an active owner or moderator, or an admin).';
-
-create or replace function private.recent_message_count(sender uuid)
-returns integer
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-begin
-  return (select count(*)::integer from public.messages m
-           where m.sender_id = recent_message_count.sender and m.created_at > now() - interval '1 minute')
-       + (select count(*)::integer from public.room_messages m
-           where m.sender_id = recent_message_count.sender and m.created_at > now() - interval '1 minute');
-end;
-$$;
 
 create or replace function private.create_room(name text, topic text, visibility public.room_visibility)
 returns public.chat_rooms
@@ -401,20 +392,35 @@ begin
 end;
 $$;
 comment on function public.hide_room_message(bigint, text) is 'Moderators, the owner and admins hide a message in the room.';
-
-revoke execute on function private.my_room_membership(uuid), private.room_read_horizon(uuid), private.room_moderates(uuid),
-  private.room_member_gone(), private.create_room(text, text, public.room_visibility),
-  private.room_membership_action(uuid, text, uuid, public.room_role, integer), private.hide_room_message(bigint, text)
-  from public, anon, authenticated;
-grant execute on function private.my_room_membership(uuid), private.room_read_horizon(uuid), private.room_moderates(uuid), private.create_room(text, text, public.room_visibility),
-  private.room_membership_action(uuid, text, uuid, public.room_role, integer), private.hide_room_message(bigint, text)
-  to authenticated, service_role;
-revoke execute on function public.create_room(text, text, public.room_visibility), public.join_room(uuid), public.leave_room(uuid),
-  public.invite_to_room(uuid, uuid), public.remove_from_room(uuid, uuid), public.mute_room_member(uuid, uuid, integer),
-  public.set_room_role(uuid, uuid, public.room_role), public.hide_room_message(bigint, text) from public, anon;
-grant execute on function public.create_room(text, text, public.room_visibility), public.join_room(uuid), public.leave_room(uuid),
-  public.invite_to_room(uuid, uuid), public.remove_from_room(uuid, uuid), public.mute_room_member(uuid, uuid, integer),
-  public.set_room_role(uuid, uuid, public.room_role), public.hide_room_message(bigint, text) to authenticated, service_role;
+revoke execute on function private.my_room_membership(uuid) from public, anon, authenticated;
+revoke execute on function private.room_read_horizon(uuid) from public, anon, authenticated;
+revoke execute on function private.room_moderates(uuid) from public, anon, authenticated;
+revoke execute on function private.room_member_gone() from public, anon, authenticated;
+revoke execute on function private.create_room(text, text, public.room_visibility) from public, anon, authenticated;
+revoke execute on function private.room_membership_action(uuid, text, uuid, public.room_role, integer) from public, anon, authenticated;
+revoke execute on function private.hide_room_message(bigint, text) from public, anon, authenticated;
+grant execute on function private.my_room_membership(uuid) to authenticated, service_role;
+grant execute on function private.room_read_horizon(uuid) to authenticated, service_role;
+grant execute on function private.room_moderates(uuid) to authenticated, service_role;
+grant execute on function private.create_room(text, text, public.room_visibility) to authenticated, service_role;
+grant execute on function private.room_membership_action(uuid, text, uuid, public.room_role, integer) to authenticated, service_role;
+grant execute on function private.hide_room_message(bigint, text) to authenticated, service_role;
+revoke execute on function public.create_room(text, text, public.room_visibility) from public, anon;
+revoke execute on function public.join_room(uuid) from public, anon;
+revoke execute on function public.leave_room(uuid) from public, anon;
+revoke execute on function public.invite_to_room(uuid, uuid) from public, anon;
+revoke execute on function public.remove_from_room(uuid, uuid) from public, anon;
+revoke execute on function public.mute_room_member(uuid, uuid, integer) from public, anon;
+revoke execute on function public.set_room_role(uuid, uuid, public.room_role) from public, anon;
+revoke execute on function public.hide_room_message(bigint, text) from public, anon;
+grant execute on function public.create_room(text, text, public.room_visibility) to authenticated, service_role;
+grant execute on function public.join_room(uuid) to authenticated, service_role;
+grant execute on function public.leave_room(uuid) to authenticated, service_role;
+grant execute on function public.invite_to_room(uuid, uuid) to authenticated, service_role;
+grant execute on function public.remove_from_room(uuid, uuid) to authenticated, service_role;
+grant execute on function public.mute_room_member(uuid, uuid, integer) to authenticated, service_role;
+grant execute on function public.set_room_role(uuid, uuid, public.room_role) to authenticated, service_role;
+grant execute on function public.hide_room_message(bigint, text) to authenticated, service_role;
 
 -- Triggers
 create trigger chat_rooms_touch before update on public.chat_rooms for each row execute function private.touch_updated_at();
@@ -429,6 +435,7 @@ create policy "Members see public rooms and the private rooms they belong to" on
   for select to authenticated
   using (visibility = 'public' or (select private.is_admin())
          or exists (select 1 from public.room_members m where m.room_id = id and m.user_id = (select auth.uid())));
+
 create policy "Owners can edit their rooms" on public.chat_rooms
   for update to authenticated
   using ((private.my_room_membership(id)).role = 'owner' and (private.my_room_membership(id)).status = 'active')
@@ -444,13 +451,27 @@ create policy "Room members read messages while in the room" on public.room_mess
   using (created_at <= private.room_read_horizon(room_id)
          and (hidden_at is null or sender_id = (select auth.uid()) or private.room_moderates(room_id))
          or (select private.is_admin()));
+
 create policy "Active, unmuted room members can write" on public.room_messages
   for insert to authenticated
   with check (sender_id = (select auth.uid()) and (select private.my_role()) is not null
               and exists (select 1 from public.room_members m
                            where m.room_id = room_messages.room_id and m.user_id = (select auth.uid()) and m.status = 'active'
                              and (m.muted_until is null or m.muted_until <= now())));
+
 create policy "Senders can edit or delete their own visible room messages" on public.room_messages
   for update to authenticated
   using (sender_id = (select auth.uid()) and hidden_at is null and deleted_at is null)
   with check (sender_id = (select auth.uid()));
+
+create policy "Inactive members cannot edit rooms" on public.chat_rooms
+  as restrictive for update to authenticated with check ((select private.is_active_member()));
+
+create policy "Inactive members cannot write in rooms" on public.room_messages
+  as restrictive for insert to authenticated with check ((select private.is_active_member()));
+
+create policy "Inactive members cannot edit room messages" on public.room_messages
+  as restrictive for update to authenticated with check ((select private.is_active_member()));
+
+-- Realtime: members subscribe to their rooms' messages (RLS decides what each subscriber gets).
+alter publication supabase_realtime add table public.room_messages;

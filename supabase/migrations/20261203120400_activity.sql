@@ -18,11 +18,11 @@ comment on column public.activity.kind is 'e.g. favorited, unfavorited, booked, 
 -- Indexes
 create index activity_user_created_idx on public.activity (user_id, created_at desc, id desc);
 
--- Grants
-revoke insert, update, delete on public.activity from anon, authenticated;
-
 -- Row level security
 alter table public.activity enable row level security;
+
+revoke all on public.activity from anon, authenticated;
+grant select on public.activity to authenticated;
 
 -- Functions
 create or replace function private.record_activity(user_id uuid, kind text, subject_type text default null, subject_id text default null, details jsonb default '{}')

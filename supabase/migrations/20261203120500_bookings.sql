@@ -36,11 +36,11 @@ create index bookings_member_idx on public.bookings (member_id, scheduled_at des
 create index bookings_expert_idx on public.bookings (expert_id, scheduled_at desc);
 create index bookings_cancelled_by_idx on public.bookings (cancelled_by);
 
--- Grants: clients create bookings and move them only through the functions below.
-revoke insert, update, delete on public.bookings from anon, authenticated;
-
 -- Row level security
 alter table public.bookings enable row level security;
+
+revoke all on public.bookings from anon, authenticated;
+grant select on public.bookings to authenticated;
 
 -- Functions
 create or replace function private.touch_booking()
@@ -62,7 +62,7 @@ begin
 end;
 $$;
 
-create or replace function public.create_booking(expert_id uuid, scheduled_at timestamptz, duration_minutes integer, note text default null)
+create or replace function private.create_booking(expert_id uuid, scheduled_at timestamptz, duration_minutes integer, note text default null)
 returns public.bookings
 language plpgsql
 security definer
@@ -74,7 +74,7 @@ declare
 begin
   perform private.require_member();
   select * into e from public.expert_profiles x where x.id = create_booking.expert_id;
-  if not found or e.verification_status <> 'verified' or not e.is_available then
+  if not found or e.verification_status <> 'verified' or not e.is_available or not private.account_active(e.id) then
     raise exception 'expert % is not available for booking', create_booking.expert_id using errcode = 'P0002';
   end if;
   if e.id = (select auth.uid()) then
@@ -95,9 +95,8 @@ begin
   return result;
 end;
 $$;
-comment on function public.create_booking(uuid, timestamptz, integer, text) is 'Member requests a consultation; price = expert rate x duration.';
 
-create or replace function public.set_booking_status(booking_id uuid, new_status public.booking_status)
+create or replace function private.set_booking_status(booking_id uuid, new_status public.booking_status)
 returns public.bookings
 language plpgsql
 security definer
@@ -111,6 +110,9 @@ begin
   select * into b from public.bookings x where x.id = booking_id for update;
   if not found or me is null or (me is distinct from b.member_id and me is distinct from b.expert_id and not private.is_admin()) then
     raise exception 'no booking % of yours', booking_id using errcode = 'P0002';
+  end if;
+  if new_status <> 'cancelled' then
+    perform private.require_member();
   end if;
   allowed := case
     when new_status = 'confirmed' then b.status = 'requested' and (me = b.expert_id or private.is_admin())
@@ -133,17 +135,39 @@ begin
   return b;
 end;
 $$;
+grant execute on function private.create_booking(uuid, timestamptz, integer, text) to authenticated, service_role;
+grant execute on function private.set_booking_status(uuid, public.booking_status) to authenticated, service_role;
+
+comment on function private.create_booking(uuid, timestamp with time zone, integer, text) is 'The elevated body of public.create_booking() (security definer; the public wrapper is security invoker).';
+comment on function private.set_booking_status(uuid, public.booking_status) is 'The elevated body of public.set_booking_status() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.create_booking(expert_id uuid, scheduled_at timestamp with time zone, duration_minutes integer, note text default null)
+returns public.bookings
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.create_booking($1, $2, $3, $4) $$;
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.set_booking_status(booking_id uuid, new_status public.booking_status)
+returns public.bookings
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.set_booking_status($1, $2) $$;
+comment on function public.create_booking(uuid, timestamp with time zone, integer, text) is 'Member requests a consultation; price = expert rate x duration.';
 comment on function public.set_booking_status(uuid, public.booking_status) is 'The lifecycle: experts confirm/complete, either side cancels before completion.';
-revoke execute on function public.create_booking(uuid, timestamptz, integer, text), public.set_booking_status(uuid, public.booking_status) from public, anon;
-grant execute on function public.create_booking(uuid, timestamptz, integer, text), public.set_booking_status(uuid, public.booking_status) to authenticated;
+revoke execute on function public.create_booking(uuid, timestamp with time zone, integer, text) from public, anon, authenticated, service_role;
+revoke execute on function public.set_booking_status(uuid, public.booking_status) from public, anon, authenticated, service_role;
+grant execute on function public.create_booking(uuid, timestamp with time zone, integer, text) to authenticated, service_role;
+grant execute on function public.set_booking_status(uuid, public.booking_status) to authenticated, service_role;
 
 -- Triggers
 create trigger bookings_touch before update on public.bookings for each row execute function private.touch_booking();
 
--- Policies
-create policy "Members can read their own bookings" on public.bookings
-  for select to authenticated using ((select auth.uid()) = member_id);
-create policy "Experts can read bookings with them" on public.bookings
-  for select to authenticated using ((select auth.uid()) = expert_id);
-create policy "Admins can read every booking" on public.bookings
-  for select to authenticated using ((select private.is_admin()));
+create policy "Members and experts read their bookings, admins every one" on public.bookings
+  for select to authenticated
+  using ((select auth.uid()) = member_id or (select auth.uid()) = expert_id or (select private.is_admin()));

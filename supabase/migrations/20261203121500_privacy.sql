@@ -8,21 +8,27 @@
 -- member's booking, so every path counts; the few links that would hand a member other people's
 -- data are excluded below, each with its reason.
 
--- Functions
 create or replace function private.member_link_exclusions()
 returns table (table_name text, column_name text, reason text)
 language sql
 immutable
 set search_path = ''
 as $$
-  -- Entries for tables another capability has not created yet are simply unused.
   values
     ('bookings', 'cancelled_by',
      'who cancelled: a member or expert who cancels is already a party (member_id / expert_id); an admin cancelling other people''s bookings does not make them the admin''s data'),
     ('favorites', 'expert_id',
      'which members favourited an expert is each of those members'' private list, not the expert''s data'),
     ('ticket_messages', 'author_id',
-     'staff replies and internal notes on other members'' tickets belong to those members'' records; a member''s own messages are reached through their tickets (ticket_id)')
+     'staff replies and internal notes on other members'' tickets belong to those members'' records; a member''s own messages are reached through their tickets (ticket_id)'),
+    ('blocks', 'blocked_id',
+     'a block is invisible to the blocked party: it is the blocker''s data only'),
+    ('message_reports', 'message_id',
+     'a report belongs to its reporter; the reported party (and the other participant) must not learn who reported them'),
+    ('message_reports', 'resolved_by',
+     'an admin resolving other people''s reports does not make the reports the admin''s data'),
+    ('invoices', 'booking_id',
+     'a booking''s card payment is the paying member''s billing record (reached through user_id), not the expert''s, though the booking is both of theirs')
 $$;
 comment on function private.member_link_exclusions() is 'Foreign keys deliberately not followed as member links, with the reason (table, column).';
 
@@ -122,9 +128,12 @@ as $$
 $$;
 comment on function private.member_export_plan() is
   'One row per member-linked table for the data export: read as the member under RLS (member) when they can read the table, else by the service connection (service); columns the member cannot read and credential-like columns (secret, password, token, hash) are omitted.';
-
-revoke execute on function private.member_link_exclusions(), private.member_linked_tables(), private.member_export_plan() from public, anon, authenticated;
-grant execute on function private.member_link_exclusions(), private.member_linked_tables(), private.member_export_plan() to service_role;
+revoke execute on function private.member_link_exclusions() from public, anon, authenticated;
+revoke execute on function private.member_linked_tables() from public, anon, authenticated;
+revoke execute on function private.member_export_plan() from public, anon, authenticated;
+grant execute on function private.member_link_exclusions() to service_role;
+grant execute on function private.member_linked_tables() to service_role;
+grant execute on function private.member_export_plan() to service_role;
 
 -- A booking outlives a deleted member (the expert's record) with member_id set null by the foreign
 -- key; the member's own note goes with them.
