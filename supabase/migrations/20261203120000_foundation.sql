@@ -59,7 +59,6 @@
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists postgis with schema extensions;
 
-
 -- Private helpers live in a schema PostgREST does not expose.
 create schema if not exists private;
 revoke all on schema private from public;
@@ -70,6 +69,7 @@ grant usage on schema private to anon, authenticated, service_role;
 -- Supabase's explicit grants to the API roles; internal helpers get none).
 alter default privileges for role postgres revoke execute on functions from public;
 
+-- Functions
 -- The policy helpers are PL/pgSQL on purpose: a SQL function with a SET clause is never inlined and
 -- is parsed and planned again at every call, while PL/pgSQL keeps its plans for the session.
 create or replace function private.is_admin()
@@ -136,6 +136,8 @@ end;
 $$;
 grant execute on function private.require_member() to authenticated, service_role;
 
+comment on function private.require_member() is 'Raises unless the caller is a signed-in, active member (suspended and deactivated members are refused).';
+
 create or replace function private.touch_updated_at()
 returns trigger
 language plpgsql
@@ -144,6 +146,16 @@ as $$
 begin
   new.updated_at := now();
   return new;
+end;
+$$;
+
+create or replace function private.refuse_truncate()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  raise exception '% is append-only and cannot be truncated', tg_table_name using errcode = '42501';
 end;
 $$;
 
@@ -193,9 +205,7 @@ end;
 $$;
 comment on function private.require_signed_in() is 'Raises unless a member is signed in (any status); for RPCs that read or delete the caller''s own data.';
 grant execute on function private.require_signed_in() to authenticated, service_role;
-comment on function private.require_member() is 'Raises unless the caller is a signed-in, active member (suspended and deactivated members are refused).';
 
--- Functions
 -- The two character sets are written once, in the strippers; a value follows a rule when
 -- stripping leaves it unchanged.
 create or replace function private.plain_line(value text)
@@ -208,6 +218,7 @@ as $$
   select regexp_replace(value, '[\x01-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]', '', 'g');
 $$;
 comment on function private.plain_line(text) is 'Removes control (C0, DEL, C1), invisible-format and bidi characters: what one-line text others see may not hold.';
+grant execute on function private.plain_line(text) to anon, authenticated, service_role;
 
 create or replace function private.plain_text(value text)
 returns text
@@ -219,6 +230,7 @@ as $$
   select regexp_replace(value, '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]', '', 'g');
 $$;
 comment on function private.plain_text(text) is 'As plain_line, but keeps tabs and newlines: what multi-line text others see may not hold.';
+grant execute on function private.plain_text(text) to anon, authenticated, service_role;
 
 create or replace function private.is_plain_line(value text)
 returns boolean
@@ -231,6 +243,9 @@ as $$
 $$;
 comment on function private.is_plain_line(text) is 'The rule for one-line text others see (names, titles, subjects, places).';
 
+-- Check constraints run with the writer's privileges.
+grant execute on function private.is_plain_line(text) to anon, authenticated, service_role;
+
 create or replace function private.is_plain_text(value text)
 returns boolean
 language sql
@@ -241,6 +256,7 @@ as $$
   select value is null or value = private.plain_text(value);
 $$;
 comment on function private.is_plain_text(text) is 'The rule for multi-line text others see (bios, review and message bodies).';
+grant execute on function private.is_plain_text(text) to anon, authenticated, service_role;
 
 create or replace function private.is_safe_link(value text)
 returns boolean
@@ -252,13 +268,7 @@ as $$
   select value is null or (char_length(value) <= 2048 and value ~ '^https://[^\s"''<>\\`]+$');
 $$;
 comment on function private.is_safe_link(text) is 'The rule for links shown to others (avatar_url): https only, no spaces, quotes or angle brackets.';
-
--- Check constraints run with the writer's privileges.
-grant execute on function private.is_plain_line(text) to anon, authenticated, service_role;
-grant execute on function private.is_plain_text(text) to anon, authenticated, service_role;
 grant execute on function private.is_safe_link(text) to anon, authenticated, service_role;
-grant execute on function private.plain_line(text) to anon, authenticated, service_role;
-grant execute on function private.plain_text(text) to anon, authenticated, service_role;
 
 -- Realtime: the publication every Supabase project has (created here only where it does not);
 -- each capability adds the tables whose changes its clients subscribe to.

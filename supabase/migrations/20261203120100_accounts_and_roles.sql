@@ -1,5 +1,6 @@
--- Profiles and roles: one profile per Auth user (member | expert | admin), expert details, and the
--- private helpers every later policy uses. Role, status and verification are never client-writable.
+-- Profiles and roles: one profile per Auth user (member | expert | admin), and expert details
+-- (the helpers every policy uses are in the foundation). Role, status and verification are never
+-- client-writable.
 
 -- Sign-up: when Supabase Auth creates a user, create the member's rows from validated
 -- raw_user_meta_data. It must never fail a sign-up: bad or hostile metadata is ignored or
@@ -15,6 +16,8 @@
 --   money: admin_adjust_credits() / private.adjust_credits()     -> action 'adjust_credits'
 --   roles: profiles.role / profiles.status changes                 -> 'set_role' / 'set_status'
 --          expert_profiles.verification_status changes             -> 'set_verification'
+
+grant usage on schema public to supabase_auth_admin;
 
 -- Types
 create type public.member_role as enum ('member', 'expert', 'admin');
@@ -39,6 +42,13 @@ create table public.profiles (
 comment on table public.profiles is 'One row per Auth user, created at sign-up. role/status change only through admins.';
 comment on column public.profiles.role is 'member | expert | admin; copied into the JWT as user_role by the access token hook.';
 
+alter table public.profiles
+  add constraint profiles_first_name_plain check (private.is_plain_line(first_name)),
+  add constraint profiles_last_name_plain check (private.is_plain_line(last_name)),
+  add constraint profiles_display_name_plain check (private.is_plain_line(display_name)),
+  add constraint profiles_bio_plain check (private.is_plain_text(bio)),
+  add constraint profiles_avatar_url_https check (private.is_safe_link(avatar_url));
+
 create table public.expert_profiles (
   id uuid primary key references public.profiles (id) on delete cascade,
   headline text check (char_length(headline) <= 200),
@@ -62,12 +72,35 @@ comment on table public.expert_profiles is 'Public details of an expert; readabl
 comment on column public.expert_profiles.verification_status is 'Set by admins only (trigger-guarded).';
 comment on column public.expert_profiles.rating_avg is 'Kept by review triggers; not client-writable.';
 
+alter table public.expert_profiles
+  add constraint expert_profiles_headline_plain check (private.is_plain_line(headline)),
+  add constraint expert_profiles_city_plain check (private.is_plain_line(city)),
+  add constraint expert_profiles_area_plain check (private.is_plain_line(area)),
+  add constraint expert_profiles_bio_plain check (private.is_plain_text(bio));
+
+create table public.admin_audit_log (
+  id bigint generated always as identity primary key,
+  actor_id uuid references public.profiles (id) on delete set null,
+  actor_role text not null check (actor_role in ('admin', 'service_role', 'database')),
+  action text not null check (action ~ '^[a-z_]{1,40}$'),
+  target_id uuid references public.profiles (id) on delete set null,
+  details jsonb not null default '{}' check (jsonb_typeof(details) = 'object' and pg_column_size(details) <= 4096),
+  aal text check (aal in ('aal1', 'aal2', 'aal3')),
+  created_at timestamptz not null default now()
+);
+comment on table public.admin_audit_log is 'Append-only record of admin and operator money/role operations; admins read it all, members the entries about them; nobody edits or deletes it.';
+comment on column public.admin_audit_log.actor_role is 'admin (a signed-in admin, aal2), service_role (an operator''s server code) or database (Studio / migrations as the owner).';
+comment on column public.admin_audit_log.details is 'What changed: old and new values, amounts, references.';
+
 -- Indexes
 create index profiles_role_idx on public.profiles (role) where role <> 'member';
 create index expert_profiles_verified_idx on public.expert_profiles (verification_status, is_available);
 create index expert_profiles_expertise_idx on public.expert_profiles using gin (expertise);
 
--- Row level security
+create index admin_audit_log_actor_idx on public.admin_audit_log (actor_id, created_at desc);
+create index admin_audit_log_target_idx on public.admin_audit_log (target_id, created_at desc);
+
+-- Grants and row level security
 alter table public.profiles enable row level security;
 
 revoke all on public.profiles from anon, authenticated;
@@ -77,6 +110,8 @@ grant select on public.profiles to authenticated;
 
 -- Profile: the member's own presentation; role and status only by admins (trigger-guarded, audited).
 grant update (first_name, last_name, display_name, avatar_url, bio, role, status) on public.profiles to authenticated;
+
+grant select (id, role, status) on table public.profiles to supabase_auth_admin;
 
 alter table public.expert_profiles enable row level security;
 
@@ -91,6 +126,13 @@ grant insert (id, headline, expertise, credentials, experience_years, hourly_rat
 grant update (headline, expertise, credentials, experience_years, hourly_rate_cents, currency, bio, is_available, city, area, verification_status)
   on public.expert_profiles to authenticated;
 
+-- Grants: read-only for the API roles (rows by policy); written only by the functions below.
+revoke all on public.admin_audit_log from public, anon, authenticated, service_role;
+grant select on public.admin_audit_log to authenticated, service_role;
+
+alter table public.admin_audit_log enable row level security;
+
+-- Functions
 create or replace function private.my_role()
 returns public.member_role
 language plpgsql
@@ -156,17 +198,6 @@ begin
 end;
 $$;
 
--- Triggers
-create trigger profiles_guard before update on public.profiles for each row execute function private.guard_profile_columns();
-create trigger profiles_touch before update on public.profiles for each row execute function private.touch_updated_at();
-create trigger expert_profiles_guard before insert or update on public.expert_profiles for each row execute function private.guard_expert_columns();
-create trigger expert_profiles_touch before update on public.expert_profiles for each row execute function private.touch_updated_at();
-
-create policy "Experts can create their own expert profile" on public.expert_profiles
-  for insert to authenticated
-  with check ((select auth.uid()) = id and (select private.my_role()) = 'expert');
-
--- Functions
 create or replace function private.meta_text(meta jsonb, keys text[], max_len integer)
 returns text
 language sql
@@ -252,12 +283,6 @@ begin
 end;
 $$;
 
--- Triggers (named so later capabilities' sign-up triggers sort after this one)
-create trigger on_auth_user_created_10_member
-  after insert on auth.users
-  for each row execute function private.handle_new_user();
-
--- Functions
 create or replace function public.custom_access_token_hook(event jsonb)
 returns jsonb
 language plpgsql
@@ -275,16 +300,8 @@ begin
 end;
 $$;
 comment on function public.custom_access_token_hook(jsonb) is 'Auth hook: adds user_role and account_status claims from public.profiles.';
-
--- Grants: only Auth may run it, and it may read what it needs.
-grant usage on schema public to supabase_auth_admin;
 grant execute on function public.custom_access_token_hook(jsonb) to supabase_auth_admin;
 revoke execute on function public.custom_access_token_hook(jsonb) from authenticated, anon, public;
-grant select (id, role, status) on table public.profiles to supabase_auth_admin;
-
--- Policies
-create policy "Auth can read roles for access tokens" on public.profiles
-  for select to supabase_auth_admin using (true);
 
 -- verified_at is the database's record of when an admin verified an expert (no client writes it).
 create or replace function private.stamp_expert_verification()
@@ -300,47 +317,6 @@ begin
 end;
 $$;
 
--- Triggers (named to run after expert_profiles_guard, which refuses non-admins first)
-create trigger expert_profiles_stamp_verification before update of verification_status on public.expert_profiles
-  for each row execute function private.stamp_expert_verification();
-
--- Inactive members keep reading and deleting, but write nothing that others see or that acts.
-create policy "Inactive members cannot edit profiles" on public.profiles
-  as restrictive for update to authenticated with check ((select private.is_active_member()));
-
-create policy "Inactive members cannot create expert profiles" on public.expert_profiles
-  as restrictive for insert to authenticated with check ((select private.is_active_member()));
-
-create policy "Inactive members cannot edit expert profiles" on public.expert_profiles
-  as restrictive for update to authenticated with check ((select private.is_active_member()));
-
--- Tables
-create table public.admin_audit_log (
-  id bigint generated always as identity primary key,
-  actor_id uuid references public.profiles (id) on delete set null,
-  actor_role text not null check (actor_role in ('admin', 'service_role', 'database')),
-  action text not null check (action ~ '^[a-z_]{1,40}$'),
-  target_id uuid references public.profiles (id) on delete set null,
-  details jsonb not null default '{}' check (jsonb_typeof(details) = 'object' and pg_column_size(details) <= 4096),
-  aal text check (aal in ('aal1', 'aal2', 'aal3')),
-  created_at timestamptz not null default now()
-);
-comment on table public.admin_audit_log is 'Append-only record of admin and operator money/role operations; admins read it all, members the entries about them; nobody edits or deletes it.';
-comment on column public.admin_audit_log.actor_role is 'admin (a signed-in admin, aal2), service_role (an operator''s server code) or database (Studio / migrations as the owner).';
-comment on column public.admin_audit_log.details is 'What changed: old and new values, amounts, references.';
-
--- Indexes
-create index admin_audit_log_actor_idx on public.admin_audit_log (actor_id, created_at desc);
-create index admin_audit_log_target_idx on public.admin_audit_log (target_id, created_at desc);
-
--- Grants: read-only for the API roles (rows by policy); written only by the functions below.
-revoke all on public.admin_audit_log from public, anon, authenticated, service_role;
-grant select on public.admin_audit_log to authenticated, service_role;
-
--- Row level security
-alter table public.admin_audit_log enable row level security;
-
--- Functions
 create or replace function private.session_is_aal2()
 returns boolean
 language plpgsql
@@ -444,31 +420,41 @@ end;
 $$;
 
 -- Triggers
+create trigger profiles_guard before update on public.profiles for each row execute function private.guard_profile_columns();
+create trigger profiles_touch before update on public.profiles for each row execute function private.touch_updated_at();
+
 create trigger profiles_audit_admin_change after update of role, status on public.profiles
   for each row when (new.role is distinct from old.role or new.status is distinct from old.status)
   execute function private.audit_profile_change();
+
+create trigger expert_profiles_guard before insert or update on public.expert_profiles for each row execute function private.guard_expert_columns();
+create trigger expert_profiles_touch before update on public.expert_profiles for each row execute function private.touch_updated_at();
+
+-- Named to run after expert_profiles_guard, which refuses non-admins first.
+create trigger expert_profiles_stamp_verification before update of verification_status on public.expert_profiles
+  for each row execute function private.stamp_expert_verification();
+
 create trigger expert_profiles_audit_verification after update of verification_status on public.expert_profiles
   for each row when (new.verification_status is distinct from old.verification_status)
   execute function private.audit_expert_verification();
+
+-- Named so later capabilities' sign-up triggers sort after this one.
+create trigger on_auth_user_created_10_member
+  after insert on auth.users
+  for each row execute function private.handle_new_user();
+
 create trigger admin_audit_log_append_only before update or delete on public.admin_audit_log
   for each row execute function private.guard_admin_audit_log();
+create trigger admin_audit_log_no_truncate before truncate on public.admin_audit_log
+  for each statement execute function private.refuse_truncate();
 
 -- Policies
--- Members see what was done to their account (and it is part of their data export); admins see all.
-create policy "Members can read admin actions about them and admins all" on public.admin_audit_log
-  for select to authenticated using ((select auth.uid()) = target_id or (select private.is_admin()));
+create policy "Auth can read roles for access tokens" on public.profiles
+  for select to supabase_auth_admin using (true);
 
-alter table public.profiles
-  add constraint profiles_first_name_plain check (private.is_plain_line(first_name)),
-  add constraint profiles_last_name_plain check (private.is_plain_line(last_name)),
-  add constraint profiles_display_name_plain check (private.is_plain_line(display_name)),
-  add constraint profiles_bio_plain check (private.is_plain_text(bio)),
-  add constraint profiles_avatar_url_https check (private.is_safe_link(avatar_url));
-alter table public.expert_profiles
-  add constraint expert_profiles_headline_plain check (private.is_plain_line(headline)),
-  add constraint expert_profiles_city_plain check (private.is_plain_line(city)),
-  add constraint expert_profiles_area_plain check (private.is_plain_line(area)),
-  add constraint expert_profiles_bio_plain check (private.is_plain_text(bio));
+-- Inactive members keep reading and deleting, but write nothing that others see or that acts.
+create policy "Inactive members cannot edit profiles" on public.profiles
+  as restrictive for update to authenticated with check ((select private.is_active_member()));
 
 create policy "Anon can read the profiles of listed experts" on public.profiles
   for select to anon
@@ -487,6 +473,16 @@ create policy "Members update their own profile, admins every profile" on public
   using ((select auth.uid()) = id or (select private.is_admin()))
   with check ((select auth.uid()) = id or (select private.is_admin()));
 
+create policy "Experts can create their own expert profile" on public.expert_profiles
+  for insert to authenticated
+  with check ((select auth.uid()) = id and (select private.my_role()) = 'expert');
+
+create policy "Inactive members cannot create expert profiles" on public.expert_profiles
+  as restrictive for insert to authenticated with check ((select private.is_active_member()));
+
+create policy "Inactive members cannot edit expert profiles" on public.expert_profiles
+  as restrictive for update to authenticated with check ((select private.is_active_member()));
+
 create policy "Anon can read listed experts" on public.expert_profiles
   for select to anon using (verification_status = 'verified' and private.account_active(id));
 
@@ -498,3 +494,7 @@ create policy "Experts update their own expert profile, admins every one" on pub
   for update to authenticated
   using ((select auth.uid()) = id or (select private.is_admin()))
   with check ((select auth.uid()) = id or (select private.is_admin()));
+
+-- Members see what was done to their account (and it is part of their data export); admins see all.
+create policy "Members can read admin actions about them and admins all" on public.admin_audit_log
+  for select to authenticated using ((select auth.uid()) = target_id or (select private.is_admin()));

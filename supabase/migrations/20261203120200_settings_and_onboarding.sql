@@ -5,6 +5,8 @@
 -- Types
 create type public.notification_channel as enum ('email', 'push', 'sms', 'in_app');
 
+-- Every capability's categories: enum values cannot be added and used in one migration, so the
+-- list is complete here (search_alerts: saved-search alerts, delivery; billing: billing events).
 create type public.notification_category as enum ('bookings', 'messages', 'reviews', 'credits', 'security', 'marketing', 'search_alerts', 'billing');
 
 create type public.profile_visibility as enum ('public', 'members', 'private');
@@ -14,6 +16,8 @@ create type public.email_digest as enum ('never', 'daily', 'weekly');
 create type public.consultation_mode as enum ('online', 'in_person', 'any');
 
 create type public.distance_unit as enum ('km', 'mi');
+
+create type public.email_delivery as enum ('immediate', 'daily_digest', 'off');
 
 -- Tables
 create table public.member_preferences (
@@ -46,6 +50,9 @@ create table public.email_preferences (
   updated_at timestamptz not null default now()
 );
 comment on table public.email_preferences is 'What mail a member wants besides transactional mail (which Auth always sends).';
+
+alter table public.email_preferences add column notification_emails public.email_delivery not null default 'immediate';
+comment on column public.email_preferences.notification_emails is 'How notification emails arrive: immediate, one daily digest (at digest_hour in the member''s time zone), or off. Categories are switched per channel in notification_preferences.';
 
 create table public.privacy_settings (
   user_id uuid primary key references public.profiles (id) on delete cascade,
@@ -83,7 +90,7 @@ create table public.onboarding (
 comment on table public.onboarding is 'Server-side wizard state; members change it only through complete_onboarding_step() and accept_terms().';
 comment on column public.onboarding.completed_at is 'Set when every step is done and terms are accepted.';
 
--- Row level security
+-- Grants and row level security
 alter table public.member_preferences enable row level security;
 
 revoke all on public.member_preferences from anon, authenticated;
@@ -103,6 +110,10 @@ alter table public.email_preferences enable row level security;
 revoke all on public.email_preferences from anon, authenticated;
 grant select on public.email_preferences to authenticated;
 grant update (digest, product_updates, newsletter, booking_reminders) on public.email_preferences to authenticated;
+
+-- Grants: members choose how notification emails arrive (email_preferences' other columns keep
+-- their grants).
+grant update (notification_emails) on public.email_preferences to authenticated;
 
 alter table public.privacy_settings enable row level security;
 
@@ -171,6 +182,21 @@ begin
   return result;
 end;
 $$;
+grant execute on function private.accept_terms(text) to authenticated, service_role;
+
+comment on function private.accept_terms(text) is 'The elevated body of public.accept_terms() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.accept_terms(version text)
+returns public.onboarding
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.accept_terms($1) $$;
+comment on function public.accept_terms(text) is 'Records the member accepting a terms version (time + version).';
+revoke execute on function public.accept_terms(text) from public, anon, authenticated, service_role;
+grant execute on function public.accept_terms(text) to authenticated, service_role;
 
 create or replace function private.complete_onboarding_step(step text)
 returns public.onboarding
@@ -193,20 +219,9 @@ begin
   return result;
 end;
 $$;
-grant execute on function private.accept_terms(text) to authenticated, service_role;
 grant execute on function private.complete_onboarding_step(text) to authenticated, service_role;
 
-comment on function private.accept_terms(text) is 'The elevated body of public.accept_terms() (security definer; the public wrapper is security invoker).';
 comment on function private.complete_onboarding_step(text) is 'The elevated body of public.complete_onboarding_step() (security definer; the public wrapper is security invoker).';
-
--- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
-create function public.accept_terms(version text)
-returns public.onboarding
-language sql
-volatile
-security invoker
-set search_path = ''
-as $$ select private.accept_terms($1) $$;
 
 -- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
 create function public.complete_onboarding_step(step text)
@@ -216,11 +231,8 @@ volatile
 security invoker
 set search_path = ''
 as $$ select private.complete_onboarding_step($1) $$;
-comment on function public.accept_terms(text) is 'Records the member accepting a terms version (time + version).';
 comment on function public.complete_onboarding_step(text) is 'Marks one wizard step (profile | privacy | location) done for the caller.';
-revoke execute on function public.accept_terms(text) from public, anon, authenticated, service_role;
 revoke execute on function public.complete_onboarding_step(text) from public, anon, authenticated, service_role;
-grant execute on function public.accept_terms(text) to authenticated, service_role;
 grant execute on function public.complete_onboarding_step(text) to authenticated, service_role;
 
 -- Triggers
@@ -232,7 +244,8 @@ create trigger privacy_settings_consent before insert or update on public.privac
 create trigger location_preferences_touch before update on public.location_preferences for each row execute function private.touch_updated_at();
 create trigger onboarding_settle before insert or update on public.onboarding for each row execute function private.settle_onboarding();
 
--- Policies (rows are created at sign-up; members read and update their own, never insert or delete)
+-- Policies
+-- Rows are created at sign-up; members read and update their own, never insert or delete.
 create policy "Members can read their own preferences" on public.member_preferences for select to authenticated using ((select auth.uid()) = user_id);
 
 create policy "Members can update their own preferences" on public.member_preferences for update to authenticated using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
@@ -254,12 +267,3 @@ create policy "Members can read their own location preferences" on public.locati
 create policy "Members can update their own location preferences" on public.location_preferences for update to authenticated using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
 
 create policy "Members can read their own onboarding" on public.onboarding for select to authenticated using ((select auth.uid()) = user_id);
-
-create type public.email_delivery as enum ('immediate', 'daily_digest', 'off');
-
-alter table public.email_preferences add column notification_emails public.email_delivery not null default 'immediate';
-comment on column public.email_preferences.notification_emails is 'How notification emails arrive: immediate, one daily digest (at digest_hour in the member''s time zone), or off. Categories are switched per channel in notification_preferences.';
-
--- Grants: members choose how notification emails arrive (email_preferences' other columns keep
--- their grants).
-grant update (notification_emails) on public.email_preferences to authenticated;

@@ -46,7 +46,7 @@ create index data_deletion_requests_user_idx on public.data_deletion_requests (u
 create index data_deletion_requests_due_idx on public.data_deletion_requests (process_after) where status = 'pending';
 create index data_export_requests_user_idx on public.data_export_requests (user_id, requested_at desc);
 
--- Row level security
+-- Grants and row level security
 alter table public.login_history enable row level security;
 
 -- Grants: clients only read these; writes go through functions.
@@ -110,6 +110,21 @@ begin
   return result;
 end;
 $$;
+grant execute on function private.request_account_deletion(text) to authenticated, service_role;
+
+comment on function private.request_account_deletion(text) is 'The elevated body of public.request_account_deletion() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.request_account_deletion(reason text default null)
+returns public.data_deletion_requests
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.request_account_deletion($1) $$;
+comment on function public.request_account_deletion(text) is 'Files a deletion request, processed after a 7-day grace period the member can cancel.';
+revoke execute on function public.request_account_deletion(text) from public, anon, authenticated, service_role;
+grant execute on function public.request_account_deletion(text) to authenticated, service_role;
 
 create or replace function private.cancel_account_deletion(request_id uuid)
 returns public.data_deletion_requests
@@ -132,20 +147,9 @@ begin
   return result;
 end;
 $$;
-grant execute on function private.request_account_deletion(text) to authenticated, service_role;
 grant execute on function private.cancel_account_deletion(uuid) to authenticated, service_role;
 
-comment on function private.request_account_deletion(text) is 'The elevated body of public.request_account_deletion() (security definer; the public wrapper is security invoker).';
 comment on function private.cancel_account_deletion(uuid) is 'The elevated body of public.cancel_account_deletion() (security definer; the public wrapper is security invoker).';
-
--- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
-create function public.request_account_deletion(reason text default null)
-returns public.data_deletion_requests
-language sql
-volatile
-security invoker
-set search_path = ''
-as $$ select private.request_account_deletion($1) $$;
 
 -- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
 create function public.cancel_account_deletion(request_id uuid)
@@ -155,11 +159,8 @@ volatile
 security invoker
 set search_path = ''
 as $$ select private.cancel_account_deletion($1) $$;
-comment on function public.request_account_deletion(text) is 'Files a deletion request, processed after a 7-day grace period the member can cancel.';
 revoke execute on function public.cancel_account_deletion(uuid) from public, anon, authenticated, service_role;
-revoke execute on function public.request_account_deletion(text) from public, anon, authenticated, service_role;
 grant execute on function public.cancel_account_deletion(uuid) to authenticated, service_role;
-grant execute on function public.request_account_deletion(text) to authenticated, service_role;
 
 -- The audit row outlives the account: clear what identified the member when the profile goes.
 create or replace function private.anonymise_deletion_requests()
@@ -196,11 +197,11 @@ create policy "Members with MFA need aal2 for login history" on public.login_his
 create policy "Members with MFA need aal2 for deletion requests" on public.data_deletion_requests
   as restrictive for all to authenticated using ((select private.aal_satisfied()));
 
+create policy "Members read their own deletion requests, admins every one" on public.data_deletion_requests
+  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
+
 create policy "Members can read their own export requests" on public.data_export_requests
   for select to authenticated using ((select auth.uid()) = user_id);
 
 create policy "Members with MFA need aal2 for export requests" on public.data_export_requests
   as restrictive for all to authenticated using ((select private.aal_satisfied()));
-
-create policy "Members read their own deletion requests, admins every one" on public.data_deletion_requests
-  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));

@@ -18,7 +18,7 @@ comment on column public.activity.kind is 'e.g. favorited, unfavorited, booked, 
 -- Indexes
 create index activity_user_created_idx on public.activity (user_id, created_at desc, id desc);
 
--- Row level security
+-- Grants and row level security
 alter table public.activity enable row level security;
 
 revoke all on public.activity from anon, authenticated;

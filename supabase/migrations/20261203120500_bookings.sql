@@ -36,7 +36,7 @@ create index bookings_member_idx on public.bookings (member_id, scheduled_at des
 create index bookings_expert_idx on public.bookings (expert_id, scheduled_at desc);
 create index bookings_cancelled_by_idx on public.bookings (cancelled_by);
 
--- Row level security
+-- Grants and row level security
 alter table public.bookings enable row level security;
 
 revoke all on public.bookings from anon, authenticated;
@@ -95,6 +95,21 @@ begin
   return result;
 end;
 $$;
+grant execute on function private.create_booking(uuid, timestamptz, integer, text) to authenticated, service_role;
+
+comment on function private.create_booking(uuid, timestamp with time zone, integer, text) is 'The elevated body of public.create_booking() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.create_booking(expert_id uuid, scheduled_at timestamp with time zone, duration_minutes integer, note text default null)
+returns public.bookings
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.create_booking($1, $2, $3, $4) $$;
+comment on function public.create_booking(uuid, timestamp with time zone, integer, text) is 'Member requests a consultation; price = expert rate x duration.';
+revoke execute on function public.create_booking(uuid, timestamp with time zone, integer, text) from public, anon, authenticated, service_role;
+grant execute on function public.create_booking(uuid, timestamp with time zone, integer, text) to authenticated, service_role;
 
 create or replace function private.set_booking_status(booking_id uuid, new_status public.booking_status)
 returns public.bookings
@@ -135,20 +150,9 @@ begin
   return b;
 end;
 $$;
-grant execute on function private.create_booking(uuid, timestamptz, integer, text) to authenticated, service_role;
 grant execute on function private.set_booking_status(uuid, public.booking_status) to authenticated, service_role;
 
-comment on function private.create_booking(uuid, timestamp with time zone, integer, text) is 'The elevated body of public.create_booking() (security definer; the public wrapper is security invoker).';
 comment on function private.set_booking_status(uuid, public.booking_status) is 'The elevated body of public.set_booking_status() (security definer; the public wrapper is security invoker).';
-
--- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
-create function public.create_booking(expert_id uuid, scheduled_at timestamp with time zone, duration_minutes integer, note text default null)
-returns public.bookings
-language sql
-volatile
-security invoker
-set search_path = ''
-as $$ select private.create_booking($1, $2, $3, $4) $$;
 
 -- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
 create function public.set_booking_status(booking_id uuid, new_status public.booking_status)
@@ -158,16 +162,14 @@ volatile
 security invoker
 set search_path = ''
 as $$ select private.set_booking_status($1, $2) $$;
-comment on function public.create_booking(uuid, timestamp with time zone, integer, text) is 'Member requests a consultation; price = expert rate x duration.';
 comment on function public.set_booking_status(uuid, public.booking_status) is 'The lifecycle: experts confirm/complete, either side cancels before completion.';
-revoke execute on function public.create_booking(uuid, timestamp with time zone, integer, text) from public, anon, authenticated, service_role;
 revoke execute on function public.set_booking_status(uuid, public.booking_status) from public, anon, authenticated, service_role;
-grant execute on function public.create_booking(uuid, timestamp with time zone, integer, text) to authenticated, service_role;
 grant execute on function public.set_booking_status(uuid, public.booking_status) to authenticated, service_role;
 
 -- Triggers
 create trigger bookings_touch before update on public.bookings for each row execute function private.touch_booking();
 
+-- Policies
 create policy "Members and experts read their bookings, admins every one" on public.bookings
   for select to authenticated
   using ((select auth.uid()) = member_id or (select auth.uid()) = expert_id or (select private.is_admin()));

@@ -12,11 +12,12 @@ create table public.favorites (
 );
 comment on table public.favorites is 'Experts a member has favorited; one row per (member, expert). Private to the member (and admins).';
 
+-- Indexes
 -- Indexes (member_id is covered by the primary key)
 create index favorites_expert_idx on public.favorites (expert_id);
 create index favorites_member_created_idx on public.favorites (member_id, created_at desc);
 
--- Row level security
+-- Grants and row level security
 alter table public.favorites enable row level security;
 
 -- Grants: anon has nothing to do here; members add (only the two ids) and remove, never edit.
@@ -74,6 +75,8 @@ as $$
   order by f.created_at desc, f.expert_id;
 $$;
 comment on function public.list_favorites() is 'The caller''s favorite experts with a summary of each, newest first (filter/paginate like a table).';
+revoke execute on function public.list_favorites() from public, anon;
+grant execute on function public.list_favorites() to authenticated;
 
 create or replace function public.my_favorites_count()
 returns integer
@@ -85,6 +88,8 @@ as $$
   select count(*)::integer from public.favorites f where f.member_id = (select auth.uid());
 $$;
 comment on function public.my_favorites_count() is 'How many experts the caller has favorited.';
+revoke execute on function public.my_favorites_count() from public, anon;
+grant execute on function public.my_favorites_count() to authenticated;
 
 create or replace function private.expert_favorites_count(expert_id uuid)
 returns integer
@@ -108,11 +113,8 @@ begin
   return (select count(*)::integer from public.favorites f where f.expert_id = expert_favorites_count.expert_id);
 end;
 $$;
-revoke execute on function public.list_favorites() from public, anon;
-revoke execute on function public.my_favorites_count() from public, anon;
-grant execute on function public.list_favorites() to authenticated;
-grant execute on function public.my_favorites_count() to authenticated;
 grant execute on function private.expert_favorites_count(uuid) to authenticated, service_role;
+
 -- A popularity figure may be shown on public expert pages.
 grant execute on function private.expert_favorites_count(uuid) to anon, service_role;
 
@@ -134,6 +136,7 @@ grant execute on function public.expert_favorites_count(uuid) to anon, authentic
 create trigger favorites_activity after insert or delete on public.favorites
   for each row execute function private.record_favorite_activity();
 
+-- Policies
 create policy "Members can favorite verified experts for themselves" on public.favorites
   for insert to authenticated
   with check (

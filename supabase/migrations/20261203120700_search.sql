@@ -3,8 +3,7 @@
 -- member; members read, delete and clear their own. Saved searches are named filter sets the
 -- member manages directly. Both are private to the member: not even admins read them through the API.
 
-
--- Types
+-- Functions the types and tables below use
 -- The filter object both tables store. The checking function comes first because the domain's
 -- check uses it; it returns the first problem (a message for 22023 errors) or null when valid.
 create or replace function private.search_filters_problem(filters jsonb)
@@ -72,9 +71,11 @@ begin
 end;
 $$;
 comment on function private.search_filters_problem(jsonb) is 'Why a search filter object is invalid, or null when it is valid (known keys, types, ranges, size).';
+
 -- Check constraints run with the writer's privileges.
 grant execute on function private.search_filters_problem(jsonb) to authenticated, service_role;
 
+-- Types
 create domain public.search_filters as jsonb
   check (private.search_filters_problem(value) is null);
 comment on domain public.search_filters is 'A search filter object: expertise text[], min_rating 0..5, max_rate_cents, radius_km 1..500, city, area, available_only.';
@@ -89,6 +90,8 @@ create table public.search_history (
 );
 comment on table public.search_history is 'A member''s recent searches (newest 100), written only by record_search() while search history is enabled.';
 
+alter table public.search_history add constraint search_history_query_plain check (private.is_plain_line(query));
+
 create table public.saved_searches (
   id uuid primary key default gen_random_uuid(),
   member_id uuid not null default auth.uid() references public.profiles (id) on delete cascade,
@@ -102,11 +105,15 @@ create table public.saved_searches (
 comment on table public.saved_searches is 'Named searches a member keeps (at most 50); names are unique per member, ignoring case.';
 comment on column public.saved_searches.notify is 'Whether the member wants to hear about new experts matching this search.';
 
+alter table public.saved_searches
+  add constraint saved_searches_name_plain check (private.is_plain_line(name)),
+  add constraint saved_searches_query_plain check (private.is_plain_line(query));
+
 -- Indexes
 create index search_history_member_created_idx on public.search_history (member_id, created_at desc, id desc);
 create unique index saved_searches_member_name_key on public.saved_searches (member_id, lower(name));
 
--- Row level security
+-- Grants and row level security
 alter table public.search_history enable row level security;
 
 -- Grants: history is written by record_search() only; saved searches by their owner, except the
@@ -155,6 +162,21 @@ begin
   return result;
 end;
 $$;
+grant execute on function private.record_search(text, jsonb) to authenticated, service_role;
+
+comment on function private.record_search(text, jsonb) is 'The elevated body of public.record_search() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.record_search(query text, filters jsonb default '{}')
+returns public.search_history
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.record_search($1, $2) $$;
+comment on function public.record_search(text, jsonb) is 'Records a search in the caller''s history when search history is enabled; returns null when it is off.';
+revoke execute on function public.record_search(text, jsonb) from public, anon, authenticated, service_role;
+grant execute on function public.record_search(text, jsonb) to authenticated, service_role;
 
 create or replace function public.clear_search_history()
 returns integer
@@ -173,22 +195,7 @@ end;
 $$;
 comment on function public.clear_search_history() is 'Deletes all of the caller''s search history; returns how many entries went.';
 revoke execute on function public.clear_search_history() from public, anon;
-grant execute on function private.record_search(text, jsonb) to authenticated, service_role;
 grant execute on function public.clear_search_history() to authenticated;
-
-comment on function private.record_search(text, jsonb) is 'The elevated body of public.record_search() (security definer; the public wrapper is security invoker).';
-
--- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
-create function public.record_search(query text, filters jsonb default '{}')
-returns public.search_history
-language sql
-volatile
-security invoker
-set search_path = ''
-as $$ select private.record_search($1, $2) $$;
-comment on function public.record_search(text, jsonb) is 'Records a search in the caller''s history when search history is enabled; returns null when it is off.';
-revoke execute on function public.record_search(text, jsonb) from public, anon, authenticated, service_role;
-grant execute on function public.record_search(text, jsonb) to authenticated, service_role;
 
 create or replace function private.prune_search_history()
 returns trigger
@@ -252,8 +259,3 @@ create policy "Inactive members cannot save searches" on public.saved_searches
 
 create policy "Inactive members cannot edit saved searches" on public.saved_searches
   as restrictive for update to authenticated with check ((select private.is_active_member()));
-
-alter table public.saved_searches
-  add constraint saved_searches_name_plain check (private.is_plain_line(name)),
-  add constraint saved_searches_query_plain check (private.is_plain_line(query));
-alter table public.search_history add constraint search_history_query_plain check (private.is_plain_line(query));

@@ -20,6 +20,37 @@
 -- bounds how fast anyone can map cells of many experts. The exact point is kept for the expert
 -- (and admins) only.
 
+-- Functions the types and tables below use
+-- The cell function comes first: the generated column below uses it.
+create or replace function private.location_cell(point extensions.geography)
+returns extensions.geography
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+declare
+  cell_deg constant double precision := 500 / 111320.0; -- 500 m of latitude, in degrees
+  lat double precision := extensions.st_y(point::extensions.geometry);
+  lng double precision := extensions.st_x(point::extensions.geometry);
+  row_index integer := floor((lat + 90) / cell_deg);
+  row_lat double precision := least(-90 + (row_index + 0.5) * cell_deg, 90);
+  -- Equal cells about 500 m wide along this row (fewer, wider ones towards the poles; one at a pole).
+  cells_in_row integer := greatest(1, floor(360 * cos(radians(row_lat)) / cell_deg)::integer);
+  cell_lng_deg double precision := 360.0 / cells_in_row;
+  col_index integer := least(floor((lng + 180) / cell_lng_deg)::integer, cells_in_row - 1);
+begin
+  if point is null then
+    return null;
+  end if;
+  return extensions.st_setsrid(extensions.st_makepoint(-180 + (col_index + 0.5) * cell_lng_deg, row_lat), 4326)::extensions.geography;
+end;
+$$;
+comment on function private.location_cell(extensions.geography) is 'Centre of the ~500 m x 500 m grid cell holding a point: the only expert position public computations see.';
+
+-- A generated column runs its expression with the writer's privileges (server code writes too).
+grant execute on function private.location_cell(extensions.geography) to authenticated, service_role;
+
 -- Tables
 create table public.member_locations (
   member_id uuid primary key references public.profiles (id) on delete cascade,
@@ -31,6 +62,10 @@ create table public.member_locations (
 comment on table public.member_locations is 'A member''s own location (set_my_location()); readable by that member only.';
 comment on column public.member_locations.location is 'WGS 84 point; never shown to anyone but the member.';
 
+alter table public.member_locations
+  add constraint member_locations_city_plain check (private.is_plain_line(city)),
+  add constraint member_locations_area_plain check (private.is_plain_line(area));
+
 create table public.expert_locations (
   expert_id uuid primary key references public.expert_profiles (id) on delete cascade,
   location extensions.geography(Point, 4326) not null,
@@ -40,7 +75,35 @@ create table public.expert_locations (
 );
 comment on table public.expert_locations is 'Where an expert works (set_expert_location()); members and anon never read it, nearby_experts() exposes distances only.';
 
--- Row level security
+-- Tables, continued: the public point of every expert location.
+alter table public.expert_locations
+  add column cell extensions.geography(Point, 4326) generated always as (private.location_cell(location)) stored;
+comment on column public.expert_locations.cell is 'Centre of the ~500 m grid cell of location: what nearby_experts() measures from; the bound on what others can learn.';
+comment on column public.expert_locations.location is 'WGS 84 point; only the expert and admins read it; public computations use cell.';
+
+alter table public.expert_locations
+  add constraint expert_locations_city_plain check (private.is_plain_line(city)),
+  add constraint expert_locations_area_plain check (private.is_plain_line(area));
+
+create table private.location_settings (
+  id boolean primary key default true check (id),
+  hourly_search_budget integer not null default 60 check (hourly_search_budget between 1 and 100000),
+  updated_at timestamptz not null default now()
+);
+comment on table private.location_settings is 'The one row of location-privacy configuration: nearby searches each member may run per hour.';
+insert into private.location_settings default values;
+
+create table private.nearby_search_budget (
+  member_id uuid primary key references public.profiles (id) on delete cascade,
+  window_started_at timestamptz not null default now(),
+  calls integer not null default 0
+);
+comment on table private.nearby_search_budget is 'Nearby searches per member in the current one-hour window (never exposed).';
+
+-- Indexes
+create index expert_locations_cell_idx on public.expert_locations using gist (cell);
+
+-- Grants and row level security
 alter table public.member_locations enable row level security;
 
 -- Grants: points are written only through set_my_location() / set_expert_location(), which
@@ -54,6 +117,9 @@ alter table public.expert_locations enable row level security;
 revoke all on public.expert_locations from anon, authenticated;
 grant select on public.expert_locations to authenticated;
 grant delete on public.expert_locations to authenticated;
+
+revoke all on private.location_settings from public, anon, authenticated, service_role;
+revoke all on private.nearby_search_budget from public, anon, authenticated, service_role;
 
 -- Functions
 create or replace function private.checked_point(lat double precision, lng double precision)
@@ -109,6 +175,21 @@ begin
   return result;
 end;
 $$;
+grant execute on function private.set_my_location(double precision, double precision, text, text) to authenticated, service_role;
+
+comment on function private.set_my_location(double precision, double precision, text, text) is 'The elevated body of public.set_my_location() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.set_my_location(lat double precision, lng double precision, city text default null, area text default null)
+returns public.member_locations
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.set_my_location($1, $2, $3, $4) $$;
+comment on function public.set_my_location(double precision, double precision, text, text) is 'Stores the caller''s location (WGS 84 degrees) with an optional city and area.';
+revoke execute on function public.set_my_location(double precision, double precision, text, text) from public, anon, authenticated, service_role;
+grant execute on function public.set_my_location(double precision, double precision, text, text) to authenticated, service_role;
 
 create or replace function private.set_expert_location(lat double precision, lng double precision, city text default null, area text default null)
 returns public.expert_locations
@@ -133,6 +214,21 @@ begin
   return result;
 end;
 $$;
+grant execute on function private.set_expert_location(double precision, double precision, text, text) to authenticated, service_role;
+
+comment on function private.set_expert_location(double precision, double precision, text, text) is 'The elevated body of public.set_expert_location() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.set_expert_location(lat double precision, lng double precision, city text default null, area text default null)
+returns public.expert_locations
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.set_expert_location($1, $2, $3, $4) $$;
+comment on function public.set_expert_location(double precision, double precision, text, text) is 'Stores where the calling expert works; only distances to it are ever shown to members.';
+revoke execute on function public.set_expert_location(double precision, double precision, text, text) from public, anon, authenticated, service_role;
+grant execute on function public.set_expert_location(double precision, double precision, text, text) to authenticated, service_role;
 
 create or replace function private.member_area(member_id uuid)
 returns table (city text, area text)
@@ -156,6 +252,21 @@ as $$
       )
     );
 $$;
+grant execute on function private.member_area(uuid) to authenticated, service_role;
+
+comment on function private.member_area(uuid) is 'The elevated body of public.member_area() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.member_area(member_id uuid)
+returns table (city text, area text)
+language sql
+stable
+security invoker
+set search_path = ''
+as $$ select * from private.member_area($1) $$;
+comment on function public.member_area(uuid) is 'A member''s city and area, for the member and (when show_location is on) the experts they booked; no row otherwise.';
+revoke execute on function public.member_area(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.member_area(uuid) to authenticated, service_role;
 
 create or replace function private.nearby_candidates(
   center extensions.geography,
@@ -188,115 +299,9 @@ begin
   limit nearby_candidates.max_results;
 end;
 $$;
-grant execute on function private.set_my_location(double precision, double precision, text, text) to authenticated, service_role;
-grant execute on function private.set_expert_location(double precision, double precision, text, text) to authenticated, service_role;
-grant execute on function private.member_area(uuid) to authenticated, service_role;
 
-comment on function private.set_my_location(double precision, double precision, text, text) is 'The elevated body of public.set_my_location() (security definer; the public wrapper is security invoker).';
-comment on function private.set_expert_location(double precision, double precision, text, text) is 'The elevated body of public.set_expert_location() (security definer; the public wrapper is security invoker).';
-comment on function private.member_area(uuid) is 'The elevated body of public.member_area() (security definer; the public wrapper is security invoker).';
-
--- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
-create function public.set_my_location(lat double precision, lng double precision, city text default null, area text default null)
-returns public.member_locations
-language sql
-volatile
-security invoker
-set search_path = ''
-as $$ select private.set_my_location($1, $2, $3, $4) $$;
-
--- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
-create function public.set_expert_location(lat double precision, lng double precision, city text default null, area text default null)
-returns public.expert_locations
-language sql
-volatile
-security invoker
-set search_path = ''
-as $$ select private.set_expert_location($1, $2, $3, $4) $$;
-
--- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
-create function public.member_area(member_id uuid)
-returns table (city text, area text)
-language sql
-stable
-security invoker
-set search_path = ''
-as $$ select * from private.member_area($1) $$;
-comment on function public.set_my_location(double precision, double precision, text, text) is 'Stores the caller''s location (WGS 84 degrees) with an optional city and area.';
-comment on function public.set_expert_location(double precision, double precision, text, text) is 'Stores where the calling expert works; only distances to it are ever shown to members.';
-comment on function public.member_area(uuid) is 'A member''s city and area, for the member and (when show_location is on) the experts they booked; no row otherwise.';
-revoke execute on function public.set_my_location(double precision, double precision, text, text) from public, anon, authenticated, service_role;
-revoke execute on function public.set_expert_location(double precision, double precision, text, text) from public, anon, authenticated, service_role;
-revoke execute on function public.member_area(uuid) from public, anon, authenticated, service_role;
-grant execute on function public.set_my_location(double precision, double precision, text, text) to authenticated, service_role;
-grant execute on function public.set_expert_location(double precision, double precision, text, text) to authenticated, service_role;
-grant execute on function public.member_area(uuid) to authenticated, service_role;
-
--- Policies
-create policy "Members can read their own location" on public.member_locations
-  for select to authenticated using ((select auth.uid()) = member_id);
-
-create policy "Members can delete their own location" on public.member_locations
-  for delete to authenticated using ((select auth.uid()) = member_id);
-
-create policy "Experts can delete their own location" on public.expert_locations
-  for delete to authenticated using ((select auth.uid()) = expert_id);
-
--- Tables
-create table private.location_settings (
-  id boolean primary key default true check (id),
-  hourly_search_budget integer not null default 60 check (hourly_search_budget between 1 and 100000),
-  updated_at timestamptz not null default now()
-);
-comment on table private.location_settings is 'The one row of location-privacy configuration: nearby searches each member may run per hour.';
-insert into private.location_settings default values;
-
-create table private.nearby_search_budget (
-  member_id uuid primary key references public.profiles (id) on delete cascade,
-  window_started_at timestamptz not null default now(),
-  calls integer not null default 0
-);
-comment on table private.nearby_search_budget is 'Nearby searches per member in the current one-hour window (never exposed).';
-
--- Functions (the cell function comes first: the generated column below uses it)
-create or replace function private.location_cell(point extensions.geography)
-returns extensions.geography
-language plpgsql
-immutable
-parallel safe
-set search_path = ''
-as $$
-declare
-  cell_deg constant double precision := 500 / 111320.0; -- 500 m of latitude, in degrees
-  lat double precision := extensions.st_y(point::extensions.geometry);
-  lng double precision := extensions.st_x(point::extensions.geometry);
-  row_index integer := floor((lat + 90) / cell_deg);
-  row_lat double precision := least(-90 + (row_index + 0.5) * cell_deg, 90);
-  -- Equal cells about 500 m wide along this row (fewer, wider ones towards the poles; one at a pole).
-  cells_in_row integer := greatest(1, floor(360 * cos(radians(row_lat)) / cell_deg)::integer);
-  cell_lng_deg double precision := 360.0 / cells_in_row;
-  col_index integer := least(floor((lng + 180) / cell_lng_deg)::integer, cells_in_row - 1);
-begin
-  if point is null then
-    return null;
-  end if;
-  return extensions.st_setsrid(extensions.st_makepoint(-180 + (col_index + 0.5) * cell_lng_deg, row_lat), 4326)::extensions.geography;
-end;
-$$;
-comment on function private.location_cell(extensions.geography) is 'Centre of the ~500 m x 500 m grid cell holding a point: the only expert position public computations see.';
--- A generated column runs its expression with the writer's privileges (server code writes too).
-grant execute on function private.location_cell(extensions.geography) to authenticated, service_role;
-
--- Tables, continued: the public point of every expert location.
-alter table public.expert_locations
-  add column cell extensions.geography(Point, 4326) generated always as (private.location_cell(location)) stored;
-comment on column public.expert_locations.cell is 'Centre of the ~500 m grid cell of location: what nearby_experts() measures from; the bound on what others can learn.';
-comment on column public.expert_locations.location is 'WGS 84 point; only the expert and admins read it; public computations use cell.';
-create index expert_locations_cell_idx on public.expert_locations using gist (cell);
-
--- Grants
-revoke all on private.location_settings from public, anon, authenticated, service_role;
-revoke all on private.nearby_search_budget from public, anon, authenticated, service_role;
+comment on function private.nearby_candidates(extensions.geography, double precision, text, numeric, integer) is
+  'Internal to nearby_experts(): ids and distances (metres) from the centre to the nearest matching experts'' cells.';
 
 -- Functions, continued
 create or replace function private.spend_nearby_search()
@@ -326,8 +331,6 @@ end;
 $$;
 comment on function private.spend_nearby_search() is 'Counts one nearby search against the caller''s hourly budget; raises PT429 (HTTP 429) when it is used up.';
 revoke execute on function private.spend_nearby_search() from public, anon, authenticated;
-comment on function private.nearby_candidates(extensions.geography, double precision, text, numeric, integer) is
-  'Internal to nearby_experts(): ids and distances (metres) from the centre to the nearest matching experts'' cells.';
 
 -- The search itself, with the rights to read expert cells (members cannot read expert_locations).
 create or replace function private.nearby_experts(
@@ -432,12 +435,15 @@ grant execute on function public.nearby_experts(double precision, double precisi
 comment on function public.nearby_experts(double precision, double precision, numeric, text, numeric, integer) is
   'Nearest verified, available, active experts within radius_km (rounded up to whole km) of (lat, lng), or of the caller''s stored location when both are null; distances to each expert''s ~500 m cell, to 0.1 km; never coordinates; 60 searches per hour.';
 
-alter table public.member_locations
-  add constraint member_locations_city_plain check (private.is_plain_line(city)),
-  add constraint member_locations_area_plain check (private.is_plain_line(area));
-alter table public.expert_locations
-  add constraint expert_locations_city_plain check (private.is_plain_line(city)),
-  add constraint expert_locations_area_plain check (private.is_plain_line(area));
+-- Policies
+create policy "Members can read their own location" on public.member_locations
+  for select to authenticated using ((select auth.uid()) = member_id);
+
+create policy "Members can delete their own location" on public.member_locations
+  for delete to authenticated using ((select auth.uid()) = member_id);
+
+create policy "Experts can delete their own location" on public.expert_locations
+  for delete to authenticated using ((select auth.uid()) = expert_id);
 
 create policy "Experts read their own location, admins every one" on public.expert_locations
   for select to authenticated using ((select auth.uid()) = expert_id or (select private.is_admin()));

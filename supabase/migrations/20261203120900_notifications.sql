@@ -18,11 +18,12 @@ comment on column public.notifications.kind is 'e.g. review_received, support_re
 comment on column public.notifications.data is 'Ids the client needs to open the subject (ticket_id, review_id, ...); never another member''s private data.';
 comment on column public.notifications.read_at is 'Null while unread; the member sets it (or clears it to mark unread again).';
 
+-- Indexes
 -- Indexes (the partial one serves the unread badge)
 create index notifications_user_created_idx on public.notifications (user_id, created_at desc, id desc);
 create index notifications_user_unread_idx on public.notifications (user_id) where read_at is null;
 
--- Row level security
+-- Grants and row level security
 alter table public.notifications enable row level security;
 
 revoke all on public.notifications from anon, authenticated;
@@ -59,6 +60,9 @@ begin
     from member m where not m.email_off and m.mode <> 'off';
 end;
 $$;
+comment on function private.notify(uuid, text, public.notification_category, text, text, jsonb) is
+  'Tells a member something: in-app unless that category is off in-app (security always), and by email (outbox) unless off for email or notification emails are off; call from capability triggers/RPCs.';
+
 -- Explicitly: a per-schema default privilege cannot take back the global EXECUTE for PUBLIC.
 revoke execute on function private.notify(uuid, text, public.notification_category, text, text, jsonb) from public, anon, authenticated;
 
@@ -68,10 +72,6 @@ create policy "Members can read their own notifications" on public.notifications
 
 create policy "Members can mark their own notifications read" on public.notifications
   for update to authenticated using ((select auth.uid()) = user_id) with check ((select auth.uid()) = user_id);
-
-comment on function private.notify(uuid, text, public.notification_category, text, text, jsonb) is
-  'Tells a member something: in-app unless that category is off in-app (security always), and by email (outbox) unless off for email or notification emails are off; call from capability triggers/RPCs.';
-revoke execute on function private.notify(uuid, text, public.notification_category, text, text, jsonb) from public, anon, authenticated;
 
 -- Realtime: a member's client subscribes to their new notifications (RLS decides what it gets).
 alter publication supabase_realtime add table public.notifications;

@@ -23,11 +23,16 @@ comment on column public.reviews.author_id is 'Set from the caller at insert; nu
 comment on column public.reviews.expert_id is 'Copied from the booking when omitted; must match it.';
 comment on column public.reviews.is_hidden is 'Set by admins (moderation); hidden reviews leave the public list and the rating aggregates.';
 
+alter table public.reviews
+  add constraint reviews_title_plain check (private.is_plain_line(title)),
+  add constraint reviews_body_plain check (private.is_plain_text(body));
+
+-- Indexes
 -- Indexes (booking_id has its unique index)
 create index reviews_author_idx on public.reviews (author_id, created_at desc);
 create index reviews_expert_idx on public.reviews (expert_id, created_at desc);
 
--- Row level security
+-- Grants and row level security
 alter table public.reviews enable row level security;
 
 -- Grants: members write only the review itself; the rest is filled or guarded by triggers.
@@ -213,6 +218,7 @@ create trigger reviews_guard before update on public.reviews for each row execut
 create trigger reviews_changed after insert or delete or update of rating, is_hidden, expert_id on public.reviews
   for each row execute function private.review_changed();
 
+-- Policies
 create policy "Members can review their own completed bookings" on public.reviews
   for insert to authenticated
   with check ((select auth.uid()) = author_id and not is_hidden
@@ -225,10 +231,6 @@ create policy "Inactive members cannot write reviews" on public.reviews
 
 create policy "Inactive members cannot edit reviews" on public.reviews
   as restrictive for update to authenticated with check ((select private.is_active_member()));
-
-alter table public.reviews
-  add constraint reviews_title_plain check (private.is_plain_line(title)),
-  add constraint reviews_body_plain check (private.is_plain_text(body));
 
 create policy "Authors and the reviewed expert read a review, admins all" on public.reviews
   for select to authenticated

@@ -28,6 +28,8 @@ comment on table public.support_tickets is 'A member''s support request; opened 
 comment on column public.support_tickets.status is 'open (needs staff) | pending (needs the member) | resolved | closed (no more replies); admins set it, replies move it.';
 comment on column public.support_tickets.last_message_at is 'Time of the last message the member can see (internal notes do not move it).';
 
+alter table public.support_tickets add constraint support_tickets_subject_plain check (private.is_plain_line(subject));
+
 create table public.ticket_messages (
   id bigint generated always as identity primary key,
   ticket_id uuid not null references public.support_tickets (id) on delete cascade,
@@ -39,13 +41,15 @@ create table public.ticket_messages (
 comment on table public.ticket_messages is 'The conversation of a ticket, append-only. Internal notes are for admins only.';
 comment on column public.ticket_messages.is_internal is 'Staff-only note: never visible to the member, written only by admins.';
 
+alter table public.ticket_messages add constraint ticket_messages_body_plain check (private.is_plain_text(body));
+
 -- Indexes
 create index support_tickets_member_idx on public.support_tickets (member_id, status, last_message_at desc);
 create index support_tickets_queue_idx on public.support_tickets (status, priority, last_message_at);
 create index ticket_messages_ticket_idx on public.ticket_messages (ticket_id, created_at, id);
 create index ticket_messages_author_idx on public.ticket_messages (author_id);
 
--- Row level security
+-- Grants and row level security
 alter table public.support_tickets enable row level security;
 
 -- Grants: tickets are opened by the RPC; admins triage through column grants; messages are append-only.
@@ -212,11 +216,9 @@ create trigger support_tickets_status_changed after update of status on public.s
 create trigger ticket_messages_check_new before insert on public.ticket_messages for each row execute function private.check_new_ticket_message();
 create trigger ticket_messages_added after insert on public.ticket_messages for each row execute function private.ticket_message_added();
 
+-- Policies
 create policy "Admins can triage every ticket" on public.support_tickets
   for update to authenticated using ((select private.is_admin())) with check ((select private.is_admin()));
-
-alter table public.support_tickets add constraint support_tickets_subject_plain check (private.is_plain_line(subject));
-alter table public.ticket_messages add constraint ticket_messages_body_plain check (private.is_plain_text(body));
 
 create policy "Members read their own tickets, admins every one" on public.support_tickets
   for select to authenticated using ((select auth.uid()) = member_id or (select private.is_admin()));

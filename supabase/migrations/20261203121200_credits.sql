@@ -60,27 +60,34 @@ create table private.credit_settings (
 comment on table private.credit_settings is 'The one row of credit configuration: referral bonus and the share of a purchase credits may pay.';
 insert into private.credit_settings default values;
 
+alter table private.credit_settings
+  add column admin_adjustment_limit_cents integer not null default 50000 check (admin_adjustment_limit_cents between 1 and 10000000),
+  add column admin_daily_limit_cents integer not null default 200000 check (admin_daily_limit_cents between 1 and 100000000);
+comment on column private.credit_settings.admin_adjustment_limit_cents is 'Largest |amount| one admin adjustment may post ($500 by default).';
+comment on column private.credit_settings.admin_daily_limit_cents is 'Largest sum of |amounts| one admin may adjust in 24 hours ($2000 by default).';
+
 -- Indexes
 create index credit_transactions_account_idx on public.credit_transactions (account_id, created_at desc, id desc);
 create index credit_transactions_created_by_idx on public.credit_transactions (created_by);
 
+-- Grants and row level security
 -- Grants: read-only for every API role, the service role included; functions write.
 revoke all on public.credit_accounts from public, anon, authenticated, service_role;
-revoke all on public.credit_transactions from public, anon, authenticated, service_role;
 grant select on public.credit_accounts to authenticated, service_role;
-grant select on public.credit_transactions to authenticated, service_role;
-revoke all on private.credit_settings from public, anon, authenticated, service_role;
 
--- Row level security
 alter table public.credit_accounts enable row level security;
 
 revoke all on public.credit_accounts from anon, authenticated;
 grant select on public.credit_accounts to authenticated;
 
+revoke all on public.credit_transactions from public, anon, authenticated, service_role;
+grant select on public.credit_transactions to authenticated, service_role;
 alter table public.credit_transactions enable row level security;
 
 revoke all on public.credit_transactions from anon, authenticated;
 grant select on public.credit_transactions to authenticated;
+
+revoke all on private.credit_settings from public, anon, authenticated, service_role;
 
 -- Functions
 create or replace function private.credit_settings()
@@ -92,6 +99,7 @@ set search_path = ''
 as $$
   select s from private.credit_settings s where s.id;
 $$;
+revoke execute on function private.credit_settings() from public, anon, authenticated;
 
 create or replace function private.ensure_credit_account(user_id uuid)
 returns uuid
@@ -108,6 +116,7 @@ begin
 end;
 $$;
 comment on function private.ensure_credit_account(uuid) is 'The member''s account id, creating the account if the sign-up trigger could not.';
+revoke execute on function private.ensure_credit_account(uuid) from public, anon, authenticated;
 
 -- The one way rows enter the ledger. Locks the account row, so entries on one account are
 -- serialised; returns the new entry's id, or null when the grant key already exists (a retry).
@@ -142,6 +151,7 @@ begin
 end;
 $$;
 comment on function private.post_credit(uuid, integer, public.credit_kind, text, text, uuid, text) is 'Appends one ledger entry under the account lock; null when its grant key was already used.';
+revoke execute on function private.post_credit(uuid, integer, public.credit_kind, text, text, uuid, text) from public, anon, authenticated;
 
 -- Admins and operators correct balances with adjustments (or expire credits), never by editing.
 create or replace function private.adjust_credits(user_id uuid, amount_cents integer, reference text, memo text default null,
@@ -180,6 +190,8 @@ begin
 end;
 $$;
 comment on function private.adjust_credits(uuid, integer, text, text, public.credit_kind, uuid) is 'Service role / admin RPC: posts an adjustment or expiry keyed by an idempotency reference.';
+revoke execute on function private.adjust_credits(uuid, integer, text, text, public.credit_kind, uuid) from public, anon, authenticated;
+grant execute on function private.adjust_credits(uuid, integer, text, text, public.credit_kind, uuid) to service_role;
 
 create or replace function private.admin_adjust_credits(user_id uuid, amount_cents integer, reference text, memo text default null)
 returns public.credit_transactions
@@ -215,6 +227,21 @@ begin
   return result;
 end;
 $$;
+grant execute on function private.admin_adjust_credits(uuid, integer, text, text) to authenticated, service_role;
+
+comment on function private.admin_adjust_credits(uuid, integer, text, text) is 'The elevated body of public.admin_adjust_credits() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.admin_adjust_credits(user_id uuid, amount_cents integer, reference text, memo text default null)
+returns public.credit_transactions
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.admin_adjust_credits($1, $2, $3, $4) $$;
+comment on function public.admin_adjust_credits(uuid, integer, text, text) is 'Admin correction of a member''s credits (never their own); reference makes retries idempotent.';
+revoke execute on function public.admin_adjust_credits(uuid, integer, text, text) from public, anon, authenticated, service_role;
+grant execute on function public.admin_adjust_credits(uuid, integer, text, text) to authenticated, service_role;
 
 -- Audit: accounts whose cached balance is not the sum of their ledger (always empty).
 create or replace function private.credit_balance_drift()
@@ -229,6 +256,8 @@ as $$
   group by a.id
   having a.balance_cents <> coalesce(sum(t.amount_cents), 0);
 $$;
+revoke execute on function private.credit_balance_drift() from public, anon, authenticated;
+grant execute on function private.credit_balance_drift() to service_role;
 
 -- Ledger trigger: after an entry is written, the cache takes its running balance.
 create or replace function private.apply_credit_entry()
@@ -288,61 +317,20 @@ begin
 end;
 $$;
 
-create or replace function private.refuse_truncate()
-returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  raise exception '% is append-only and cannot be truncated', tg_table_name using errcode = '42501';
-end;
-$$;
-revoke execute on function private.credit_settings() from public, anon, authenticated;
-revoke execute on function private.ensure_credit_account(uuid) from public, anon, authenticated;
-revoke execute on function private.post_credit(uuid, integer, public.credit_kind, text, text, uuid, text) from public, anon, authenticated;
-revoke execute on function private.adjust_credits(uuid, integer, text, text, public.credit_kind, uuid) from public, anon, authenticated;
-revoke execute on function private.credit_balance_drift() from public, anon, authenticated;
-grant execute on function private.adjust_credits(uuid, integer, text, text, public.credit_kind, uuid) to service_role;
-grant execute on function private.credit_balance_drift() to service_role;
-grant execute on function private.admin_adjust_credits(uuid, integer, text, text) to authenticated, service_role;
-
-comment on function private.admin_adjust_credits(uuid, integer, text, text) is 'The elevated body of public.admin_adjust_credits() (security definer; the public wrapper is security invoker).';
-
--- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
-create function public.admin_adjust_credits(user_id uuid, amount_cents integer, reference text, memo text default null)
-returns public.credit_transactions
-language sql
-volatile
-security invoker
-set search_path = ''
-as $$ select private.admin_adjust_credits($1, $2, $3, $4) $$;
-comment on function public.admin_adjust_credits(uuid, integer, text, text) is 'Admin correction of a member''s credits (never their own); reference makes retries idempotent.';
-revoke execute on function public.admin_adjust_credits(uuid, integer, text, text) from public, anon, authenticated, service_role;
-grant execute on function public.admin_adjust_credits(uuid, integer, text, text) to authenticated, service_role;
-
--- Every existing member gets an account (a no-op on a fresh database).
-insert into public.credit_accounts (user_id) select p.id from public.profiles p on conflict (user_id) do nothing;
-
 -- Triggers
+create trigger credit_accounts_guard before update or delete on public.credit_accounts
+  for each row execute function private.guard_credit_accounts();
+create trigger credit_accounts_no_truncate before truncate on public.credit_accounts
+  for each statement execute function private.refuse_truncate();
+
 create trigger credit_transactions_apply after insert on public.credit_transactions
   for each row execute function private.apply_credit_entry();
 create trigger credit_transactions_immutable before update or delete on public.credit_transactions
   for each row execute function private.guard_credit_transactions();
 create trigger credit_transactions_no_truncate before truncate on public.credit_transactions
   for each statement execute function private.refuse_truncate();
-create trigger credit_accounts_guard before update or delete on public.credit_accounts
-  for each row execute function private.guard_credit_accounts();
-create trigger credit_accounts_no_truncate before truncate on public.credit_accounts
-  for each statement execute function private.refuse_truncate();
 
-alter table private.credit_settings
-  add column admin_adjustment_limit_cents integer not null default 50000 check (admin_adjustment_limit_cents between 1 and 10000000),
-  add column admin_daily_limit_cents integer not null default 200000 check (admin_daily_limit_cents between 1 and 100000000);
-comment on column private.credit_settings.admin_adjustment_limit_cents is 'Largest |amount| one admin adjustment may post ($500 by default).';
-comment on column private.credit_settings.admin_daily_limit_cents is 'Largest sum of |amounts| one admin may adjust in 24 hours ($2000 by default).';
-create trigger admin_audit_log_no_truncate before truncate on public.admin_audit_log
-  for each statement execute function private.refuse_truncate();
-
+-- Policies
 create policy "Members read their own credit account, admins every one" on public.credit_accounts
   for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
 

@@ -60,18 +60,18 @@ create index referrals_referrer_idx on public.referrals (referrer_id, status);
 create index referrals_code_idx on public.referrals (code);
 create index referrals_open_idx on public.referrals (qualified_at) where status in ('pending', 'qualified');
 
+-- Grants and row level security
 -- Grants: read-only for the API roles; functions write.
 revoke all on public.referral_codes from public, anon, authenticated, service_role;
-revoke all on public.referrals from public, anon, authenticated, service_role;
 grant select on public.referral_codes to authenticated, service_role;
-grant select on public.referrals to authenticated, service_role;
 
--- Row level security
 alter table public.referral_codes enable row level security;
 
 revoke all on public.referral_codes from anon, authenticated;
 grant select on public.referral_codes to authenticated;
 
+revoke all on public.referrals from public, anon, authenticated, service_role;
+grant select on public.referrals to authenticated, service_role;
 alter table public.referrals enable row level security;
 
 revoke all on public.referrals from anon, authenticated;
@@ -88,6 +88,7 @@ as $$
   select string_agg(substr('23456789ABCDEFGHJKLMNPQRSTUVWXYZ', get_byte(r.b, i) % 32 + 1, 1), '' order by i)
   from (select extensions.gen_random_bytes(10) as b) r, generate_series(0, 9) as i;
 $$;
+revoke execute on function private.new_referral_code() from public, anon, authenticated;
 
 create or replace function private.normalise_referral_code(code text)
 returns text
@@ -99,6 +100,7 @@ as $$
   select case when c ~ '^[2-9A-HJ-NP-Z]{10}$' then c end
   from (select upper(regexp_replace(coalesce(code, ''), '[\s-]', '', 'g')) as c) x;
 $$;
+revoke execute on function private.normalise_referral_code(text) from public, anon, authenticated;
 
 create or replace function private.ensure_referral_code(user_id uuid)
 returns text
@@ -124,6 +126,7 @@ begin
   return result;
 end;
 $$;
+revoke execute on function private.ensure_referral_code(uuid) from public, anon, authenticated;
 
 -- Links a member to the owner of a code. Returns {outcome, referral_id?, status?, reason?} with
 -- outcome linked | referrer_inactive | unknown_code | self_referral | already_referred |
@@ -204,6 +207,7 @@ begin
   return jsonb_build_object('outcome', 'already_referred');
 end;
 $$;
+revoke execute on function private.link_referral(uuid, text, text) from public, anon, authenticated;
 
 -- THE crediting function: everything that decides and records a referral bonus, in one
 -- statement's transaction. The referral row is locked first, so concurrent calls for one
@@ -270,6 +274,8 @@ begin
 end;
 $$;
 comment on function private.credit_referral(uuid) is 'Atomically credits a referral''s referrer once (service role only); returns an outcome instead of raising so refusals are reported, not rolled back.';
+revoke execute on function private.credit_referral(uuid) from public, anon, authenticated;
+grant execute on function private.credit_referral(uuid) to service_role;
 
 -- The referred member's own call: optionally claim a code first, then credit their referral.
 create or replace function private.claim_referral_credit(member_id uuid, code text default null)
@@ -295,6 +301,8 @@ begin
   return private.credit_referral(rid);
 end;
 $$;
+revoke execute on function private.claim_referral_credit(uuid, text) from public, anon, authenticated;
+grant execute on function private.claim_referral_credit(uuid, text) to service_role;
 
 -- The periodic sweep: credits every open referral whose member has verified their email.
 create or replace function private.credit_qualified_referrals(max_count integer default 500)
@@ -327,6 +335,8 @@ begin
   return jsonb_build_object('checked', checked, 'outcomes', outcomes);
 end;
 $$;
+revoke execute on function private.credit_qualified_referrals(integer) from public, anon, authenticated;
+grant execute on function private.credit_qualified_referrals(integer) to service_role;
 
 create or replace function private.affiliate_stats()
 returns public.affiliate_summary
@@ -356,6 +366,21 @@ begin
   return result;
 end;
 $$;
+grant execute on function private.affiliate_stats() to authenticated, service_role;
+
+comment on function private.affiliate_stats() is 'The elevated body of public.affiliate_stats() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.affiliate_stats()
+returns public.affiliate_summary
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.affiliate_stats() $$;
+comment on function public.affiliate_stats() is 'The caller''s referral code, their referrals by status, credits earned from referrals and balance.';
+revoke execute on function public.affiliate_stats() from public, anon, authenticated, service_role;
+grant execute on function public.affiliate_stats() to authenticated, service_role;
 
 -- Sign-up: account, code, and the referral from the metadata. Never fails a sign-up.
 create or replace function private.handle_new_user_credits()
@@ -465,36 +490,13 @@ begin
   return new;
 end;
 $$;
-revoke execute on function private.new_referral_code() from public, anon, authenticated;
-revoke execute on function private.normalise_referral_code(text) from public, anon, authenticated;
-revoke execute on function private.ensure_referral_code(uuid) from public, anon, authenticated;
-revoke execute on function private.link_referral(uuid, text, text) from public, anon, authenticated;
-revoke execute on function private.credit_referral(uuid) from public, anon, authenticated;
-revoke execute on function private.claim_referral_credit(uuid, text) from public, anon, authenticated;
-revoke execute on function private.credit_qualified_referrals(integer) from public, anon, authenticated;
-grant execute on function private.credit_referral(uuid) to service_role;
-grant execute on function private.claim_referral_credit(uuid, text) to service_role;
-grant execute on function private.credit_qualified_referrals(integer) to service_role;
-grant execute on function private.affiliate_stats() to authenticated, service_role;
-
-comment on function private.affiliate_stats() is 'The elevated body of public.affiliate_stats() (security definer; the public wrapper is security invoker).';
-
--- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
-create function public.affiliate_stats()
-returns public.affiliate_summary
-language sql
-volatile
-security invoker
-set search_path = ''
-as $$ select private.affiliate_stats() $$;
-comment on function public.affiliate_stats() is 'The caller''s referral code, their referrals by status, credits earned from referrals and balance.';
-revoke execute on function public.affiliate_stats() from public, anon, authenticated, service_role;
-grant execute on function public.affiliate_stats() to authenticated, service_role;
-
--- Every existing member gets a code (a no-op on a fresh database).
-select private.ensure_referral_code(p.id) from public.profiles p;
 
 -- Triggers
+create trigger referral_codes_guard before update or delete on public.referral_codes
+  for each row execute function private.guard_referral_codes();
+create trigger referrals_guard before update or delete on public.referrals
+  for each row execute function private.guard_referrals();
+
 create trigger on_auth_user_created_20_credits
   after insert on auth.users
   for each row execute function private.handle_new_user_credits();
@@ -504,11 +506,8 @@ create trigger on_auth_user_email_confirmed_20_referrals
   execute function private.qualify_referral();
 create trigger profiles_close_referrals before delete on public.profiles
   for each row execute function private.close_referrals_of_deleted_member();
-create trigger referrals_guard before update or delete on public.referrals
-  for each row execute function private.guard_referrals();
-create trigger referral_codes_guard before update or delete on public.referral_codes
-  for each row execute function private.guard_referral_codes();
 
+-- Policies
 create policy "Members read their own referral code, admins every one" on public.referral_codes
   for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
 

@@ -28,6 +28,7 @@ as $$
   -- Integer division of non-negative numbers is floor: price 999 at 50% -> 499.
   select (greatest(price_cents, 0)::bigint * s.spend_cap_percent / 100)::integer from private.credit_settings s where s.id;
 $$;
+revoke execute on function private.credit_cap_cents(integer) from public, anon, authenticated;
 
 create or replace function private.quote_credits(booking_id uuid)
 returns public.credit_quote
@@ -57,6 +58,21 @@ begin
   return q;
 end;
 $$;
+grant execute on function private.quote_credits(uuid) to authenticated, service_role;
+
+comment on function private.quote_credits(uuid) is 'The elevated body of public.quote_credits() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.quote_credits(booking_id uuid)
+returns public.credit_quote
+language sql
+stable
+security invoker
+set search_path = ''
+as $$ select private.quote_credits($1) $$;
+comment on function public.quote_credits(uuid) is 'How many credits the caller may apply to their booking: min(balance, floor(price x cap)); 0 once applied or when the booking is closed.';
+revoke execute on function public.quote_credits(uuid) from public, anon, authenticated, service_role;
+grant execute on function public.quote_credits(uuid) to authenticated, service_role;
 
 create or replace function private.apply_credits(booking_id uuid, amount_cents integer default null)
 returns public.bookings
@@ -112,6 +128,21 @@ begin
   return b;
 end;
 $$;
+grant execute on function private.apply_credits(uuid, integer) to authenticated, service_role;
+
+comment on function private.apply_credits(uuid, integer) is 'The elevated body of public.apply_credits() (security definer; the public wrapper is security invoker).';
+
+-- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
+create function public.apply_credits(booking_id uuid, amount_cents integer default null)
+returns public.bookings
+language sql
+volatile
+security invoker
+set search_path = ''
+as $$ select private.apply_credits($1, $2) $$;
+comment on function public.apply_credits(uuid, integer) is 'Pays part of the caller''s booking with credits (default: as much as allowed); atomic and idempotent per booking.';
+revoke execute on function public.apply_credits(uuid, integer) from public, anon, authenticated, service_role;
+grant execute on function public.apply_credits(uuid, integer) to authenticated, service_role;
 
 create or replace function private.refund_booking_credits()
 returns trigger
@@ -147,36 +178,6 @@ begin
   return new;
 end;
 $$;
-revoke execute on function private.credit_cap_cents(integer) from public, anon, authenticated;
-grant execute on function private.quote_credits(uuid) to authenticated, service_role;
-grant execute on function private.apply_credits(uuid, integer) to authenticated, service_role;
-
-comment on function private.quote_credits(uuid) is 'The elevated body of public.quote_credits() (security definer; the public wrapper is security invoker).';
-comment on function private.apply_credits(uuid, integer) is 'The elevated body of public.apply_credits() (security definer; the public wrapper is security invoker).';
-
--- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
-create function public.quote_credits(booking_id uuid)
-returns public.credit_quote
-language sql
-stable
-security invoker
-set search_path = ''
-as $$ select private.quote_credits($1) $$;
-
--- The RPC PostgREST exposes: a security invoker wrapper around the body above (foundation).
-create function public.apply_credits(booking_id uuid, amount_cents integer default null)
-returns public.bookings
-language sql
-volatile
-security invoker
-set search_path = ''
-as $$ select private.apply_credits($1, $2) $$;
-comment on function public.quote_credits(uuid) is 'How many credits the caller may apply to their booking: min(balance, floor(price x cap)); 0 once applied or when the booking is closed.';
-comment on function public.apply_credits(uuid, integer) is 'Pays part of the caller''s booking with credits (default: as much as allowed); atomic and idempotent per booking.';
-revoke execute on function public.quote_credits(uuid) from public, anon, authenticated, service_role;
-revoke execute on function public.apply_credits(uuid, integer) from public, anon, authenticated, service_role;
-grant execute on function public.quote_credits(uuid) to authenticated, service_role;
-grant execute on function public.apply_credits(uuid, integer) to authenticated, service_role;
 
 -- Triggers
 create trigger bookings_credits_match_ledger before insert or update of credits_applied_cents on public.bookings

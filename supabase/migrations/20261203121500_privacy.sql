@@ -8,6 +8,7 @@
 -- member's booking, so every path counts; the few links that would hand a member other people's
 -- data are excluded below, each with its reason.
 
+-- Functions
 create or replace function private.member_link_exclusions()
 returns table (table_name text, column_name text, reason text)
 language sql
@@ -31,6 +32,8 @@ as $$
      'a booking''s card payment is the paying member''s billing record (reached through user_id), not the expert''s, though the booking is both of theirs')
 $$;
 comment on function private.member_link_exclusions() is 'Foreign keys deliberately not followed as member links, with the reason (table, column).';
+revoke execute on function private.member_link_exclusions() from public, anon, authenticated;
+grant execute on function private.member_link_exclusions() to service_role;
 
 create or replace function private.member_linked_tables()
 returns table (table_name text, link_column text, references_table text, references_column text, depth integer, path text, predicate text, excluded_reason text)
@@ -85,6 +88,8 @@ as $$
 $$;
 comment on function private.member_linked_tables() is
   'Every foreign-key path from a public table to the member, from the catalog: predicate selects the member''s rows (alias t, member id $1); excluded_reason is set for links deliberately not followed.';
+revoke execute on function private.member_linked_tables() from public, anon, authenticated;
+grant execute on function private.member_linked_tables() to service_role;
 
 create or replace function private.member_export_plan()
 returns table (table_name text, read_as text, predicate text, paths text[], columns text[], omitted_columns text[])
@@ -128,11 +133,7 @@ as $$
 $$;
 comment on function private.member_export_plan() is
   'One row per member-linked table for the data export: read as the member under RLS (member) when they can read the table, else by the service connection (service); columns the member cannot read and credential-like columns (secret, password, token, hash) are omitted.';
-revoke execute on function private.member_link_exclusions() from public, anon, authenticated;
-revoke execute on function private.member_linked_tables() from public, anon, authenticated;
 revoke execute on function private.member_export_plan() from public, anon, authenticated;
-grant execute on function private.member_link_exclusions() to service_role;
-grant execute on function private.member_linked_tables() to service_role;
 grant execute on function private.member_export_plan() to service_role;
 
 -- A booking outlives a deleted member (the expert's record) with member_id set null by the foreign

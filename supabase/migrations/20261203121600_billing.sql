@@ -73,6 +73,10 @@ comment on table public.plans is 'Subscription plans (public reference data). Th
 comment on column public.plans.features is 'Entitlements under the plan: saved_search_notify_limit (int), booking_fee_discount_percent (0-100), priority_support (bool); read through public.my_entitlements().';
 comment on column public.plans.stripe_price_id is 'The Stripe Price members subscribe to; null only for the free plan.';
 
+-- The free plan: what every member has without a subscription (entitlements read it).
+insert into public.plans (code, name, interval, price_cents, currency, features)
+values ('free', 'Free', 'month', 0, 'USD', '{"saved_search_notify_limit": 3, "booking_fee_discount_percent": 0, "priority_support": false}');
+
 create table public.billing_customers (
   user_id uuid primary key references public.profiles (id) on delete cascade,
   stripe_customer_id text not null unique check (stripe_customer_id ~ '^cus_[A-Za-z0-9_]+$'),
@@ -156,7 +160,11 @@ create table public.invoices (
   constraint invoices_one_source check ((stripe_invoice_id is null) <> (stripe_payment_intent_id is null))
 );
 comment on table public.invoices is 'Billing history: Stripe invoices of subscriptions and the card payments of bookings. Kept for accounting when the member is deleted (user_id nulled, hosted URL cleared).';
+comment on column public.invoices.booking_id is 'The booking a card payment pays (price minus credits); null for subscription invoices and once the booking is gone. The payer''s record only (member_link_exclusions).';
 comment on column public.invoices.stripe_event_at is 'Created time of the Stripe event the row reflects (null until the first event); older events never overwrite it.';
+
+alter table public.invoices
+  add constraint invoices_booking_id_fkey foreign key (booking_id) references public.bookings (id) on delete set null;
 
 create table public.stripe_events (
   id text primary key check (id ~ '^evt_[A-Za-z0-9_]+$'),
@@ -176,31 +184,31 @@ create index subscriptions_customer_idx on public.subscriptions (stripe_customer
 create index payment_methods_user_idx on public.payment_methods (user_id);
 create index invoices_user_idx on public.invoices (user_id, created_at desc);
 
+-- Grants and row level security
 -- Grants: members and anon only read (plans: everyone); the service side writes.
 revoke all on public.plans from public, anon, authenticated;
-revoke all on public.billing_customers from public, anon, authenticated;
-revoke all on public.subscriptions from public, anon, authenticated;
-revoke all on public.payment_methods from public, anon, authenticated;
-revoke all on public.invoices from public, anon, authenticated;
-revoke all on public.stripe_events from public, anon, authenticated;
 grant select on public.plans to anon, authenticated;
-grant select on public.billing_customers to authenticated;
-grant select on public.subscriptions to authenticated;
-grant select on public.payment_methods to authenticated;
-grant select on public.invoices to authenticated;
 grant select, insert, update, delete on public.plans to service_role;
-grant select, insert, update, delete on public.billing_customers to service_role;
-grant select, insert, update, delete on public.subscriptions to service_role;
-grant select, insert, update, delete on public.payment_methods to service_role;
-grant select, insert, update, delete on public.invoices to service_role;
-grant select, insert, update, delete on public.stripe_events to service_role;
 
--- Row level security
 alter table public.plans enable row level security;
+revoke all on public.billing_customers from public, anon, authenticated;
+grant select on public.billing_customers to authenticated;
+grant select, insert, update, delete on public.billing_customers to service_role;
 alter table public.billing_customers enable row level security;
+revoke all on public.subscriptions from public, anon, authenticated;
+grant select on public.subscriptions to authenticated;
+grant select, insert, update, delete on public.subscriptions to service_role;
 alter table public.subscriptions enable row level security;
+revoke all on public.payment_methods from public, anon, authenticated;
+grant select on public.payment_methods to authenticated;
+grant select, insert, update, delete on public.payment_methods to service_role;
 alter table public.payment_methods enable row level security;
+revoke all on public.invoices from public, anon, authenticated;
+grant select on public.invoices to authenticated;
+grant select, insert, update, delete on public.invoices to service_role;
 alter table public.invoices enable row level security;
+revoke all on public.stripe_events from public, anon, authenticated;
+grant select, insert, update, delete on public.stripe_events to service_role;
 alter table public.stripe_events enable row level security;
 
 -- Functions
@@ -218,34 +226,6 @@ begin
 end;
 $$;
 
--- Triggers
-create trigger plans_touch before update on public.plans for each row execute function private.touch_updated_at();
-create trigger subscriptions_touch before update on public.subscriptions for each row execute function private.touch_updated_at();
-create trigger invoices_touch before update on public.invoices for each row execute function private.touch_updated_at();
-create trigger invoices_scrub_deleted_member before update of user_id on public.invoices
-  for each row execute function private.scrub_invoice_of_deleted_member();
-
--- The free plan: what every member has without a subscription (entitlements read it).
-insert into public.plans (code, name, interval, price_cents, currency, features)
-values ('free', 'Free', 'month', 0, 'USD', '{"saved_search_notify_limit": 3, "booking_fee_discount_percent": 0, "priority_support": false}');
-
--- Policies
-create policy "Anyone can read the plans" on public.plans
-  for select to anon, authenticated using (true);
-
-create policy "Members can read their own billing customer" on public.billing_customers
-  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
-
-create policy "Members can read their own subscriptions" on public.subscriptions
-  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
-
-create policy "Members can read their own payment methods" on public.payment_methods
-  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
-
-create policy "Members can read their own invoices" on public.invoices
-  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
-
--- Functions
 create or replace function private.stripe_time(epoch jsonb)
 returns timestamptz
 language sql
@@ -255,6 +235,7 @@ as $$
   select case when jsonb_typeof(epoch) = 'number' then to_timestamp((epoch #>> '{}')::double precision) end;
 $$;
 comment on function private.stripe_time(jsonb) is 'A Stripe epoch-seconds field as timestamptz (null when absent or null).';
+revoke execute on function private.stripe_time(jsonb) from public, anon, authenticated;
 
 -- The member a Stripe object belongs to: our customer link first, else the member_id we put in metadata.
 create or replace function private.stripe_member(customer text, metadata jsonb)
@@ -273,6 +254,7 @@ begin
   return member;
 end;
 $$;
+revoke execute on function private.stripe_member(text, jsonb) from public, anon, authenticated;
 
 create or replace function private.apply_stripe_subscription(obj jsonb, event_at timestamptz, event_id text)
 returns text
@@ -321,6 +303,7 @@ begin
   return case when written is null then 'stale' else 'applied' end;
 end;
 $$;
+revoke execute on function private.apply_stripe_subscription(jsonb, timestamptz, text) from public, anon, authenticated;
 
 create or replace function private.apply_stripe_invoice(obj jsonb, event_at timestamptz, event_id text)
 returns text
@@ -355,6 +338,7 @@ begin
   return case when written is null then 'stale' else 'applied' end;
 end;
 $$;
+revoke execute on function private.apply_stripe_invoice(jsonb, timestamptz, text) from public, anon, authenticated;
 
 -- A booking's card payment: the row booking-payment created (or one made here from the metadata it set).
 create or replace function private.apply_stripe_booking_payment(obj jsonb, status public.invoice_status, refunded integer,
@@ -391,6 +375,7 @@ begin
   return case when written is null then 'stale' else 'applied' end;
 end;
 $$;
+revoke execute on function private.apply_stripe_booking_payment(jsonb, public.invoice_status, integer, timestamptz, text) from public, anon, authenticated;
 
 create or replace function private.apply_stripe_payment_method(obj jsonb, previous jsonb, detached boolean, event_at timestamptz, event_id text)
 returns text
@@ -425,6 +410,7 @@ begin
   return case when written is null then 'stale' else 'applied' end;
 end;
 $$;
+revoke execute on function private.apply_stripe_payment_method(jsonb, jsonb, boolean, timestamptz, text) from public, anon, authenticated;
 
 create or replace function private.apply_stripe_customer(obj jsonb, event_at timestamptz, event_id text)
 returns text
@@ -450,6 +436,7 @@ begin
   return 'applied';
 end;
 $$;
+revoke execute on function private.apply_stripe_customer(jsonb, timestamptz, text) from public, anon, authenticated;
 
 -- Checkout links the customer to the member who started it (client_reference_id), once.
 create or replace function private.apply_stripe_checkout(obj jsonb)
@@ -473,6 +460,7 @@ begin
   return 'applied';
 end;
 $$;
+revoke execute on function private.apply_stripe_checkout(jsonb) from public, anon, authenticated;
 
 create or replace function private.apply_stripe_event(event jsonb)
 returns text
@@ -528,18 +516,9 @@ end;
 $$;
 comment on function private.apply_stripe_event(jsonb) is
   'Applies one signature-verified Stripe event in one transaction: ''duplicate'' if its id is recorded; else applies it where newer than the mirrored state and records the id (a concurrent duplicate fails with unique_violation); returns the outcome.';
-revoke execute on function private.stripe_time(jsonb) from public, anon, authenticated;
-revoke execute on function private.stripe_member(text, jsonb) from public, anon, authenticated;
-revoke execute on function private.apply_stripe_subscription(jsonb, timestamptz, text) from public, anon, authenticated;
-revoke execute on function private.apply_stripe_invoice(jsonb, timestamptz, text) from public, anon, authenticated;
-revoke execute on function private.apply_stripe_booking_payment(jsonb, public.invoice_status, integer, timestamptz, text) from public, anon, authenticated;
-revoke execute on function private.apply_stripe_payment_method(jsonb, jsonb, boolean, timestamptz, text) from public, anon, authenticated;
-revoke execute on function private.apply_stripe_customer(jsonb, timestamptz, text) from public, anon, authenticated;
-revoke execute on function private.apply_stripe_checkout(jsonb) from public, anon, authenticated;
 revoke execute on function private.apply_stripe_event(jsonb) from public, anon, authenticated;
 grant execute on function private.apply_stripe_event(jsonb) to service_role;
 
--- Functions
 -- Security invoker: a member reads their own subscription under RLS (plans are public), so asking
 -- about someone else answers nothing of theirs; definer callers (RPCs, the service side) see all.
 create or replace function private.entitlements(member uuid)
@@ -655,12 +634,29 @@ revoke execute on function private.member_dashboard_billing() from public, anon;
 grant execute on function private.member_dashboard_billing() to authenticated;
 
 -- Triggers
+create trigger plans_touch before update on public.plans for each row execute function private.touch_updated_at();
+create trigger subscriptions_touch before update on public.subscriptions for each row execute function private.touch_updated_at();
+create trigger invoices_touch before update on public.invoices for each row execute function private.touch_updated_at();
+create trigger invoices_scrub_deleted_member before update of user_id on public.invoices
+  for each row execute function private.scrub_invoice_of_deleted_member();
+
 create trigger saved_searches_notify_limit before insert or update of notify on public.saved_searches
   for each row execute function private.limit_notifying_saved_searches();
 create trigger support_tickets_priority_support before insert on public.support_tickets
   for each row execute function private.prioritise_entitled_tickets();
 
--- Tables
-alter table public.invoices
-  add constraint invoices_booking_id_fkey foreign key (booking_id) references public.bookings (id) on delete set null;
-comment on column public.invoices.booking_id is 'The booking a card payment pays (price minus credits); null for subscription invoices and once the booking is gone. The payer''s record only (member_link_exclusions).';
+-- Policies
+create policy "Anyone can read the plans" on public.plans
+  for select to anon, authenticated using (true);
+
+create policy "Members can read their own billing customer" on public.billing_customers
+  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
+
+create policy "Members can read their own subscriptions" on public.subscriptions
+  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
+
+create policy "Members can read their own payment methods" on public.payment_methods
+  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
+
+create policy "Members can read their own invoices" on public.invoices
+  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));

@@ -99,29 +99,29 @@ create index message_reports_reporter_idx on public.message_reports (reporter_id
 create index message_reports_open_idx on public.message_reports (status, created_at) where status = 'open';
 create index message_reports_resolved_by_idx on public.message_reports (resolved_by);
 
+-- Grants and row level security
 -- Grants: conversations and read state change only through the functions below; members write
 -- message bodies (and stamp a soft delete), block and unblock, and report.
 revoke all on private.messaging_settings from public, anon, authenticated, service_role;
 revoke all on public.conversations from anon, authenticated;
-revoke all on public.messages from anon, authenticated;
-revoke all on public.conversation_participants from anon, authenticated;
-revoke all on public.blocks from anon, authenticated;
-revoke all on public.message_reports from anon, authenticated;
 grant select on public.conversations to authenticated;
+
+alter table public.conversations enable row level security;
+revoke all on public.messages from anon, authenticated;
 grant select on public.messages to authenticated;
-grant select on public.conversation_participants to authenticated;
-grant select on public.blocks to authenticated;
-grant select on public.message_reports to authenticated;
 grant insert (conversation_id, body), update (body, deleted_at) on public.messages to authenticated;
+alter table public.messages enable row level security;
+revoke all on public.conversation_participants from anon, authenticated;
+grant select on public.conversation_participants to authenticated;
+alter table public.conversation_participants enable row level security;
+revoke all on public.blocks from anon, authenticated;
+grant select on public.blocks to authenticated;
 grant insert (blocked_id) on public.blocks to authenticated;
 grant delete on public.blocks to authenticated;
-grant insert (message_id, reason) on public.message_reports to authenticated;
-
--- Row level security
-alter table public.conversations enable row level security;
-alter table public.messages enable row level security;
-alter table public.conversation_participants enable row level security;
 alter table public.blocks enable row level security;
+revoke all on public.message_reports from anon, authenticated;
+grant select on public.message_reports to authenticated;
+grant insert (message_id, reason) on public.message_reports to authenticated;
 alter table public.message_reports enable row level security;
 
 -- Functions
@@ -142,6 +142,9 @@ end;
 $$;
 comment on function private.recent_message_count(uuid) is 'Messages the sender wrote in the last minute (direct and, once rooms exist, room messages).';
 
+-- Only the helpers that the public RPCs and policies call are executable by clients.
+revoke execute on function private.recent_message_count(uuid) from public, anon, authenticated;
+
 -- Flood control for every client-written message table. One sender's sends queue on an advisory
 -- lock, so parallel requests cannot all pass the count; the service side is not limited.
 create or replace function private.check_send_rate(sender uuid)
@@ -160,6 +163,7 @@ begin
 end;
 $$;
 comment on function private.check_send_rate(uuid) is 'Raises PT429 (HTTP 429 through PostgREST, detail flood_limit) when the sender reached messages_per_minute in the last minute.';
+revoke execute on function private.check_send_rate(uuid) from public, anon, authenticated;
 
 -- Policies on messages ask this instead of reading message_reports under RLS (whose insert policy
 -- reads messages: the two policies would recurse).
@@ -175,6 +179,7 @@ begin
 end;
 $$;
 comment on function private.is_reported_message(bigint) is 'Whether anyone reported the message: admins may read reported messages only.';
+grant execute on function private.is_reported_message(bigint) to authenticated, service_role;
 
 -- The request's role (the `role` setting PostgREST sets; security definer does not change it) tells
 -- a client request, which is flood-limited, from the service side.
@@ -189,6 +194,7 @@ begin
 end;
 $$;
 comment on function private.is_client_request() is 'True inside an API request as anon/authenticated (also within security definer functions, unlike current_user).';
+grant execute on function private.is_client_request() to authenticated, service_role;
 
 create or replace function private.prepare_message()
 returns trigger
@@ -217,6 +223,7 @@ begin
   return new;
 end;
 $$;
+revoke execute on function private.prepare_message() from public, anon, authenticated;
 
 create or replace function private.guard_message_update()
 returns trigger
@@ -248,6 +255,7 @@ begin
   return new;
 end;
 $$;
+revoke execute on function private.guard_message_update() from public, anon, authenticated;
 
 -- After a message: both participants' rows move on (the recipient's only when the message is not
 -- withheld), and the recipient is notified.
@@ -281,6 +289,7 @@ begin
   return null;
 end;
 $$;
+revoke execute on function private.message_sent() from public, anon, authenticated;
 
 -- How a person is named to the other party: display name, else "First L.", else "Member".
 create or replace function private.party_name(user_id uuid)
@@ -297,6 +306,7 @@ begin
 end;
 $$;
 comment on function private.party_name(uuid) is 'A person''s name as notifications show it to the other party (server side only).';
+revoke execute on function private.party_name(uuid) from public, anon, authenticated;
 
 -- The same for the inbox, which runs as the caller: only people the caller shares a conversation with.
 create or replace function private.conversation_party_name(user_id uuid)
@@ -316,6 +326,9 @@ begin
 end;
 $$;
 comment on function private.conversation_party_name(uuid) is 'party_name() of someone the caller shares a conversation with; null for anyone else.';
+
+-- Clients reach these only through the public RPCs and policies; each checks the caller itself.
+grant execute on function private.conversation_party_name(uuid) to authenticated, service_role;
 
 create or replace function private.open_conversation(expert_id uuid)
 returns uuid
@@ -357,6 +370,8 @@ begin
 end;
 $$;
 comment on function private.open_conversation(uuid) is 'The caller''s conversation with a verified, active expert, opened if needed (members cannot open one with a member).';
+revoke execute on function private.open_conversation(uuid) from public, anon, authenticated;
+grant execute on function private.open_conversation(uuid) to authenticated, service_role;
 
 create or replace function private.mark_conversation_read(conversation_id uuid)
 returns public.conversation_participants
@@ -377,6 +392,8 @@ begin
   return result;
 end;
 $$;
+revoke execute on function private.mark_conversation_read(uuid) from public, anon, authenticated;
+grant execute on function private.mark_conversation_read(uuid) to authenticated, service_role;
 
 create or replace function private.moderate_message(message_id bigint, hide boolean, reason text, suspend_sender boolean)
 returns public.messages
@@ -408,6 +425,8 @@ begin
   return m;
 end;
 $$;
+revoke execute on function private.moderate_message(bigint, boolean, text, boolean) from public, anon, authenticated;
+grant execute on function private.moderate_message(bigint, boolean, text, boolean) to authenticated, service_role;
 
 -- Public RPCs (security invoker; the private helpers above hold the elevated parts)
 create or replace function public.start_conversation(expert_id uuid, body text)
@@ -428,6 +447,8 @@ begin
 end;
 $$;
 comment on function public.start_conversation(uuid, text) is 'Opens (or reuses) the caller''s conversation with a verified, active expert and sends the first message.';
+revoke execute on function public.start_conversation(uuid, text) from public, anon;
+grant execute on function public.start_conversation(uuid, text) to authenticated, service_role;
 
 create or replace function public.mark_conversation_read(conversation_id uuid)
 returns public.conversation_participants
@@ -441,6 +462,8 @@ begin
 end;
 $$;
 comment on function public.mark_conversation_read(uuid) is 'Marks everything the caller can see in the conversation read (the other side sees the receipt).';
+revoke execute on function public.mark_conversation_read(uuid) from public, anon;
+grant execute on function public.mark_conversation_read(uuid) to authenticated, service_role;
 
 create or replace function public.inbox(page_size integer default 20, before timestamptz default null)
 returns table (conversation_id uuid, other_id uuid, other_name text, last_message_id bigint, last_message_preview text,
@@ -469,6 +492,8 @@ begin
 end;
 $$;
 comment on function public.inbox(integer, timestamptz) is 'The caller''s conversations, newest first: the other party, last visible message (preview), unread count and the other side''s read receipt. Page with before = the last row''s last_message_at.';
+revoke execute on function public.inbox(integer, timestamptz) from public, anon;
+grant execute on function public.inbox(integer, timestamptz) to authenticated, service_role;
 
 create or replace function public.unread_counts()
 returns jsonb
@@ -486,6 +511,8 @@ begin
 end;
 $$;
 comment on function public.unread_counts() is 'The unread badge: unread direct messages (and, with chat rooms, nothing more) and unread notifications.';
+revoke execute on function public.unread_counts() from public, anon;
+grant execute on function public.unread_counts() to authenticated, service_role;
 
 create or replace function public.moderate_message(message_id bigint, hide boolean default true, reason text default null,
                                                    suspend_sender boolean default false)
@@ -500,33 +527,7 @@ begin
 end;
 $$;
 comment on function public.moderate_message(bigint, boolean, text, boolean) is 'Admins: hide a message (or not), resolve its open reports (actioned / dismissed), optionally suspend its sender.';
-
--- Only the helpers that the public RPCs and policies call are executable by clients.
-revoke execute on function private.recent_message_count(uuid) from public, anon, authenticated;
-revoke execute on function private.check_send_rate(uuid) from public, anon, authenticated;
-revoke execute on function private.prepare_message() from public, anon, authenticated;
-revoke execute on function private.guard_message_update() from public, anon, authenticated;
-revoke execute on function private.message_sent() from public, anon, authenticated;
-revoke execute on function private.party_name(uuid) from public, anon, authenticated;
-revoke execute on function private.open_conversation(uuid) from public, anon, authenticated;
-revoke execute on function private.mark_conversation_read(uuid) from public, anon, authenticated;
-revoke execute on function private.moderate_message(bigint, boolean, text, boolean) from public, anon, authenticated;
--- Clients reach these only through the public RPCs and policies; each checks the caller itself.
-grant execute on function private.conversation_party_name(uuid) to authenticated, service_role;
-grant execute on function private.is_reported_message(bigint) to authenticated, service_role;
-grant execute on function private.open_conversation(uuid) to authenticated, service_role;
-grant execute on function private.mark_conversation_read(uuid) to authenticated, service_role;
-grant execute on function private.moderate_message(bigint, boolean, text, boolean) to authenticated, service_role;
-grant execute on function private.is_client_request() to authenticated, service_role;
-revoke execute on function public.start_conversation(uuid, text) from public, anon;
-revoke execute on function public.mark_conversation_read(uuid) from public, anon;
-revoke execute on function public.inbox(integer, timestamptz) from public, anon;
-revoke execute on function public.unread_counts() from public, anon;
 revoke execute on function public.moderate_message(bigint, boolean, text, boolean) from public, anon;
-grant execute on function public.start_conversation(uuid, text) to authenticated, service_role;
-grant execute on function public.mark_conversation_read(uuid) to authenticated, service_role;
-grant execute on function public.inbox(integer, timestamptz) to authenticated, service_role;
-grant execute on function public.unread_counts() to authenticated, service_role;
 grant execute on function public.moderate_message(bigint, boolean, text, boolean) to authenticated, service_role;
 
 -- Triggers
@@ -538,11 +539,6 @@ create trigger messages_sent after insert on public.messages for each row execut
 create policy "Participants can read their conversations" on public.conversations
   for select to authenticated
   using ((select auth.uid()) = member_id or (select auth.uid()) = expert_id);
-
-create policy "Participants can read the read state of their conversations" on public.conversation_participants
-  for select to authenticated
-  using (exists (select 1 from public.conversations c
-                  where c.id = conversation_id and ((select auth.uid()) = c.member_id or (select auth.uid()) = c.expert_id)));
 
 create policy "Participants read visible messages, admins read reported ones" on public.messages
   for select to authenticated
@@ -562,6 +558,17 @@ create policy "Senders can edit or delete their own visible messages" on public.
   using (sender_id = (select auth.uid()) and hidden_at is null and deleted_at is null)
   with check (sender_id = (select auth.uid()));
 
+create policy "Inactive members cannot send messages" on public.messages
+  as restrictive for insert to authenticated with check ((select private.is_active_member()));
+
+create policy "Inactive members cannot edit messages" on public.messages
+  as restrictive for update to authenticated with check ((select private.is_active_member()));
+
+create policy "Participants can read the read state of their conversations" on public.conversation_participants
+  for select to authenticated
+  using (exists (select 1 from public.conversations c
+                  where c.id = conversation_id and ((select auth.uid()) = c.member_id or (select auth.uid()) = c.expert_id)));
+
 create policy "Members can see whom they block" on public.blocks
   for select to authenticated using ((select auth.uid()) = blocker_id);
 
@@ -571,6 +578,9 @@ create policy "Members can block others" on public.blocks
 create policy "Members can unblock" on public.blocks
   for delete to authenticated using ((select auth.uid()) = blocker_id);
 
+create policy "Inactive members cannot block" on public.blocks
+  as restrictive for insert to authenticated with check ((select private.is_active_member()));
+
 create policy "Reporters and admins can read reports" on public.message_reports
   for select to authenticated using ((select auth.uid()) = reporter_id or (select private.is_admin()));
 
@@ -578,16 +588,6 @@ create policy "Participants can report messages they received" on public.message
   for insert to authenticated
   with check ((select auth.uid()) = reporter_id
               and exists (select 1 from public.messages m where m.id = message_id and m.sender_id <> (select auth.uid())));
-
--- Policies
-create policy "Inactive members cannot send messages" on public.messages
-  as restrictive for insert to authenticated with check ((select private.is_active_member()));
-
-create policy "Inactive members cannot edit messages" on public.messages
-  as restrictive for update to authenticated with check ((select private.is_active_member()));
-
-create policy "Inactive members cannot block" on public.blocks
-  as restrictive for insert to authenticated with check ((select private.is_active_member()));
 
 create policy "Inactive members cannot report messages" on public.message_reports
   as restrictive for insert to authenticated with check ((select private.is_active_member()));

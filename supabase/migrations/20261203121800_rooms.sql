@@ -53,25 +53,26 @@ comment on table public.room_messages is 'Messages in a room, ordered by (create
 comment on column public.room_messages.hidden_at is 'Hidden by a moderator, the owner or an admin: only they still see it.';
 
 -- Indexes
+create index chat_rooms_public_idx on public.chat_rooms (created_at desc) where visibility = 'public';
+
 create index room_members_user_idx on public.room_members (user_id, status);
 create index room_messages_room_created_idx on public.room_messages (room_id, created_at desc, id desc);
 create index room_messages_sender_created_idx on public.room_messages (sender_id, created_at desc);
-create index chat_rooms_public_idx on public.chat_rooms (created_at desc) where visibility = 'public';
 
+-- Grants and row level security
 -- Grants: owners edit a room's name, topic and visibility; members write message bodies; the
 -- rest goes through the RPCs below.
 revoke all on public.chat_rooms from anon, authenticated;
-revoke all on public.room_members from anon, authenticated;
-revoke all on public.room_messages from anon, authenticated;
 grant select on public.chat_rooms to authenticated;
-grant select on public.room_members to authenticated;
-grant select on public.room_messages to authenticated;
 grant update (name, topic, visibility) on public.chat_rooms to authenticated;
-grant insert (room_id, body), update (body, deleted_at) on public.room_messages to authenticated;
 
--- Row level security
 alter table public.chat_rooms enable row level security;
+revoke all on public.room_members from anon, authenticated;
+grant select on public.room_members to authenticated;
 alter table public.room_members enable row level security;
+revoke all on public.room_messages from anon, authenticated;
+grant select on public.room_messages to authenticated;
+grant insert (room_id, body), update (body, deleted_at) on public.room_messages to authenticated;
 alter table public.room_messages enable row level security;
 
 -- Functions
@@ -90,6 +91,8 @@ begin
 end;
 $$;
 comment on function private.my_room_membership(uuid) is 'The caller''s membership row in a room (null fields when none); for policies and the room RPCs.';
+revoke execute on function private.my_room_membership(uuid) from public, anon, authenticated;
+grant execute on function private.my_room_membership(uuid) to authenticated, service_role;
 
 -- Up to when the caller reads a room: forever while active, until leaving or removal after that.
 create or replace function private.room_read_horizon(room_id uuid)
@@ -106,6 +109,8 @@ begin
 end;
 $$;
 comment on function private.room_read_horizon(uuid) is 'Messages of the room the caller may read are those created up to this time (null: none).';
+revoke execute on function private.room_read_horizon(uuid) from public, anon, authenticated;
+grant execute on function private.room_read_horizon(uuid) to authenticated, service_role;
 
 create or replace function private.room_moderates(room_id uuid)
 returns boolean
@@ -121,6 +126,8 @@ begin
 end;
 $$;
 comment on function private.room_moderates(uuid) is 'Whether the caller moderates the room (an active owner or moderator, or an admin).';
+revoke execute on function private.room_moderates(uuid) from public, anon, authenticated;
+grant execute on function private.room_moderates(uuid) to authenticated, service_role;
 
 create or replace function private.create_room(name text, topic text, visibility public.room_visibility)
 returns public.chat_rooms
@@ -141,6 +148,8 @@ begin
   return room;
 end;
 $$;
+revoke execute on function private.create_room(text, text, public.room_visibility) from public, anon, authenticated;
+grant execute on function private.create_room(text, text, public.room_visibility) to authenticated, service_role;
 
 -- Every membership change, checked here: join / leave (the caller), invite / remove / mute / set_role
 -- (owners and moderators; roles and removing moderators: owners only).
@@ -247,6 +256,8 @@ begin
 end;
 $$;
 comment on function private.room_membership_action(uuid, text, uuid, public.room_role, integer) is 'join | leave | invite | remove | mute | set_role, with the room''s rules; behind the public room RPCs.';
+revoke execute on function private.room_membership_action(uuid, text, uuid, public.room_role, integer) from public, anon, authenticated;
+grant execute on function private.room_membership_action(uuid, text, uuid, public.room_role, integer) to authenticated, service_role;
 
 create or replace function private.hide_room_message(message_id bigint, reason text)
 returns public.room_messages
@@ -266,6 +277,8 @@ begin
   return m;
 end;
 $$;
+revoke execute on function private.hide_room_message(bigint, text) from public, anon, authenticated;
+grant execute on function private.hide_room_message(bigint, text) to authenticated, service_role;
 
 -- When a membership row goes (an account deleted): a room nobody belongs to any more goes too,
 -- and a room that lost its owner passes to its longest-standing active moderator, else member.
@@ -287,6 +300,7 @@ begin
   return null;
 end;
 $$;
+revoke execute on function private.room_member_gone() from public, anon, authenticated;
 
 -- Public RPCs (security invoker; the private back-ends check the caller)
 create or replace function public.create_room(name text, topic text default null, visibility public.room_visibility default 'public')
@@ -301,6 +315,8 @@ begin
 end;
 $$;
 comment on function public.create_room(text, text, public.room_visibility) is 'Creates a room with the caller as its owner.';
+revoke execute on function public.create_room(text, text, public.room_visibility) from public, anon;
+grant execute on function public.create_room(text, text, public.room_visibility) to authenticated, service_role;
 
 create or replace function public.join_room(room_id uuid)
 returns public.room_members
@@ -314,6 +330,8 @@ begin
 end;
 $$;
 comment on function public.join_room(uuid) is 'Joins a public room, or a private room the caller was invited to (removed members need a new invitation).';
+revoke execute on function public.join_room(uuid) from public, anon;
+grant execute on function public.join_room(uuid) to authenticated, service_role;
 
 create or replace function public.leave_room(room_id uuid)
 returns public.room_members
@@ -327,6 +345,8 @@ begin
 end;
 $$;
 comment on function public.leave_room(uuid) is 'Leaves a room; the caller keeps reading what was written before and nothing after.';
+revoke execute on function public.leave_room(uuid) from public, anon;
+grant execute on function public.leave_room(uuid) to authenticated, service_role;
 
 create or replace function public.invite_to_room(room_id uuid, user_id uuid)
 returns public.room_members
@@ -340,6 +360,8 @@ begin
 end;
 $$;
 comment on function public.invite_to_room(uuid, uuid) is 'Owners and moderators invite a member (who then calls join_room).';
+revoke execute on function public.invite_to_room(uuid, uuid) from public, anon;
+grant execute on function public.invite_to_room(uuid, uuid) to authenticated, service_role;
 
 create or replace function public.remove_from_room(room_id uuid, user_id uuid)
 returns public.room_members
@@ -353,6 +375,8 @@ begin
 end;
 $$;
 comment on function public.remove_from_room(uuid, uuid) is 'Owners and moderators remove a member, who then reads nothing new.';
+revoke execute on function public.remove_from_room(uuid, uuid) from public, anon;
+grant execute on function public.remove_from_room(uuid, uuid) to authenticated, service_role;
 
 create or replace function public.mute_room_member(room_id uuid, user_id uuid, minutes integer)
 returns public.room_members
@@ -366,6 +390,8 @@ begin
 end;
 $$;
 comment on function public.mute_room_member(uuid, uuid, integer) is 'Owners and moderators mute a member for some minutes (0 unmutes).';
+revoke execute on function public.mute_room_member(uuid, uuid, integer) from public, anon;
+grant execute on function public.mute_room_member(uuid, uuid, integer) to authenticated, service_role;
 
 create or replace function public.set_room_role(room_id uuid, user_id uuid, role public.room_role)
 returns public.room_members
@@ -379,6 +405,8 @@ begin
 end;
 $$;
 comment on function public.set_room_role(uuid, uuid, public.room_role) is 'The owner makes a member a moderator or member, or hands ownership over.';
+revoke execute on function public.set_room_role(uuid, uuid, public.room_role) from public, anon;
+grant execute on function public.set_room_role(uuid, uuid, public.room_role) to authenticated, service_role;
 
 create or replace function public.hide_room_message(message_id bigint, reason text default null)
 returns public.room_messages
@@ -392,41 +420,16 @@ begin
 end;
 $$;
 comment on function public.hide_room_message(bigint, text) is 'Moderators, the owner and admins hide a message in the room.';
-revoke execute on function private.my_room_membership(uuid) from public, anon, authenticated;
-revoke execute on function private.room_read_horizon(uuid) from public, anon, authenticated;
-revoke execute on function private.room_moderates(uuid) from public, anon, authenticated;
-revoke execute on function private.room_member_gone() from public, anon, authenticated;
-revoke execute on function private.create_room(text, text, public.room_visibility) from public, anon, authenticated;
-revoke execute on function private.room_membership_action(uuid, text, uuid, public.room_role, integer) from public, anon, authenticated;
-revoke execute on function private.hide_room_message(bigint, text) from public, anon, authenticated;
-grant execute on function private.my_room_membership(uuid) to authenticated, service_role;
-grant execute on function private.room_read_horizon(uuid) to authenticated, service_role;
-grant execute on function private.room_moderates(uuid) to authenticated, service_role;
-grant execute on function private.create_room(text, text, public.room_visibility) to authenticated, service_role;
-grant execute on function private.room_membership_action(uuid, text, uuid, public.room_role, integer) to authenticated, service_role;
-grant execute on function private.hide_room_message(bigint, text) to authenticated, service_role;
-revoke execute on function public.create_room(text, text, public.room_visibility) from public, anon;
-revoke execute on function public.join_room(uuid) from public, anon;
-revoke execute on function public.leave_room(uuid) from public, anon;
-revoke execute on function public.invite_to_room(uuid, uuid) from public, anon;
-revoke execute on function public.remove_from_room(uuid, uuid) from public, anon;
-revoke execute on function public.mute_room_member(uuid, uuid, integer) from public, anon;
-revoke execute on function public.set_room_role(uuid, uuid, public.room_role) from public, anon;
 revoke execute on function public.hide_room_message(bigint, text) from public, anon;
-grant execute on function public.create_room(text, text, public.room_visibility) to authenticated, service_role;
-grant execute on function public.join_room(uuid) to authenticated, service_role;
-grant execute on function public.leave_room(uuid) to authenticated, service_role;
-grant execute on function public.invite_to_room(uuid, uuid) to authenticated, service_role;
-grant execute on function public.remove_from_room(uuid, uuid) to authenticated, service_role;
-grant execute on function public.mute_room_member(uuid, uuid, integer) to authenticated, service_role;
-grant execute on function public.set_room_role(uuid, uuid, public.room_role) to authenticated, service_role;
 grant execute on function public.hide_room_message(bigint, text) to authenticated, service_role;
 
 -- Triggers
 create trigger chat_rooms_touch before update on public.chat_rooms for each row execute function private.touch_updated_at();
+
 -- The same preparation as direct messages: flood control, server time, server-owned columns reset.
 create trigger room_members_gone after delete on public.room_members for each row execute function private.room_member_gone();
 create trigger room_messages_prepare before insert on public.room_messages for each row execute function private.prepare_message();
+
 -- Editing and soft-deleting follow the same rules as direct messages.
 create trigger room_messages_guard before update on public.room_messages for each row execute function private.guard_message_update();
 
@@ -440,6 +443,9 @@ create policy "Owners can edit their rooms" on public.chat_rooms
   for update to authenticated
   using ((private.my_room_membership(id)).role = 'owner' and (private.my_room_membership(id)).status = 'active')
   with check ((private.my_room_membership(id)).role = 'owner' and (private.my_room_membership(id)).status = 'active');
+
+create policy "Inactive members cannot edit rooms" on public.chat_rooms
+  as restrictive for update to authenticated with check ((select private.is_active_member()));
 
 create policy "Members see their memberships and the rosters of their rooms" on public.room_members
   for select to authenticated
@@ -463,9 +469,6 @@ create policy "Senders can edit or delete their own visible room messages" on pu
   for update to authenticated
   using (sender_id = (select auth.uid()) and hidden_at is null and deleted_at is null)
   with check (sender_id = (select auth.uid()));
-
-create policy "Inactive members cannot edit rooms" on public.chat_rooms
-  as restrictive for update to authenticated with check ((select private.is_active_member()));
 
 create policy "Inactive members cannot write in rooms" on public.room_messages
   as restrictive for insert to authenticated with check ((select private.is_active_member()));

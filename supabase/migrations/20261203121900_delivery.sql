@@ -15,8 +15,10 @@
 -- Billing: private.notify_billing_event() is the hook the billing capability calls for
 -- subscription events (category billing).
 
+-- Types
 create type public.email_status as enum ('pending', 'sending', 'sent', 'failed', 'suppressed');
 
+-- Tables
 create table private.email_settings (
   id boolean primary key default true check (id),
   max_attempts integer not null default 5 check (max_attempts between 1 and 20),
@@ -78,22 +80,23 @@ create index email_outbox_user_idx on public.email_outbox (user_id, created_at d
 create index email_delivery_attempts_outbox_idx on public.email_delivery_attempts (outbox_id, attempt);
 create index email_unsubscribes_user_idx on public.email_unsubscribes (user_id);
 
+-- Grants and row level security
 -- The outbox tables: the delivery side only (send-notifications runs as the database owner; service_role may
 -- inspect). Members see their notifications in-app; their settings are in the preference tables.
 revoke all on private.email_settings from public, anon, authenticated, service_role;
 revoke all on public.email_outbox from public, anon, authenticated;
-revoke all on public.email_delivery_attempts from public, anon, authenticated;
-revoke all on public.email_unsubscribes from public, anon, authenticated;
 revoke insert, update, delete, truncate on public.email_outbox from service_role;
-revoke insert, update, delete, truncate on public.email_delivery_attempts from service_role;
-revoke insert, update, delete, truncate on public.email_unsubscribes from service_role;
 grant select on public.email_outbox to service_role;
-grant select on public.email_delivery_attempts to service_role;
-grant select on public.email_unsubscribes to service_role;
 
 -- Row level security (no policies: no client role reads these tables)
 alter table public.email_outbox enable row level security;
+revoke all on public.email_delivery_attempts from public, anon, authenticated;
+revoke insert, update, delete, truncate on public.email_delivery_attempts from service_role;
+grant select on public.email_delivery_attempts to service_role;
 alter table public.email_delivery_attempts enable row level security;
+revoke all on public.email_unsubscribes from public, anon, authenticated;
+revoke insert, update, delete, truncate on public.email_unsubscribes from service_role;
+grant select on public.email_unsubscribes to service_role;
 alter table public.email_unsubscribes enable row level security;
 
 -- Functions
@@ -124,6 +127,7 @@ begin
 end;
 $$;
 comment on function private.next_digest_at(uuid) is 'The next digest hour in the member''s time zone (UTC when it is unknown).';
+revoke execute on function private.next_digest_at(uuid) from public, anon, authenticated;
 
 -- Claims due emails for one worker. A claim that outlived claim_timeout is marked failed, never
 -- resent: its worker may have sent it before dying.
@@ -164,6 +168,8 @@ begin
 end;
 $$;
 comment on function private.claim_emails(text, integer) is 'Claims up to batch_size due outbox emails for worker (for update skip locked: overlapping runs never share a row).';
+revoke execute on function private.claim_emails(text, integer) from public, anon, authenticated;
+grant execute on function private.claim_emails(text, integer) to service_role;
 
 create or replace function private.finish_email(outbox_id bigint, worker text, sent boolean, error text default null, permanent boolean default false)
 returns public.email_status
@@ -195,6 +201,8 @@ begin
 end;
 $$;
 comment on function private.finish_email(bigint, text, boolean, text, boolean) is 'Records one attempt of a claimed email: sent, retried after retry_base * 2^(attempt-1), or failed (permanent error or max_attempts reached).';
+revoke execute on function private.finish_email(bigint, text, boolean, text, boolean) from public, anon, authenticated;
+grant execute on function private.finish_email(bigint, text, boolean, text, boolean) to service_role;
 
 create or replace function private.consume_unsubscribe(token_id uuid, user_id uuid, category public.notification_category)
 returns text
@@ -219,15 +227,9 @@ begin
 end;
 $$;
 comment on function private.consume_unsubscribe(uuid, uuid, public.notification_category) is 'Uses a (signature-checked) unsubscribe token once: switches that category''s email off and drops its pending emails; ''used'' when the token was used before.';
-revoke execute on function private.next_digest_at(uuid) from public, anon, authenticated;
-revoke execute on function private.claim_emails(text, integer) from public, anon, authenticated;
-revoke execute on function private.finish_email(bigint, text, boolean, text, boolean) from public, anon, authenticated;
 revoke execute on function private.consume_unsubscribe(uuid, uuid, public.notification_category) from public, anon, authenticated;
-grant execute on function private.claim_emails(text, integer) to service_role;
-grant execute on function private.finish_email(bigint, text, boolean, text, boolean) to service_role;
 grant execute on function private.consume_unsubscribe(uuid, uuid, public.notification_category) to service_role;
 
--- Functions
 create or replace function private.booking_notifications()
 returns trigger
 language plpgsql
@@ -264,6 +266,7 @@ begin
   return null;
 end;
 $$;
+revoke execute on function private.booking_notifications() from public, anon, authenticated;
 
 create or replace function private.credits_earned_notification()
 returns trigger
@@ -283,6 +286,7 @@ begin
   return null;
 end;
 $$;
+revoke execute on function private.credits_earned_notification() from public, anon, authenticated;
 
 -- Does an expert match a saved search? Same filter vocabulary as search (public.search_filters);
 -- radius_km needs both the member's and the expert's stored locations.
@@ -317,6 +321,7 @@ begin
 end;
 $$;
 comment on function private.expert_matches_search(uuid, uuid, text, jsonb) is 'Whether a verified expert matches a member''s saved search (query text and search_filters).';
+revoke execute on function private.expert_matches_search(uuid, uuid, text, jsonb) from public, anon, authenticated;
 
 -- One notice per member (naming their first matching search) when an expert becomes verified, or
 -- becomes available again while verified.
@@ -350,6 +355,7 @@ begin
   return null;
 end;
 $$;
+revoke execute on function private.saved_search_alerts() from public, anon, authenticated;
 
 -- The hook for subscription events: billing calls this (e.g. from its Stripe webhook handling).
 create or replace function private.notify_billing_event(user_id uuid, kind text, title text, body text default null, data jsonb default '{}')
@@ -367,10 +373,6 @@ end;
 $$;
 comment on function private.notify_billing_event(uuid, text, text, text, jsonb) is
   'Hook for the billing capability: notify a member of a subscription/invoice/payment event (category billing; in-app and email per their preferences).';
-revoke execute on function private.booking_notifications() from public, anon, authenticated;
-revoke execute on function private.credits_earned_notification() from public, anon, authenticated;
-revoke execute on function private.saved_search_alerts() from public, anon, authenticated;
-revoke execute on function private.expert_matches_search(uuid, uuid, text, jsonb) from public, anon, authenticated;
 revoke execute on function private.notify_billing_event(uuid, text, text, text, jsonb) from public, anon, authenticated;
 grant execute on function private.notify_billing_event(uuid, text, text, text, jsonb) to service_role;
 

@@ -51,6 +51,8 @@ begin
 end;
 $$;
 comment on function public.spending_history(integer) is 'The caller''s spending on completed bookings per calendar month (UTC), last N months incl. the current one, split credits/card.';
+revoke execute on function public.spending_history(integer) from public, anon;
+grant execute on function public.spending_history(integer) to authenticated;
 
 create or replace function public.consultation_history(page_size integer default 20, page_offset integer default 0)
 returns table (
@@ -93,6 +95,8 @@ begin
 end;
 $$;
 comment on function public.consultation_history(integer, integer) is 'The caller''s past consultations, newest first, with the expert''s summary and the caller''s review (if any).';
+revoke execute on function public.consultation_history(integer, integer) from public, anon;
+grant execute on function public.consultation_history(integer, integer) to authenticated;
 
 create or replace function public.member_stats()
 returns table (
@@ -132,11 +136,7 @@ begin
 end;
 $$;
 comment on function public.member_stats() is 'The caller''s totals: bookings by state, time and money spent (completed bookings), reviews, open tickets, unread notifications.';
-revoke execute on function public.spending_history(integer) from public, anon;
-revoke execute on function public.consultation_history(integer, integer) from public, anon;
 revoke execute on function public.member_stats() from public, anon;
-grant execute on function public.spending_history(integer) to authenticated;
-grant execute on function public.consultation_history(integer, integer) to authenticated;
 grant execute on function public.member_stats() to authenticated;
 
 create or replace function private.member_dashboard_extras()
@@ -165,6 +165,7 @@ begin
                                        where a.user_id = (select auth.uid()) and t.kind = 'referral_bonus'), 0)));
 end;
 $$;
+comment on function private.member_dashboard_extras() is 'Favorites, unread direct messages, credit balance and affiliate stats for member_dashboard().counts, under the caller''s RLS.';
 revoke execute on function private.member_dashboard_extras() from public, anon;
 grant execute on function private.member_dashboard_extras() to authenticated;
 
@@ -213,9 +214,6 @@ begin
       'generated_at', now()));
 end;
 $$;
+comment on function public.member_dashboard() is 'The caller''s dashboard as one jsonb: profile, counts, next 5 bookings, last 10 activities, 12 months of spending, billing (plan, subscription, 5 latest invoices).';
 revoke execute on function public.member_dashboard() from public, anon;
 grant execute on function public.member_dashboard() to authenticated;
-
-comment on function public.member_dashboard() is 'The caller''s dashboard as one jsonb: profile, counts, next 5 bookings, last 10 activities, 12 months of spending, billing (plan, subscription, 5 latest invoices).';
-
-comment on function private.member_dashboard_extras() is 'Favorites, unread direct messages, credit balance and affiliate stats for member_dashboard().counts, under the caller''s RLS.';
