@@ -279,3 +279,16 @@ begin
   end if;
 end;
 $$;
+
+-- Lists several capabilities extend are data each of them adds to.
+-- Member-link exclusions: foreign keys the data export and the account-deletion check (privacy:
+-- private.member_linked_tables()) deliberately do not follow, because following them would hand a
+-- member other people's data. The capability owning the table adds its row, with the reason.
+create table private.excluded_member_links (
+  table_name text not null,
+  column_name text not null,
+  reason text not null check (reason <> ''),
+  primary key (table_name, column_name)
+);
+comment on table private.excluded_member_links is 'Foreign keys deliberately not followed as member links (public.<table_name>.<column_name>), with the reason; read through private.member_link_exclusions().';
+grant select on private.excluded_member_links to service_role;

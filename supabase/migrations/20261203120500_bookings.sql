@@ -31,6 +31,11 @@ create table public.bookings (
 comment on table public.bookings is 'Consultations; members see theirs, experts see bookings with them. Kept (with member_id null) when a member is deleted: the expert''s records.';
 comment on column public.bookings.credits_applied_cents is 'Credits applied at checkout (credits capability); card pays the rest.';
 
+-- Links the data export and the deletion check do not follow (privacy), with the reason.
+insert into private.excluded_member_links (table_name, column_name, reason) values
+  ('bookings', 'cancelled_by',
+   'who cancelled: a member or expert who cancels is already a party (member_id / expert_id); an admin cancelling other people''s bookings does not make them the admin''s data');
+
 -- Indexes
 create index bookings_member_idx on public.bookings (member_id, scheduled_at desc);
 create index bookings_expert_idx on public.bookings (expert_id, scheduled_at desc);

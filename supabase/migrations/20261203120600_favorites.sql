@@ -12,6 +12,11 @@ create table public.favorites (
 );
 comment on table public.favorites is 'Experts a member has favorited; one row per (member, expert). Private to the member (and admins).';
 
+-- Links the data export and the deletion check do not follow (privacy), with the reason.
+insert into private.excluded_member_links (table_name, column_name, reason) values
+  ('favorites', 'expert_id',
+   'which members favourited an expert is each of those members'' private list, not the expert''s data');
+
 -- Indexes
 -- Indexes (member_id is covered by the primary key)
 create index favorites_expert_idx on public.favorites (expert_id);

@@ -43,6 +43,11 @@ comment on column public.ticket_messages.is_internal is 'Staff-only note: never 
 
 alter table public.ticket_messages add constraint ticket_messages_body_plain check (private.is_plain_text(body));
 
+-- Links the data export and the deletion check do not follow (privacy), with the reason.
+insert into private.excluded_member_links (table_name, column_name, reason) values
+  ('ticket_messages', 'author_id',
+   'staff replies and internal notes on other members'' tickets belong to those members'' records; a member''s own messages are reached through their tickets (ticket_id)');
+
 -- Indexes
 create index support_tickets_member_idx on public.support_tickets (member_id, status, last_message_at desc);
 create index support_tickets_queue_idx on public.support_tickets (status, priority, last_message_at);

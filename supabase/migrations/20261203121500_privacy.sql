@@ -6,30 +6,17 @@
 -- public.profiles(id) or auth.users(id)) or references rows of a member-linked table (e.g. the
 -- messages of the member's support tickets). A booking where the member is the expert is still the
 -- member's booking, so every path counts; the few links that would hand a member other people's
--- data are excluded below, each with its reason.
+-- data are excluded, each with its reason: the capability owning the table adds the row to
+-- private.excluded_member_links (foundation).
 
 -- Functions
 create or replace function private.member_link_exclusions()
 returns table (table_name text, column_name text, reason text)
 language sql
-immutable
+stable
 set search_path = ''
 as $$
-  values
-    ('bookings', 'cancelled_by',
-     'who cancelled: a member or expert who cancels is already a party (member_id / expert_id); an admin cancelling other people''s bookings does not make them the admin''s data'),
-    ('favorites', 'expert_id',
-     'which members favourited an expert is each of those members'' private list, not the expert''s data'),
-    ('ticket_messages', 'author_id',
-     'staff replies and internal notes on other members'' tickets belong to those members'' records; a member''s own messages are reached through their tickets (ticket_id)'),
-    ('blocks', 'blocked_id',
-     'a block is invisible to the blocked party: it is the blocker''s data only'),
-    ('message_reports', 'message_id',
-     'a report belongs to its reporter; the reported party (and the other participant) must not learn who reported them'),
-    ('message_reports', 'resolved_by',
-     'an admin resolving other people''s reports does not make the reports the admin''s data'),
-    ('invoices', 'booking_id',
-     'a booking''s card payment is the paying member''s billing record (reached through user_id), not the expert''s, though the booking is both of theirs')
+  select x.table_name, x.column_name, x.reason from private.excluded_member_links x order by x.table_name, x.column_name;
 $$;
 comment on function private.member_link_exclusions() is 'Foreign keys deliberately not followed as member links, with the reason (table, column).';
 revoke execute on function private.member_link_exclusions() from public, anon, authenticated;

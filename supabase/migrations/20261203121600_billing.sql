@@ -31,9 +31,8 @@
 -- - support tickets: priority_support opens tickets at high priority;
 -- - booking_fee_discount_percent is reported for clients; there is no booking fee to discount yet.
 
--- A booking's card payment points at its booking again (invoices.booking_id is a real foreign key),
--- and the catalog keeps it the payer's record only. Billing and messaging were written side by side;
--- both needed an entry in member_link_exclusions(), so the list is written here once with both.
+-- A booking's card payment points at its booking (invoices.booking_id is a real foreign key), and
+-- the catalog keeps it the payer's record only (an entry in private.excluded_member_links).
 
 -- Types
 create type public.plan_interval as enum ('month', 'year');
@@ -175,6 +174,11 @@ create table public.stripe_events (
   processed_at timestamptz not null default now()
 );
 comment on table public.stripe_events is 'Every Stripe event id processed, claimed in the same transaction as its effect, with the outcome (applied, stale = older than the mirrored state, ignored = unhandled type, unknown_*).';
+
+-- Links the data export and the deletion check do not follow (privacy), with the reason.
+insert into private.excluded_member_links (table_name, column_name, reason) values
+  ('invoices', 'booking_id',
+   'a booking''s card payment is the paying member''s billing record (reached through user_id), not the expert''s, though the booking is both of theirs');
 
 -- Indexes
 create index subscriptions_user_idx on public.subscriptions (user_id, status);

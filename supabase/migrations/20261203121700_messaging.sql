@@ -88,6 +88,15 @@ create table public.message_reports (
 comment on table public.message_reports is 'Reports of direct messages; the open ones are the admins'' moderation queue. Reporters see their own reports, admins all.';
 comment on column public.message_reports.resolved_by is 'The admin who resolved the report (moderate_message).';
 
+-- Links the data export and the deletion check do not follow (privacy), with the reason.
+insert into private.excluded_member_links (table_name, column_name, reason) values
+  ('blocks', 'blocked_id',
+   'a block is invisible to the blocked party: it is the blocker''s data only'),
+  ('message_reports', 'message_id',
+   'a report belongs to its reporter; the reported party (and the other participant) must not learn who reported them'),
+  ('message_reports', 'resolved_by',
+   'an admin resolving other people''s reports does not make the reports the admin''s data');
+
 -- Indexes
 create index conversations_expert_idx on public.conversations (expert_id);
 create index messages_conversation_created_idx on public.messages (conversation_id, created_at desc, id desc);
