@@ -29,7 +29,6 @@ alter table public.favorites enable row level security;
 revoke all on public.favorites from anon, authenticated;
 grant select on public.favorites to authenticated;
 
--- Discovery.
 grant insert (member_id, expert_id), delete on public.favorites to authenticated;
 
 -- Functions

@@ -6,7 +6,7 @@
 -- Location privacy for experts. The security review recovered an expert's stored point to under a
 -- metre: nearby_experts rounded the distances it returned but filtered on radius_km at full
 -- precision, so binary-searching the radius at which an expert appears, from three centres, gave
--- three exact distances (about 120 calls). Now every public computation reads a coarsened point:
+-- three exact distances (about 120 calls). So every public computation reads a coarsened point:
 --
 --   THE BOUND: the world is cut into cells of about 500 m x 500 m (rows 500 m of latitude high,
 --   each row cut into equal cells about 500 m wide). expert_locations.cell is the centre of the
@@ -303,7 +303,6 @@ $$;
 comment on function private.nearby_candidates(extensions.geography, double precision, text, numeric, integer) is
   'Internal to nearby_experts(): ids and distances (metres) from the centre to the nearest matching experts'' cells.';
 
--- Functions, continued
 create or replace function private.spend_nearby_search()
 returns void
 language plpgsql

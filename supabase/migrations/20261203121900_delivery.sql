@@ -1,5 +1,5 @@
 -- Notifications that deliver. private.notify() (every capability's one way to tell a member
--- something) now decides per channel at creation: an in-app row unless the member switched the
+-- something) decides per channel at creation: an in-app row unless the member switched the
 -- category off in-app, and an email in the outbox unless they switched it off for email or turned
 -- notification emails off (email_preferences.notification_emails: immediate | daily_digest | off).
 -- The send-notifications function (service role, safe on a schedule) claims due outbox rows with
@@ -100,6 +100,39 @@ grant select on public.email_unsubscribes to service_role;
 alter table public.email_unsubscribes enable row level security;
 
 -- Functions
+create or replace function private.notify(user_id uuid, kind text, category public.notification_category, title text,
+                                          body text default null, data jsonb default '{}')
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  -- One statement (it runs inside every message send): the member's switches, then the in-app
+  -- row and the email. Security notices always appear in-app.
+  with member as (
+    select coalesce((select not p.enabled from public.notification_preferences p
+                      where p.user_id = pr.id and p.channel = 'in_app' and p.category = notify.category), false) as in_app_off,
+           coalesce((select not p.enabled from public.notification_preferences p
+                      where p.user_id = pr.id and p.channel = 'email' and p.category = notify.category), false) as email_off,
+           coalesce((select e.notification_emails from public.email_preferences e where e.user_id = pr.id), 'immediate') as mode
+      from public.profiles pr where pr.id = notify.user_id),
+  in_app as (
+    insert into public.notifications (user_id, kind, title, body, data)
+    select notify.user_id, notify.kind, left(notify.title, 200), left(notify.body, 2000), coalesce(notify.data, '{}')
+      from member m where notify.category = 'security' or not m.in_app_off)
+  insert into public.email_outbox (user_id, kind, category, subject, body, data, digest, next_attempt_at)
+  select notify.user_id, notify.kind, notify.category, left(notify.title, 200), left(notify.body, 2000), coalesce(notify.data, '{}'),
+         m.mode = 'daily_digest', case when m.mode = 'daily_digest' then private.next_digest_at(notify.user_id) else now() end
+    from member m where not m.email_off and m.mode <> 'off';
+end;
+$$;
+comment on function private.notify(uuid, text, public.notification_category, text, text, jsonb) is
+  'Tells a member something: in-app unless that category is off in-app (security always), and by email (outbox) unless off for email or notification emails are off; call from capability triggers/RPCs.';
+
+-- Explicitly: a per-schema default privilege cannot take back the global EXECUTE for PUBLIC.
+revoke execute on function private.notify(uuid, text, public.notification_category, text, text, jsonb) from public, anon, authenticated;
+
 create or replace function private.next_digest_at(user_id uuid)
 returns timestamptz
 language plpgsql

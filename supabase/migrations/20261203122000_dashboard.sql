@@ -1,16 +1,11 @@
--- Member statistics and histories: spending by month, past consultations with the expert's summary,
--- and overall counts. Security invoker: they run under the caller's RLS and only ever look at the
--- caller's own rows, so they add no access of their own. Months are calendar months in UTC.
-
--- The member dashboard in one statement: the member-dashboard edge function calls
--- public.member_dashboard() once, under the member's RLS, and returns its jsonb as is.
-
--- The dashboard's credits and affiliate section, now that credits exist: the balance, the member's
--- referral code, referrals by status and total earned, read under the member's own RLS in the
--- same single statement as the rest of member_dashboard().
-
--- The dashboard gains the unread-message count (unread notifications are already in its counts,
--- from member_stats()): the same partial index as the unread badge, in the same single statement.
+-- The member dashboard, last because it reads every capability: statistics and histories
+-- (spending by month, past consultations with the expert's summary, overall counts; months are
+-- calendar months in UTC) and public.member_dashboard(), which the member-dashboard edge function
+-- calls once and returns as is: profile, counts (member_stats() plus favorites, unread direct
+-- messages, credit balance and affiliate stats), next bookings, recent activity, spending by month
+-- and billing, in one statement. Everything is security invoker: it runs under the caller's RLS and
+-- only ever looks at the caller's own rows, so it adds no access of its own. The unread-message
+-- count uses the same partial index as the unread badge.
 
 -- Functions
 create or replace function public.spending_history(months integer default 12)
@@ -169,7 +164,8 @@ comment on function private.member_dashboard_extras() is 'Favorites, unread dire
 revoke execute on function private.member_dashboard_extras() from public, anon;
 grant execute on function private.member_dashboard_extras() to authenticated;
 
--- member_dashboard() as before, plus its billing section.
+-- The landing page in one call: profile, counts, next bookings, recent activity, spending by month
+-- and the billing section, all under the member's RLS.
 create or replace function public.member_dashboard()
 returns jsonb
 language plpgsql
