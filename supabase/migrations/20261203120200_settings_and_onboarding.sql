@@ -5,9 +5,9 @@
 -- Types
 create type public.notification_channel as enum ('email', 'push', 'sms', 'in_app');
 
--- Every capability's categories: enum values cannot be added and used in one migration, so the
--- list is complete here (search_alerts: saved-search alerts, delivery; billing: billing events).
-create type public.notification_category as enum ('bookings', 'messages', 'reviews', 'credits', 'security', 'marketing', 'search_alerts', 'billing');
+-- The categories of the capabilities so far; a later capability adds its own (search: search_alerts,
+-- billing: billing), and sign-up gives every member a preference row per channel x category.
+create type public.notification_category as enum ('bookings', 'messages', 'reviews', 'credits', 'security', 'marketing');
 
 create type public.profile_visibility as enum ('public', 'members', 'private');
 

@@ -76,6 +76,10 @@ comment on function private.search_filters_problem(jsonb) is 'Why a search filte
 grant execute on function private.search_filters_problem(jsonb) to authenticated, service_role;
 
 -- Types
+-- Saved searches with notify on alert their member in this notification category (sent by delivery).
+-- A new enum value is used only by later migrations: Postgres refuses it before it commits.
+alter type public.notification_category add value 'search_alerts';
+
 create domain public.search_filters as jsonb
   check (private.search_filters_problem(value) is null);
 comment on domain public.search_filters is 'A search filter object: expertise text[], min_rating 0..5, max_rate_cents, radius_km 1..500, city, area, available_only.';

@@ -35,6 +35,10 @@
 -- the catalog keeps it the payer's record only (an entry in private.excluded_member_links).
 
 -- Types
+-- Billing events notify their member in this notification category (private.notify_billing_event,
+-- delivery). A new enum value is used only by later migrations: Postgres refuses it before it commits.
+alter type public.notification_category add value 'billing';
+
 create type public.plan_interval as enum ('month', 'year');
 
 create type public.subscription_status as enum
