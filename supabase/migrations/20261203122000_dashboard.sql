@@ -176,7 +176,7 @@ as $$
 declare
   me uuid := (select auth.uid());
 begin
-  perform private.require_signed_in(); -- reading own data: any account status (as 20261129110100_account_status)
+  perform private.require_signed_in(); -- reading own data: any account status (foundation)
   return (
     select jsonb_build_object(
       'profile', (select jsonb_build_object('id', p.id, 'first_name', p.first_name, 'last_name', p.last_name,
