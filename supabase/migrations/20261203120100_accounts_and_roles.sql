@@ -420,6 +420,11 @@ end;
 $$;
 
 -- Triggers
+-- Later capabilities hang triggers on public.profiles beside the functions they run:
+-- profiles_anonymise_deletion_requests (security_and_sessions); profiles_close_referrals
+-- (referrals).
+-- Later capabilities hang triggers on public.expert_profiles beside the functions they run:
+-- expert_profiles_saved_search_alerts (delivery).
 create trigger profiles_guard before update on public.profiles for each row execute function private.guard_profile_columns();
 create trigger profiles_touch before update on public.profiles for each row execute function private.touch_updated_at();
 

@@ -172,6 +172,9 @@ revoke execute on function public.set_booking_status(uuid, public.booking_status
 grant execute on function public.set_booking_status(uuid, public.booking_status) to authenticated, service_role;
 
 -- Triggers
+-- Later capabilities hang triggers on public.bookings beside the functions they run:
+-- bookings_credits_match_ledger, bookings_refund_credits (checkout); bookings_scrub_deleted_member
+-- (privacy); bookings_notify_requested, bookings_notify_status (delivery).
 create trigger bookings_touch before update on public.bookings for each row execute function private.touch_booking();
 
 -- Policies

@@ -318,6 +318,8 @@ end;
 $$;
 
 -- Triggers
+-- Later capabilities hang triggers on public.credit_transactions beside the functions they run:
+-- credit_transactions_notify_earned (delivery).
 create trigger credit_accounts_guard before update or delete on public.credit_accounts
   for each row execute function private.guard_credit_accounts();
 create trigger credit_accounts_no_truncate before truncate on public.credit_accounts
