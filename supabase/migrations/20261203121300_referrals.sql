@@ -131,7 +131,8 @@ revoke execute on function private.ensure_referral_code(uuid) from public, anon,
 -- Links a member to the owner of a code. Returns {outcome, referral_id?, status?, reason?} with
 -- outcome linked | referrer_inactive | unknown_code | self_referral | already_referred |
 -- not_eligible | not_a_member. At sign-up an inactive referrer's code is recorded as a rejected
--- referral; a claim is simply refused.
+-- referral; a claim is simply refused. The rules decide money, so when each member joined is read
+-- from auth.users (Supabase Auth's record, which no client writes), never from a profile column.
 create or replace function private.link_referral(referred_id uuid, code text, via text)
 returns jsonb
 language plpgsql

@@ -134,7 +134,8 @@ grant insert (message_id, reason) on public.message_reports to authenticated;
 alter table public.message_reports enable row level security;
 
 -- Functions
--- Counts the sender's messages of the last minute; replaced when chat rooms add theirs.
+-- Counts the sender's messages of the last minute, direct and in chat rooms (room_messages, rooms):
+-- one flood limit for both.
 create or replace function private.recent_message_count(sender uuid)
 returns integer
 language plpgsql
