@@ -37,17 +37,16 @@ create table public.profiles (
   avatar_url text check (char_length(avatar_url) <= 2048),
   bio text check (char_length(bio) <= 4000),
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- Input hygiene (foundation): the rule of each field others see.
+  constraint profiles_first_name_plain check (private.is_plain_line(first_name)),
+  constraint profiles_last_name_plain check (private.is_plain_line(last_name)),
+  constraint profiles_display_name_plain check (private.is_plain_line(display_name)),
+  constraint profiles_bio_plain check (private.is_plain_text(bio)),
+  constraint profiles_avatar_url_https check (private.is_safe_link(avatar_url))
 );
 comment on table public.profiles is 'One row per Auth user, created at sign-up. role/status change only through admins.';
 comment on column public.profiles.role is 'member | expert | admin; copied into the JWT as user_role by the access token hook.';
-
-alter table public.profiles
-  add constraint profiles_first_name_plain check (private.is_plain_line(first_name)),
-  add constraint profiles_last_name_plain check (private.is_plain_line(last_name)),
-  add constraint profiles_display_name_plain check (private.is_plain_line(display_name)),
-  add constraint profiles_bio_plain check (private.is_plain_text(bio)),
-  add constraint profiles_avatar_url_https check (private.is_safe_link(avatar_url));
 
 create table public.expert_profiles (
   id uuid primary key references public.profiles (id) on delete cascade,
@@ -66,17 +65,16 @@ create table public.expert_profiles (
   city text check (char_length(city) <= 100),
   area text check (char_length(area) <= 100),
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- Input hygiene (foundation): the rule of each field others see.
+  constraint expert_profiles_headline_plain check (private.is_plain_line(headline)),
+  constraint expert_profiles_city_plain check (private.is_plain_line(city)),
+  constraint expert_profiles_area_plain check (private.is_plain_line(area)),
+  constraint expert_profiles_bio_plain check (private.is_plain_text(bio))
 );
 comment on table public.expert_profiles is 'Public details of an expert; readable by anyone once verified.';
 comment on column public.expert_profiles.verification_status is 'Set by admins only (trigger-guarded).';
 comment on column public.expert_profiles.rating_avg is 'Kept by review triggers; not client-writable.';
-
-alter table public.expert_profiles
-  add constraint expert_profiles_headline_plain check (private.is_plain_line(headline)),
-  add constraint expert_profiles_city_plain check (private.is_plain_line(city)),
-  add constraint expert_profiles_area_plain check (private.is_plain_line(area)),
-  add constraint expert_profiles_bio_plain check (private.is_plain_text(bio));
 
 create table public.admin_audit_log (
   id bigint generated always as identity primary key,

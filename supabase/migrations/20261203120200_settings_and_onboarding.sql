@@ -47,11 +47,10 @@ create table public.email_preferences (
   product_updates boolean not null default false,
   newsletter boolean not null default false,
   booking_reminders boolean not null default true,
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  notification_emails public.email_delivery not null default 'immediate'
 );
 comment on table public.email_preferences is 'What mail a member wants besides transactional mail (which Auth always sends).';
-
-alter table public.email_preferences add column notification_emails public.email_delivery not null default 'immediate';
 comment on column public.email_preferences.notification_emails is 'How notification emails arrive: immediate, one daily digest (at digest_hour in the member''s time zone), or off. Categories are switched per channel in notification_preferences.';
 
 create table public.privacy_settings (

@@ -90,11 +90,11 @@ create table public.search_history (
   member_id uuid not null references public.profiles (id) on delete cascade,
   query text not null default '' check (char_length(query) <= 200),
   filters public.search_filters not null default '{}',
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  -- Input hygiene (foundation): the rule of each field others see.
+  constraint search_history_query_plain check (private.is_plain_line(query))
 );
 comment on table public.search_history is 'A member''s recent searches (newest 100), written only by record_search() while search history is enabled.';
-
-alter table public.search_history add constraint search_history_query_plain check (private.is_plain_line(query));
 
 create table public.saved_searches (
   id uuid primary key default gen_random_uuid(),
@@ -104,14 +104,13 @@ create table public.saved_searches (
   filters public.search_filters not null default '{}',
   notify boolean not null default false,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- Input hygiene (foundation): the rule of each field others see.
+  constraint saved_searches_name_plain check (private.is_plain_line(name)),
+  constraint saved_searches_query_plain check (private.is_plain_line(query))
 );
 comment on table public.saved_searches is 'Named searches a member keeps (at most 50); names are unique per member, ignoring case.';
 comment on column public.saved_searches.notify is 'Whether the member wants to hear about new experts matching this search.';
-
-alter table public.saved_searches
-  add constraint saved_searches_name_plain check (private.is_plain_line(name)),
-  add constraint saved_searches_query_plain check (private.is_plain_line(query));
 
 -- Indexes
 create index search_history_member_created_idx on public.search_history (member_id, created_at desc, id desc);

@@ -57,33 +57,29 @@ create table public.member_locations (
   location extensions.geography(Point, 4326) not null,
   city text check (char_length(city) between 1 and 100),
   area text check (char_length(area) between 1 and 100),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- Input hygiene (foundation): the rule of each field others see.
+  constraint member_locations_city_plain check (private.is_plain_line(city)),
+  constraint member_locations_area_plain check (private.is_plain_line(area))
 );
 comment on table public.member_locations is 'A member''s own location (set_my_location()); readable by that member only.';
 comment on column public.member_locations.location is 'WGS 84 point; never shown to anyone but the member.';
-
-alter table public.member_locations
-  add constraint member_locations_city_plain check (private.is_plain_line(city)),
-  add constraint member_locations_area_plain check (private.is_plain_line(area));
 
 create table public.expert_locations (
   expert_id uuid primary key references public.expert_profiles (id) on delete cascade,
   location extensions.geography(Point, 4326) not null,
   city text check (char_length(city) between 1 and 100),
   area text check (char_length(area) between 1 and 100),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- The public point: the centre of the cell holding location (the header's bound).
+  cell extensions.geography(Point, 4326) generated always as (private.location_cell(location)) stored,
+  -- Input hygiene (foundation): the rule of each field others see.
+  constraint expert_locations_city_plain check (private.is_plain_line(city)),
+  constraint expert_locations_area_plain check (private.is_plain_line(area))
 );
 comment on table public.expert_locations is 'Where an expert works (set_expert_location()); members and anon never read it, nearby_experts() exposes distances only.';
-
--- Tables, continued: the public point of every expert location.
-alter table public.expert_locations
-  add column cell extensions.geography(Point, 4326) generated always as (private.location_cell(location)) stored;
 comment on column public.expert_locations.cell is 'Centre of the ~500 m grid cell of location: what nearby_experts() measures from; the bound on what others can learn.';
 comment on column public.expert_locations.location is 'WGS 84 point; only the expert and admins read it; public computations use cell.';
-
-alter table public.expert_locations
-  add constraint expert_locations_city_plain check (private.is_plain_line(city)),
-  add constraint expert_locations_area_plain check (private.is_plain_line(area));
 
 create table private.location_settings (
   id boolean primary key default true check (id),

@@ -16,16 +16,15 @@ create table public.reviews (
   hidden_reason text check (char_length(hidden_reason) <= 500),
   hidden_at timestamptz,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  -- Input hygiene (foundation): the rule of each field others see.
+  constraint reviews_title_plain check (private.is_plain_line(title)),
+  constraint reviews_body_plain check (private.is_plain_text(body))
 );
 comment on table public.reviews is 'One review per completed booking, by the member who booked. Kept (author_id null, shown as a former member) when the author is deleted.';
 comment on column public.reviews.author_id is 'Set from the caller at insert; null once the author''s account is deleted.';
 comment on column public.reviews.expert_id is 'Copied from the booking when omitted; must match it.';
 comment on column public.reviews.is_hidden is 'Set by admins (moderation); hidden reviews leave the public list and the rating aggregates.';
-
-alter table public.reviews
-  add constraint reviews_title_plain check (private.is_plain_line(title)),
-  add constraint reviews_body_plain check (private.is_plain_text(body));
 
 -- Indexes
 -- Indexes (booking_id has its unique index)

@@ -22,13 +22,13 @@ create table public.support_tickets (
   updated_at timestamptz not null default now(),
   last_message_at timestamptz not null default now(),
   resolved_at timestamptz,
-  closed_at timestamptz
+  closed_at timestamptz,
+  -- Input hygiene (foundation): the rule of each field others see.
+  constraint support_tickets_subject_plain check (private.is_plain_line(subject))
 );
 comment on table public.support_tickets is 'A member''s support request; opened through open_support_ticket(), triaged by admins.';
 comment on column public.support_tickets.status is 'open (needs staff) | pending (needs the member) | resolved | closed (no more replies); admins set it, replies move it.';
 comment on column public.support_tickets.last_message_at is 'Time of the last message the member can see (internal notes do not move it).';
-
-alter table public.support_tickets add constraint support_tickets_subject_plain check (private.is_plain_line(subject));
 
 create table public.ticket_messages (
   id bigint generated always as identity primary key,
@@ -36,12 +36,12 @@ create table public.ticket_messages (
   author_id uuid references public.profiles (id) on delete set null,
   body text not null check (char_length(btrim(body)) between 1 and 8000),
   is_internal boolean not null default false,
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  -- Input hygiene (foundation): the rule of each field others see.
+  constraint ticket_messages_body_plain check (private.is_plain_text(body))
 );
 comment on table public.ticket_messages is 'The conversation of a ticket, append-only. Internal notes are for admins only.';
 comment on column public.ticket_messages.is_internal is 'Staff-only note: never visible to the member, written only by admins.';
-
-alter table public.ticket_messages add constraint ticket_messages_body_plain check (private.is_plain_text(body));
 
 -- Links the data export and the deletion check do not follow (privacy), with the reason.
 insert into private.excluded_member_links (table_name, column_name, reason) values

@@ -55,14 +55,12 @@ create table private.credit_settings (
   id boolean primary key default true check (id),
   referral_bonus_cents integer not null default 1000 check (referral_bonus_cents between 1 and 100000),
   spend_cap_percent integer not null default 50 check (spend_cap_percent between 0 and 100),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  admin_adjustment_limit_cents integer not null default 50000 check (admin_adjustment_limit_cents between 1 and 10000000),
+  admin_daily_limit_cents integer not null default 200000 check (admin_daily_limit_cents between 1 and 100000000)
 );
 comment on table private.credit_settings is 'The one row of credit configuration: referral bonus and the share of a purchase credits may pay.';
 insert into private.credit_settings default values;
-
-alter table private.credit_settings
-  add column admin_adjustment_limit_cents integer not null default 50000 check (admin_adjustment_limit_cents between 1 and 10000000),
-  add column admin_daily_limit_cents integer not null default 200000 check (admin_daily_limit_cents between 1 and 100000000);
 comment on column private.credit_settings.admin_adjustment_limit_cents is 'Largest |amount| one admin adjustment may post ($500 by default).';
 comment on column private.credit_settings.admin_daily_limit_cents is 'Largest sum of |amounts| one admin may adjust in 24 hours ($2000 by default).';
 

@@ -160,14 +160,12 @@ create table public.invoices (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   -- A subscription invoice (Stripe Invoice) or a booking's card payment (PaymentIntent).
-  constraint invoices_one_source check ((stripe_invoice_id is null) <> (stripe_payment_intent_id is null))
+  constraint invoices_one_source check ((stripe_invoice_id is null) <> (stripe_payment_intent_id is null)),
+  constraint invoices_booking_id_fkey foreign key (booking_id) references public.bookings (id) on delete set null
 );
 comment on table public.invoices is 'Billing history: Stripe invoices of subscriptions and the card payments of bookings. Kept for accounting when the member is deleted (user_id nulled, hosted URL cleared).';
 comment on column public.invoices.booking_id is 'The booking a card payment pays (price minus credits); null for subscription invoices and once the booking is gone. The payer''s record only (member_link_exclusions).';
 comment on column public.invoices.stripe_event_at is 'Created time of the Stripe event the row reflects (null until the first event); older events never overwrite it.';
-
-alter table public.invoices
-  add constraint invoices_booking_id_fkey foreign key (booking_id) references public.bookings (id) on delete set null;
 
 create table public.stripe_events (
   id text primary key check (id ~ '^evt_[A-Za-z0-9_]+$'),
