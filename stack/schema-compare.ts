@@ -4,6 +4,8 @@
 // down to columns, policies, comments, publication membership, default privileges, roles, and every
 // table's rows. Exit 0 when identical (or when the difference is exactly the --expect file's), 1
 // otherwise. A revision's dump is cached by the content it is built from.
+// Both sides are built by this tree's stack (platform.sql, the auth schema, the CLI): only their
+// supabase/config.toml, migrations and seed.sql differ.
 // --no-cache: build every side afresh.
 // --expect FILE: the intended delta, as the `-`/`+` lines of the diff (other lines are ignored).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
