@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { binDir, cliDbUrl, root } from "./config.ts";
+import { requireKnownMigrationHistory } from "./migration-history.ts";
 import { StackError, type Service } from "./service.ts";
 
 /** Runs the Supabase CLI from the project root; returns stdout (progress goes to stderr), throws with its output on failure. */
@@ -22,6 +23,7 @@ export const migrationsService: Service = {
   name: "migrations",
   url: "supabase/migrations + seed.sql",
   async start() {
+    await requireKnownMigrationHistory(); // an old layout's history: say that --reset is needed
     let applied = 0;
     supabaseCli(["db", "push", `--remote=${cliDbUrl}`, "--include-seed", "--yes"], { progress: (t) => (applied = (t.match(/Applying migration/g) ?? []).length) });
     this.detail = `supabase db push: ${applied} migration(s) applied`;

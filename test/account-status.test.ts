@@ -1,5 +1,5 @@
 // Inactive accounts keep their data: a suspended or deactivated member still exports everything of
-// theirs over HTTP (the capability table is in supabase/migrations/20261129110100_account_status.sql;
+// theirs over HTTP (the capability table is in supabase/migrations/20261203120000_foundation.sql;
 // each capability is tried in supabase/tests/database/account_status.test.sql).
 import { describe, expect, it } from "vitest";
 import { stack } from "./helpers/stack.ts";

@@ -1,5 +1,5 @@
 -- Suspended and deactivated accounts, capability by capability (the table is in the migration
--- 20261129110100_account_status.sql). The attacks from the security review: a suspended member
+-- 20261203120000_foundation.sql). The attacks from the security review: a suspended member
 -- books, opens tickets and edits their profile; a suspended expert is still public, bookable and
 -- sets their location. Each capability is tried as a suspended member ('sam'), a deactivated one
 -- ('dee') where it differs in nothing but the word, and a suspended expert ('sue').

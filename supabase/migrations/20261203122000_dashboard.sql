@@ -1,0 +1,215 @@
+-- The member dashboard, last because it reads every capability: statistics and histories
+-- (spending by month, past consultations with the expert's summary, overall counts; months are
+-- calendar months in UTC) and public.member_dashboard(), which the member-dashboard edge function
+-- calls once and returns as is: profile, counts (member_stats() plus favorites, unread direct
+-- messages, credit balance and affiliate stats), next bookings, recent activity, spending by month
+-- and billing, in one statement. Everything is security invoker: it runs under the caller's RLS and
+-- only ever looks at the caller's own rows, so it adds no access of its own. The unread-message
+-- count uses the same partial index as the unread badge.
+
+-- Functions
+create or replace function public.spending_history(months integer default 12)
+returns table (month date, currency char(3), bookings integer, total_cents bigint, credits_cents bigint, card_cents bigint)
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  me uuid := (select auth.uid());
+  first_month date;
+begin
+  perform private.require_signed_in(); -- reading or deleting own data: any account status
+  if months is null or months not between 1 and 120 then
+    raise exception 'months must be between 1 and 120' using errcode = '22023';
+  end if;
+  first_month := (date_trunc('month', now() at time zone 'UTC') - make_interval(months => months - 1))::date;
+  return query
+    with spent as (
+      -- Money counts when the consultation was completed (the booking price, split as paid).
+      select date_trunc('month', coalesce(b.completed_at, b.scheduled_at) at time zone 'UTC')::date as month,
+             b.currency, count(*)::integer as n, sum(b.price_cents)::bigint as total,
+             sum(b.credits_applied_cents)::bigint as credits, sum(b.card_amount_cents)::bigint as card
+        from public.bookings b
+       where b.member_id = me and b.status = 'completed'
+         and coalesce(b.completed_at, b.scheduled_at) >= (first_month::timestamp at time zone 'UTC')
+       group by 1, 2
+    ), calendar as (
+      select generate_series(first_month, (date_trunc('month', now() at time zone 'UTC'))::date, interval '1 month')::date as month
+    )
+    -- Months without spending still appear (zeros, in the member's preferred currency) so charts have no gaps.
+    select c.month,
+           coalesce(s.currency, (select mp.currency from public.member_preferences mp where mp.user_id = me), 'USD')::char(3),
+           coalesce(s.n, 0), coalesce(s.total, 0), coalesce(s.credits, 0), coalesce(s.card, 0)
+      from calendar c left join spent s on s.month = c.month
+     order by c.month, 2;
+end;
+$$;
+comment on function public.spending_history(integer) is 'The caller''s spending on completed bookings per calendar month (UTC), last N months incl. the current one, split credits/card.';
+revoke execute on function public.spending_history(integer) from public, anon;
+grant execute on function public.spending_history(integer) to authenticated;
+
+create or replace function public.consultation_history(page_size integer default 20, page_offset integer default 0)
+returns table (
+  booking_id uuid, status public.booking_status, scheduled_at timestamptz, duration_minutes integer,
+  price_cents integer, currency char(3), credits_applied_cents integer, card_amount_cents integer,
+  completed_at timestamptz, cancelled_at timestamptz,
+  expert_id uuid, expert_name text, expert_headline text, expert_avatar_url text,
+  review_id uuid, review_rating smallint, can_review boolean
+)
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  me uuid := (select auth.uid());
+begin
+  perform private.require_signed_in(); -- reading or deleting own data: any account status
+  if page_size is null or page_size not between 1 and 100 then
+    raise exception 'page_size must be between 1 and 100' using errcode = '22023';
+  end if;
+  if page_offset is null or page_offset < 0 then
+    raise exception 'page_offset must be 0 or more' using errcode = '22023';
+  end if;
+  -- Past = finished (completed/cancelled) or scheduled before now. Expert details come through
+  -- the caller's RLS (verified experts are public), so an expert no longer listed shows only the id.
+  return query
+    select b.id, b.status, b.scheduled_at, b.duration_minutes, b.price_cents, b.currency,
+           b.credits_applied_cents, b.card_amount_cents, b.completed_at, b.cancelled_at,
+           b.expert_id, coalesce(p.display_name, nullif(btrim(concat_ws(' ', p.first_name, p.last_name)), '')),
+           e.headline, p.avatar_url,
+           r.id, r.rating, (b.status = 'completed' and r.id is null and b.expert_id is not null)
+      from public.bookings b
+      left join public.expert_profiles e on e.id = b.expert_id
+      left join public.profiles p on p.id = e.id
+      left join public.reviews r on r.booking_id = b.id and r.author_id = me
+     where b.member_id = me and (b.status in ('completed', 'cancelled') or b.scheduled_at < now())
+     order by b.scheduled_at desc, b.id
+     limit page_size offset page_offset;
+end;
+$$;
+comment on function public.consultation_history(integer, integer) is 'The caller''s past consultations, newest first, with the expert''s summary and the caller''s review (if any).';
+revoke execute on function public.consultation_history(integer, integer) from public, anon;
+grant execute on function public.consultation_history(integer, integer) to authenticated;
+
+create or replace function public.member_stats()
+returns table (
+  bookings_total integer, bookings_upcoming integer, bookings_completed integer, bookings_cancelled integer,
+  minutes_consulted integer, experts_consulted integer,
+  spent_cents bigint, credits_spent_cents bigint, card_spent_cents bigint,
+  reviews_written integer, average_rating_given numeric, open_tickets integer, unread_notifications integer,
+  member_since timestamptz, last_consultation_at timestamptz
+)
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  me uuid := (select auth.uid());
+begin
+  perform private.require_signed_in(); -- reading or deleting own data: any account status
+  return query
+    select count(*)::integer,
+           (count(*) filter (where b.status in ('requested', 'confirmed') and b.scheduled_at >= now()))::integer,
+           (count(*) filter (where b.status = 'completed'))::integer,
+           (count(*) filter (where b.status = 'cancelled'))::integer,
+           coalesce(sum(b.duration_minutes) filter (where b.status = 'completed'), 0)::integer,
+           (count(distinct b.expert_id) filter (where b.status = 'completed'))::integer,
+           coalesce(sum(b.price_cents) filter (where b.status = 'completed'), 0)::bigint,
+           coalesce(sum(b.credits_applied_cents) filter (where b.status = 'completed'), 0)::bigint,
+           coalesce(sum(b.card_amount_cents) filter (where b.status = 'completed'), 0)::bigint,
+           (select count(*)::integer from public.reviews r where r.author_id = me),
+           (select round(avg(r.rating), 2) from public.reviews r where r.author_id = me),
+           (select count(*)::integer from public.support_tickets t where t.member_id = me and t.status in ('open', 'pending')),
+           (select count(*)::integer from public.notifications n where n.user_id = me and n.read_at is null),
+           (select p.created_at from public.profiles p where p.id = me),
+           max(coalesce(b.completed_at, b.scheduled_at)) filter (where b.status = 'completed')
+      from public.bookings b
+     where b.member_id = me;
+end;
+$$;
+comment on function public.member_stats() is 'The caller''s totals: bookings by state, time and money spent (completed bookings), reviews, open tickets, unread notifications.';
+revoke execute on function public.member_stats() from public, anon;
+grant execute on function public.member_stats() to authenticated;
+
+create or replace function private.member_dashboard_extras()
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return jsonb_build_object(
+    'favorites', (select count(*)::integer from public.favorites f where f.member_id = (select auth.uid())),
+    'unread_messages', (select coalesce(sum(p.unread_count), 0)::integer from public.conversation_participants p
+                         where p.user_id = (select auth.uid()) and p.unread_count > 0),
+    'credit_balance_cents', coalesce((select a.balance_cents from public.credit_accounts a where a.user_id = (select auth.uid())), 0),
+    'affiliate', jsonb_build_object(
+      'code', (select c.code from public.referral_codes c where c.user_id = (select auth.uid())),
+      'referrals', (select jsonb_build_object(
+                     'pending', count(*) filter (where r.status = 'pending'),
+                     'qualified', count(*) filter (where r.status = 'qualified'),
+                     'credited', count(*) filter (where r.status = 'credited'),
+                     'rejected', count(*) filter (where r.status = 'rejected'))
+                    from public.referrals r where r.referrer_id = (select auth.uid())),
+      'total_earned_cents', coalesce((select sum(t.amount_cents)::integer from public.credit_transactions t
+                                        join public.credit_accounts a on a.id = t.account_id
+                                       where a.user_id = (select auth.uid()) and t.kind = 'referral_bonus'), 0)));
+end;
+$$;
+comment on function private.member_dashboard_extras() is 'Favorites, unread direct messages, credit balance and affiliate stats for member_dashboard().counts, under the caller''s RLS.';
+revoke execute on function private.member_dashboard_extras() from public, anon;
+grant execute on function private.member_dashboard_extras() to authenticated;
+
+-- The landing page in one call: profile, counts, next bookings, recent activity, spending by month
+-- and the billing section, all under the member's RLS.
+create or replace function public.member_dashboard()
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+declare
+  me uuid := (select auth.uid());
+begin
+  perform private.require_signed_in(); -- reading own data: any account status (foundation)
+  return (
+    select jsonb_build_object(
+      'profile', (select jsonb_build_object('id', p.id, 'first_name', p.first_name, 'last_name', p.last_name,
+                                            'display_name', p.display_name, 'avatar_url', p.avatar_url,
+                                            'role', p.role, 'status', p.status, 'member_since', p.created_at)
+                    from public.profiles p where p.id = me),
+      'counts', (select to_jsonb(s) from public.member_stats() s) || private.member_dashboard_extras(),
+      'next_bookings', coalesce((
+        select jsonb_agg(jsonb_build_object('id', x.id, 'status', x.status, 'scheduled_at', x.scheduled_at,
+                                            'duration_minutes', x.duration_minutes, 'price_cents', x.price_cents,
+                                            'currency', x.currency, 'expert_id', x.expert_id, 'expert_name', x.expert_name,
+                                            'expert_headline', x.headline) order by x.scheduled_at, x.id)
+          from (select b.id, b.status, b.scheduled_at, b.duration_minutes, b.price_cents, b.currency, b.expert_id,
+                       coalesce(p.display_name, nullif(btrim(concat_ws(' ', p.first_name, p.last_name)), '')) as expert_name,
+                       e.headline
+                  from public.bookings b
+                  left join public.expert_profiles e on e.id = b.expert_id
+                  left join public.profiles p on p.id = e.id
+                 where b.member_id = me and b.status in ('requested', 'confirmed') and b.scheduled_at >= now()
+                 order by b.scheduled_at, b.id
+                 limit 5) x), '[]'::jsonb),
+      'recent_activity', coalesce((
+        select jsonb_agg(jsonb_build_object('id', a.id, 'kind', a.kind, 'subject_type', a.subject_type,
+                                            'subject_id', a.subject_id, 'details', a.details, 'created_at', a.created_at)
+                         order by a.created_at desc, a.id desc)
+          from (select * from public.activity act where act.user_id = me
+                 order by act.created_at desc, act.id desc limit 10) a), '[]'::jsonb),
+      'spending_by_month', coalesce((
+        select jsonb_agg(to_jsonb(h) order by h.month, h.currency) from public.spending_history(12) h), '[]'::jsonb),
+      'billing', private.member_dashboard_billing(),
+      'generated_at', now()));
+end;
+$$;
+comment on function public.member_dashboard() is 'The caller''s dashboard as one jsonb: profile, counts, next 5 bookings, last 10 activities, 12 months of spending, billing (plan, subscription, 5 latest invoices).';
+revoke execute on function public.member_dashboard() from public, anon;
+grant execute on function public.member_dashboard() to authenticated;
