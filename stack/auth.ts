@@ -160,7 +160,7 @@ export const authService: Service = {
       const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} }); // superuser: the dump sets owners
       try {
         const [{ exists }] = await sql`select to_regclass('auth.users') is not null as exists`;
-        if (!exists) await sql.unsafe(authSchemaFromCli());
+        if (!exists) await sql.unsafe(await authSchemaFromCli());
       } finally {
         await sql.end();
       }
