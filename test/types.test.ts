@@ -7,5 +7,5 @@ import { stack } from "./helpers/stack.ts";
 describe("generated Database types", () => {
   it("are up to date with the migrations (run `npm run types` when this fails)", async () => {
     expect(readFileSync(typesFile, "utf8")).toBe(await generateTypes(stack.dbUrl));
-  });
+  }, 120000); // the CLI as a child process: on a busy machine it takes a while
 });
