@@ -1,7 +1,7 @@
 // When the Auth server cannot be had, the auth schema still must be Supabase's own, never a
 // hand-written one. The Supabase CLI ships pg_dump snapshots of a fresh project (it uses them to
 // initialise older databases); this takes the auth schema's objects out of the newest one.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDir, root } from "./config.ts";
 
@@ -9,17 +9,33 @@ const cliBinary = join(root, "node_modules", "@supabase", "cli-linux-x64", "bin"
 const dumpStart = "-- Dumped from database version 14.";
 const dumpEnd = "-- PostgreSQL database dump complete";
 
+/** The first dump in the CLI binary (~140 MB), read in pieces: reading and searching it whole would
+ * hold the stack's event loop for seconds on a first start (the result is cached after). */
+async function dumpInCli(): Promise<string | undefined> {
+  let tail = Buffer.alloc(0); // the end of the last piece, where a marker may begin
+  let dump: Buffer | undefined;
+  for await (const piece of createReadStream(cliBinary, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    if (!dump) {
+      const window = Buffer.concat([tail, piece]);
+      const start = window.indexOf(dumpStart);
+      tail = window.subarray(Math.max(0, window.length - dumpStart.length));
+      if (start < 0) continue;
+      dump = window.subarray(start);
+    } else dump = Buffer.concat([dump, piece]);
+    const end = dump.indexOf(dumpEnd);
+    if (end >= 0) return dump.subarray(0, end).toString("utf8");
+  }
+  return undefined;
+}
+
 /** The statements of every object in schema auth, in dump order (types, functions, tables, data, constraints, grants). */
-export function authSchemaFromCli(): string {
+export async function authSchemaFromCli(): Promise<string> {
   if (!existsSync(cliBinary)) throw new Error(`Supabase CLI binary missing at ${cliBinary}: run npm ci`);
   const version = JSON.parse(readFileSync(join(root, "node_modules", "supabase", "package.json"), "utf8")).version as string;
   const cached = join(cacheDir, `auth-schema-cli-${version}.sql`);
   if (existsSync(cached)) return readFileSync(cached, "utf8");
-  const binary = readFileSync(cliBinary);
-  const start = binary.indexOf(dumpStart);
-  const end = start < 0 ? -1 : binary.indexOf(dumpEnd, start);
-  if (start < 0 || end < 0) throw new Error(`no Postgres 14 schema snapshot found in Supabase CLI ${version}`);
-  const dump = binary.subarray(start, end).toString("utf8");
+  const dump = await dumpInCli();
+  if (dump === undefined) throw new Error(`no Postgres 14 schema snapshot found in Supabase CLI ${version}`);
   // pg_dump heads each object with "--\n-- Name: ...; Type: ...; Schema: <schema>; Owner: ...\n--".
   const blocks = dump.split(/\n--\n(?=-- (?:Data for )?Name: )/);
   const auth = blocks.filter((b) => /^-- (?:Data for )?Name: [^\n]*; Schema: auth;/.test(b));

@@ -2,14 +2,15 @@
 // the repo. It runs its own migrations. Where it cannot be built (the proxy refuses the module on
 // some machines), the auth schema comes from the Supabase CLI's snapshot and the Auth API answers
 // 503 at the gateway, so the database, RLS and functions still run and Auth-flow tests say why they skip.
-import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { cp } from "node:fs/promises";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
 import { adminDbUrl, apiUrl, cacheDir, jwtSecret, ports, stateDir, toml, tomlValue } from "./config.ts";
 import { authSchemaFromCli } from "./auth-schema.ts";
-import { httpOk, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
+import { runAsync, runs } from "./run-async.ts";
+import { httpOk, preparation, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
 import { testsSkippedWithout } from "./skips.ts";
 import type { ChildProcess } from "node:child_process";
 
@@ -22,30 +23,31 @@ export interface AuthAvailability {
   reason?: string;
 }
 
-/** Builds the Auth server once (see RESEARCH.md for why go install cannot). Returns why it could not. */
-export function buildAuth(): AuthAvailability {
+/** Builds the Auth server once (see RESEARCH.md for why go install cannot), as child processes (the
+ * stack's event loop keeps running). Returns why it could not. */
+export async function buildAuth(note: (line: string) => void = () => {}): Promise<AuthAvailability> {
   if (existsSync(authBinary)) return { server: true };
-  if (spawnSync("go", ["version"]).status !== 0) return { server: false, reason: "Go is not installed (need Go >= 1.26 to build Supabase Auth)" };
+  if (!(await runs("go", ["version"]))) return { server: false, reason: "Go is not installed (need Go >= 1.26 to build Supabase Auth)" };
   const work = mkdtempSync(join(tmpdir(), "auth-build-"));
-  const go = (args: string[], cwd = work) =>
-    spawnSync("go", args, { cwd, encoding: "utf8", env: { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GOFLAGS: "-mod=mod" } });
+  const go = (args: string[], cwd = work) => runAsync("go", args, { cwd, env: { ...process.env, GOTOOLCHAIN: "local", CGO_ENABLED: "0", GOFLAGS: "-mod=mod" } });
   try {
-    const dl = go(["mod", "download", "-json", `github.com/supabase/auth@${authCommit}`]);
+    const dl = await go(["mod", "download", "-json", `github.com/supabase/auth@${authCommit}`]);
     const info = JSON.parse(dl.stdout || "{}");
     if (!info.Dir) {
       const error = String(info.Error ?? dl.stderr);
       const refused = /(\d{3} [A-Za-z ]+)\s+server response: (.*)/.exec(error);
       return { server: false, reason: `go mod download github.com/supabase/auth@${authCommit.slice(0, 12)}: ${refused ? `${refused[1]} (${refused[2].trim()})` : error.trim()}` };
     }
+    note(`building Supabase Auth ${authCommit.slice(0, 12)} once into ${cacheDir} (a few minutes)…`);
     const src = join(work, "auth");
-    cpSync(info.Dir, src, { recursive: true });
-    spawnSync("chmod", ["-R", "u+w", src]);
+    await cp(info.Dir, src, { recursive: true });
+    await runAsync("chmod", ["-R", "u+w", src]);
     for (const args of [["mod", "edit", "-dropreplace", "github.com/joho/godotenv"], ["get", "github.com/joho/godotenv@v1.5.1"]]) {
-      const r = go(args, src);
+      const r = await go(args, src);
       if (r.status !== 0) return { server: false, reason: `go ${args.join(" ")}: ${r.stderr}` };
     }
     mkdirSync(cacheDir, { recursive: true });
-    const b = go(["build", "-trimpath", "-o", authBinary, "."], src);
+    const b = await go(["build", "-trimpath", "-o", authBinary, "."], src);
     if (b.status !== 0) return { server: false, reason: `go build: ${b.stderr}` };
     chmodSync(authBinary, 0o755);
     return { server: true };
@@ -145,18 +147,20 @@ export function authEnv(): Record<string, string> {
 
 let child: ChildProcess | undefined;
 export const availability: AuthAvailability = { server: false };
+const build = preparation(async (note) => void Object.assign(availability, await buildAuth(note)));
 
 export const authService: Service = {
   name: "auth",
   url: `http://127.0.0.1:${ports.auth}`,
+  prepare: (note) => build.run(note),
   async start() {
-    Object.assign(availability, buildAuth());
+    await build.run();
     if (!availability.server) {
       this.detail = `OFF, no Auth binary: ${availability.reason?.split("\n")[0]}; auth schema from the Supabase CLI snapshot; tests that skip: ${testsSkippedWithout("authSkipReason")}`;
       const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} }); // superuser: the dump sets owners
       try {
         const [{ exists }] = await sql`select to_regclass('auth.users') is not null as exists`;
-        if (!exists) await sql.unsafe(authSchemaFromCli());
+        if (!exists) await sql.unsafe(await authSchemaFromCli());
       } finally {
         await sql.end();
       }
@@ -171,5 +175,6 @@ export const authService: Service = {
   async stop() {
     await stopChild(child);
     child = undefined;
+    build.reset();
   },
 };

@@ -7,7 +7,8 @@ import { once } from "node:events";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, stateDir, supabaseDir, type FunctionConfig } from "./config.ts";
-import { httpOk, portOpen, spawnLogged, StackError, stopChild, waitFor, type Service } from "./service.ts";
+import { runAsync } from "./run-async.ts";
+import { httpOk, portOpen, preparation, spawnLogged, StackError, stopChild, waitFor, type Service } from "./service.ts";
 import { stripeFunctionEnv } from "./stripe.ts";
 
 export const functionsDir = join(supabaseDir, "functions");
@@ -77,6 +78,21 @@ export interface HostOptions {
   logName?: string;
 }
 
+/** Where the functions' Deno keeps its module cache (npm packages of deno.json's imports). */
+const denoDir = join(cacheDir, "deno");
+
+/** Fills Deno's module cache with every function's imports, as a child process, so the first request
+ * to a function on a new machine loads from disk instead of downloading inside its boot. */
+async function cacheFunctionModules(note: (line: string) => void): Promise<void> {
+  if (!existsSync(denoDir)) note(`downloading the functions' npm modules once into ${denoDir}…`);
+  const entries = functionNames().map((name) => join(functionsDir, name, "index.ts"));
+  const r = await runAsync(join(binDir, "deno"), ["install", "--config", join(functionsDir, "deno.json"), "--entrypoint", ...entries, ...["functions-host.ts", "worker-boot.ts"].map((f) => join(root, "stack", "deno", f))], {
+    env: { ...process.env, DENO_DIR: denoDir, DENO_NO_UPDATE_CHECK: "1", NO_COLOR: "1" },
+  });
+  // Not fatal: the host still loads (and downloads) what a worker needs on its first request.
+  if (r.status !== 0) note(`could not fill Deno's module cache (functions download on first request): ${(r.error?.message ?? r.stderr).trim().split("\n").pop()}`);
+}
+
 /** Starts a functions host and waits until it answers. */
 export async function startFunctionsHost(opts: HostOptions): Promise<ChildProcess> {
   // Another process answering there would pass for this host's health check.
@@ -88,7 +104,7 @@ export async function startFunctionsHost(opts: HostOptions): Promise<ChildProces
   const child = spawnLogged(opts.logName ?? "functions", join(binDir, "deno"), args, {
     env: {
       ...process.env, // proxies and CA bundles of this machine reach Deno's npm fetches
-      DENO_DIR: join(cacheDir, "deno"),
+      DENO_DIR: denoDir,
       DENO_NO_UPDATE_CHECK: "1",
       NO_COLOR: "1", // plain text in the log
       ...(opts.timeoutMs ? { MEMBERBASE_FUNCTION_TIMEOUT_MS: String(opts.timeoutMs) } : {}),
@@ -113,11 +129,14 @@ export async function startFunctionsHost(opts: HostOptions): Promise<ChildProces
 /** Set by `npm run dev` before the stack starts: hot reload of changed functions. */
 export const functionsOptions = { watch: false };
 let host: ChildProcess | undefined;
+const modules = preparation(cacheFunctionModules);
 
 export const functionsService: Service = {
   name: "functions",
   url: `${apiUrl}/functions/v1/<name>`,
+  prepare: (note) => modules.run(note),
   async start() {
+    await modules.run();
     host = await startFunctionsHost({ dir: functionsDir, port: ports.functions, watch: functionsOptions.watch, env: functionEnv() });
     const names = functionNames();
     this.detail = `one Deno host, a worker per function on first request${functionsOptions.watch ? ", reloaded on change" : ""}: ${names.join(", ") || "none"}`;
@@ -125,5 +144,6 @@ export const functionsService: Service = {
   async stop() {
     await stopChild(host);
     host = undefined;
+    modules.reset();
   },
 };

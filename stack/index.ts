@@ -41,7 +41,13 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
   const missing = missingPrerequisites();
   if (missing.length) throw new StackError(prerequisitesMessage(missing));
   for (const note of optionalNotes()) log(`  note: ${note}`);
+  // One-time builds and downloads (stripe-mock, Auth, Deno's modules) begin now, all at once, as
+  // child processes; each service's start() awaits its own, and its readiness clock starts after.
+  const note = (line: string) => log(`  ${"".padEnd(10)} ${line}`);
+  const preparing = new Map(services.map((s) => [s, (s.prepare?.(note) ?? Promise.resolve()).catch((e: unknown) => e)]));
   const startOne = async (s: Service) => {
+    const prepared = await preparing.get(s);
+    if (prepared instanceof Error) throw prepared;
     const t = performance.now();
     try {
       await s.start();

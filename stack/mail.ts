@@ -14,7 +14,7 @@ export const mailService: Service = {
     const bin = join(root, "node_modules", "maildev", "dist", "bin", "maildev.js");
     const args = [bin, "--smtp", String(ports.smtp), "--ip", "127.0.0.1", "--web", String(ports.mail), "--web-ip", "127.0.0.1"];
     child = spawnLogged("mail", process.execPath, args);
-    await waitFor("mail", () => httpOk(`${this.url}/api/healthz`), 15000, child);
+    await waitFor("mail", () => httpOk(`${this.url}/api/healthz`), undefined, child);
   },
   async stop() {
     await stopChild(child);

@@ -1,9 +1,10 @@
 // PostgreSQL 15 from the Debian binaries in the stack's own data dir (never the machine's server).
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { adminDbUrl, pgBinDir, ports, stateDir } from "./config.ts";
+import { runAsync } from "./run-async.ts";
 import { portOpen, StackError, waitFor, type Service } from "./service.ts";
 
 const dataDir = join(stateDir, "db");
@@ -25,23 +26,11 @@ function asPgUser(cmd: string, args: string[]): string[] {
   return process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", cmd, ...args] : [cmd, ...args];
 }
 
-function run(cmd: string, args: string[]): void {
+/** Runs a Postgres tool to completion without blocking this process: the stack's other services start meanwhile. */
+async function run(cmd: string, args: string[]): Promise<void> {
   const [c, ...a] = asPgUser(cmd, args);
-  const r = spawnSync(c, a, { encoding: "utf8" });
-  if (r.status !== 0) throw new StackError(`${cmd} failed: ${r.stderr || r.stdout}`);
-}
-
-/** As run(), without blocking this process: the stack's other services start meanwhile. */
-function runAsync(cmd: string, args: string[]): Promise<void> {
-  const [c, ...a] = asPgUser(cmd, args);
-  return new Promise((resolve, reject) => {
-    const child = spawn(c, a, { stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (d) => (output += d));
-    child.stderr.on("data", (d) => (output += d));
-    child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new StackError(`${cmd} failed: ${output}`))));
-  });
+  const r = await runAsync(c, a);
+  if (r.status !== 0) throw new StackError(`${cmd} failed: ${r.error?.message ?? ""}${r.stderr}${r.stdout}`);
 }
 
 export function isInitialised(): boolean {
@@ -63,13 +52,13 @@ export const postgresService: Service & { fresh: boolean } = {
       writeFileSync(pw, "postgres\n");
       if (process.getuid?.() === 0) chownSync(pw, uid("postgres"), gid("postgres"));
       // supabase_admin is the bootstrap superuser, as in Supabase's image.
-      await runAsync(pgBin("initdb"), ["-D", dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
+      await run(pgBin("initdb"), ["-D", dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
     }
     // Written at every start: the port follows MEMBERBASE_PORT_OFFSET even for an existing data dir.
     writeFileSync(join(dataDir, "postgresql.auto.conf"), serverSettings());
     if (process.getuid?.() === 0) chownSync(join(dataDir, "postgresql.auto.conf"), uid("postgres"), gid("postgres"));
-    await runAsync(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "30", "start"]);
-    const version = spawnSync(pgBin("postgres"), ["--version"], { encoding: "utf8" }).stdout.trim().replace(/^postgres \(PostgreSQL\) /, "");
+    await run(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "300", "start"]);
+    const version = (await runAsync(pgBin("postgres"), ["--version"])).stdout.trim().replace(/^postgres \(PostgreSQL\) /, "");
     this.detail = `PostgreSQL ${version} from ${pgBinDir}, ${this.fresh ? "new" : "existing"} data dir ${dataDir}`;
     await waitFor("postgres", async () => {
       const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
@@ -83,7 +72,7 @@ export const postgresService: Service & { fresh: boolean } = {
   },
   async stop() {
     if (!existsSync(join(dataDir, "postmaster.pid"))) return;
-    run(pgBin("pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "stop"]);
+    await run(pgBin("pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "stop"]);
   },
 };
 

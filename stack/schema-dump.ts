@@ -153,7 +153,7 @@ try {
   await platformService.start();
   const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
   try {
-    await sql.unsafe(authSchemaFromCli());
+    await sql.unsafe(await authSchemaFromCli());
   } finally {
     await sql.end();
   }

@@ -3,12 +3,17 @@ import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process"
 import { createWriteStream, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { connect, createServer, type AddressInfo } from "node:net";
+import { availableParallelism, loadavg } from "node:os";
 import { stateDir } from "./config.ts";
 
 export interface Service {
   name: string;
   /** Where clients reach it, for the progress line. */
   url: string;
+  /** One-time work before start() — builds and downloads, as child processes (runAsync) — begun when
+   * the stack starts, beside everything else, so it never eats a readiness budget. note() prints a
+   * progress line (e.g. "building stripe-mock once (~40 s)…"). */
+  prepare?(note: (line: string) => void): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
   /** A word or two shown after the progress line (e.g. "real server" or why something is off). */
@@ -16,6 +21,17 @@ export interface Service {
 }
 
 export class StackError extends Error {}
+
+/** A service's one-time work, run once however often it is asked for: the stack begins it early
+ * (prepare), start() awaits the same run, or begins it when the service is started on its own. */
+export function preparation(work: (note: (line: string) => void) => Promise<void>) {
+  let running: Promise<void> | undefined;
+  return {
+    run: (note: (line: string) => void = () => {}) => (running ??= work(note)),
+    /** After stop(): the next start looks again (say, for a binary built meanwhile). */
+    reset: () => void (running = undefined),
+  };
+}
 
 /** The long-running children of this stack by log name, for the footprint (footprint.ts). */
 export const spawnedPids = new Map<string, number>();
@@ -43,17 +59,37 @@ export async function stopChild(child: ChildProcess | undefined, graceMs = 3000)
   clearTimeout(timer);
 }
 
-/** Polls until check() resolves true, or fails with the message after timeoutMs. */
-export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15000, child?: ChildProcess): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** How much longer than on a quiet machine a start may take now: the 1-minute load average per
+ * core (at least 1, at most 4), so a cold start beside a busy compiler or another stack is not a failure. */
+export function loadFactor(): number {
+  return Math.min(4, Math.max(1, loadavg()[0] / availableParallelism()));
+}
+
+/** A poll's wall time beyond this is a stall of this process (a synchronous call, a paused machine), not the service's time. */
+const maxStepMs = 2000;
+
+/**
+ * Polls until check() resolves true. The budget measures the service, not the machine: its clock
+ * starts here, right after the spawn (one-time builds and downloads happen before, in the
+ * service's prepare()), it counts only while this process's event loop runs, and it stretches
+ * with the machine's load (loadFactor). A child that exits fails at once, whatever the budget.
+ */
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60000, child?: ChildProcess): Promise<void> {
+  let used = 0;
+  let last = performance.now();
   for (;;) {
-    if (child && child.exitCode !== null) throw new StackError(`${what}: process exited with code ${child.exitCode} (see .stack/logs)`);
+    if (child && (child.exitCode !== null || child.signalCode !== null))
+      throw new StackError(`${what}: process exited with ${child.exitCode !== null ? `code ${child.exitCode}` : child.signalCode} (see .stack/logs)`);
     try {
       if (await check()) return;
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline) throw new StackError(`${what}: not ready after ${timeoutMs} ms (see .stack/logs)`);
+    const now = performance.now();
+    used += Math.min(now - last, maxStepMs);
+    last = now;
+    const budget = timeoutMs * loadFactor();
+    if (used > budget) throw new StackError(`${what}: not ready after ${Math.round(used)} ms of its own time (budget ${Math.round(budget)} ms at load ${loadavg()[0].toFixed(1)}; see .stack/logs)`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

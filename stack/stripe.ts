@@ -2,11 +2,12 @@
 // dir and started on ports.stripe. It is stateless (answers from the OpenAPI fixtures), so billing
 // state lives in our tables and tests move it with signed webhook events. Without Go the service
 // says so on its progress line and the Stripe-dependent tests report themselves skipped.
-import { spawnSync, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDir, ports, toml, tomlValue } from "./config.ts";
-import { portOpen, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
+import { runAsync, runs } from "./run-async.ts";
+import { portOpen, preparation, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
 
 export const stripeMockVersion = "v0.203.0";
 const installDir = join(cacheDir, `stripe-mock-${stripeMockVersion}`);
@@ -26,13 +27,13 @@ export interface StripeAvailability {
 }
 export const stripeAvailability: StripeAvailability = { mock: false };
 
-/** Installs stripe-mock once; returns why it could not. */
-export function installStripeMock(): StripeAvailability {
+/** Installs stripe-mock once, as a child process (the stack's event loop keeps running); returns why it could not. */
+export async function installStripeMock(note: (line: string) => void = () => {}): Promise<StripeAvailability> {
   if (existsSync(binary)) return { mock: true };
-  if (spawnSync("go", ["version"]).status !== 0) return { mock: false, reason: "Go is not installed (needed once to `go install` stripe-mock)" };
+  if (!(await runs("go", ["version"]))) return { mock: false, reason: "Go is not installed (needed once to `go install` stripe-mock)" };
+  note(`building stripe-mock ${stripeMockVersion} once into ${installDir} (~40 s)…`);
   mkdirSync(installDir, { recursive: true });
-  const r = spawnSync("go", ["install", `github.com/stripe/stripe-mock@${stripeMockVersion}`], {
-    encoding: "utf8",
+  const r = await runAsync("go", ["install", `github.com/stripe/stripe-mock@${stripeMockVersion}`], {
     env: { ...process.env, GOBIN: installDir, GOTOOLCHAIN: "local", CGO_ENABLED: "0" },
   });
   if (r.status !== 0 || !existsSync(binary)) return { mock: false, reason: `go install stripe-mock@${stripeMockVersion}: ${(r.stderr || r.stdout).trim().split("\n").pop()}` };
@@ -55,12 +56,14 @@ export function stripeFunctionEnv(): Record<string, string> {
 }
 
 let child: ChildProcess | undefined;
+const install = preparation(async (note) => void Object.assign(stripeAvailability, await installStripeMock(note)));
 
 export const stripeService: Service = {
   name: "stripe",
   url: `http://127.0.0.1:${ports.stripe}`,
+  prepare: (note) => install.run(note),
   async start() {
-    Object.assign(stripeAvailability, installStripeMock());
+    await install.run();
     if (!stripeAvailability.mock) {
       this.detail = `stripe-mock off: ${stripeAvailability.reason}; billing functions answer 503 stripe_unavailable`;
       return;
@@ -68,11 +71,12 @@ export const stripeService: Service = {
     // Its HTTPS listener (unused here) would otherwise take :12112 on every interface: a second stack
     // could not start, and the mock would be reachable from off the machine. Loopback, any free port.
     child = spawnLogged("stripe-mock", binary, ["-http-addr", `127.0.0.1:${ports.stripe}`, "-https-addr", "127.0.0.1:"]);
-    await waitFor("stripe-mock", () => portOpen(ports.stripe), 15000, child);
+    await waitFor("stripe-mock", () => portOpen(ports.stripe), undefined, child);
     this.detail = `stripe-mock ${stripeMockVersion}${stripeAvailability.installed ? `, just built with go install into ${installDir}` : ""}`;
   },
   async stop() {
     await stopChild(child);
     child = undefined;
+    install.reset();
   },
 };

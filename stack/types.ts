@@ -9,7 +9,7 @@ import { supabaseCli } from "./migrations.ts";
 
 export const typesFile = join(root, "types", "database.ts");
 
-export function generateTypes(url = dbUrl): string {
+export function generateTypes(url = dbUrl): Promise<string> {
   return supabaseCli(["gen", "types", "--lang", "typescript", `--db-url=${url}`, "--schema", "public"]);
 }
 
@@ -38,7 +38,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
     }
   }
   try {
-    writeFileSync(typesFile, generateTypes());
+    writeFileSync(typesFile, await generateTypes());
     console.log(`wrote ${typesFile}`);
   } finally {
     for (const s of started) await s.stop();

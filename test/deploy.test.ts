@@ -3,7 +3,6 @@
 // over TCP, one transaction per file (as `supabase db push` does to a hosted project), then pgTAP.
 // Any statement that needs more than hosted privileges (a superuser, membership in
 // supabase_auth_admin, CREATE on schema auth, an extension no migration creates) fails it.
-import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +12,7 @@ import { authBinary, authEnv } from "../stack/auth.ts";
 import { authSchemaFromCli } from "../stack/auth-schema.ts";
 import { supabaseCli } from "../stack/migrations.ts";
 import { bootstrapDatabase } from "../stack/platform.ts";
+import { runAsync } from "../stack/run-async.ts";
 import { stack } from "./helpers/stack.ts";
 
 const database = `deploy_check_${process.pid}`;
@@ -31,8 +31,8 @@ async function authSchema(): Promise<string> {
     const cwd = mkdtempSync(join(tmpdir(), "deploy-auth-"));
     try {
       const env = { PATH: process.env.PATH ?? "", ...authEnv(), GOTRUE_DB_DATABASE_URL: as("supabase_auth_admin", database) };
-      const code = await new Promise<number | null>((res) => spawn(authBinary, ["migrate"], { cwd, env, stdio: "ignore" }).once("exit", res));
-      if (code !== 0) throw new Error(`auth migrate exited with ${code}`);
+      const r = await runAsync(authBinary, ["migrate"], { cwd, env });
+      if (r.status !== 0) throw new Error(`auth migrate exited with ${r.status}: ${r.stderr}`);
       return "Supabase Auth's own migrations";
     } finally {
       rmSync(cwd, { recursive: true, force: true });
@@ -40,7 +40,7 @@ async function authSchema(): Promise<string> {
   }
   const sql = postgres(as("supabase_admin", database), { max: 1, onnotice: () => {} });
   try {
-    await sql.unsafe(authSchemaFromCli());
+    await sql.unsafe(await authSchemaFromCli());
   } finally {
     await sql.end();
   }
@@ -60,7 +60,7 @@ describe("deploy to a database set up as a new hosted project", () => {
   it("takes Auth's schema, then every migration and the seed as postgres, then passes pgTAP", async () => {
     const auth = await authSchema();
     // The CLI treats 127.0.0.1:<db.port> as its Docker database; 127.0.0.2 is the same server to it as a remote.
-    supabaseCli(["db", "push", `--db-url=${as("postgres", database, "127.0.0.2")}`, "--include-seed", "--yes"]);
+    await supabaseCli(["db", "push", `--db-url=${as("postgres", database, "127.0.0.2")}`, "--include-seed", "--yes"]);
 
     const sql = postgres(as("postgres", database), { max: 1, onnotice: () => {} });
     try {
@@ -79,7 +79,7 @@ describe("deploy to a database set up as a new hosted project", () => {
 
     const dir = "supabase/tests/database";
     const tests = readdirSync(dir).filter((f) => f.endsWith(".test.sql")).sort().map((f) => `${dir}/${f}`);
-    const r = spawnSync("pg_prove", ["--dbname", as("postgres", database), "--failures", ...tests], { encoding: "utf8", env: { ...process.env, PGOPTIONS: "--client-min-messages=warning" } });
+    const r = await runAsync("pg_prove", ["--dbname", as("postgres", database), "--failures", ...tests], { env: { ...process.env, PGOPTIONS: "--client-min-messages=warning" } });
     expect(r.status, `${r.stdout.split("\n").filter((l) => /^not ok|^#|Failed/.test(l)).join("\n")}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/^All tests successful\./m);
   }, 240_000);

@@ -41,13 +41,14 @@ export default async function setup(project: TestProject) {
   const { startStack, stopStack } = await import("../stack/index.ts");
   const { formatFootprint, measureFootprint } = await import("../stack/footprint.ts");
   const lines: string[] = [];
+  // Line by line as it happens: a first start builds and downloads for a while, and says so.
+  console.log("starting the stack:");
   try {
-    project.provide("stack", await startStack({ log: (l) => lines.push(l) }));
+    project.provide("stack", await startStack({ log: (l) => (lines.push(l), console.log(l)) }));
   } catch (err) {
     await stopStack();
     throw new Error(`${(err as Error).message}\n${lines.join("\n")}`);
   }
-  console.log(`stack started:\n${lines.join("\n")}`);
   return async () => {
     // "node" here is the vitest process itself, which hosts the gateway and the OIDC provider.
     console.log(`stack footprint after the suite: ${formatFootprint(measureFootprint())}`);

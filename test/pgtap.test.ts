@@ -1,9 +1,9 @@
 // Runs every supabase/tests/database/*.test.sql with pg_prove against the stack's database,
 // one vitest test per file (the same files `supabase test db` runs under `supabase start`).
 import { beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import postgres from "postgres";
+import { runAsync } from "../stack/run-async.ts";
 import { stack } from "./helpers/stack.ts";
 
 const dir = "supabase/tests/database";
@@ -22,12 +22,12 @@ describe("pgTAP", () => {
   });
   it("has test files", () => expect(files.length).toBeGreaterThan(0));
   for (const file of files) {
-    it(file, () => {
-      const r = spawnSync("pg_prove", ["--dbname", stack.dbUrl, "--verbose", "--failures", `${dir}/${file}`], { encoding: "utf8", env: { ...process.env, PGOPTIONS: "--client-min-messages=warning" } });
+    it(file, async () => {
+      const r = await runAsync("pg_prove", ["--dbname", stack.dbUrl, "--verbose", "--failures", `${dir}/${file}`], { env: { ...process.env, PGOPTIONS: "--client-min-messages=warning" } });
       if (r.error) throw new Error(`pg_prove could not run (apt-get install libtap-parser-sourcehandler-pgtap-perl): ${r.error.message}`);
       const failures = r.stdout.split("\n").filter((l) => /^not ok|^#/.test(l)).join("\n");
       expect(r.status, `${failures}\n${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(/^All tests successful\./m);
-    });
+    }, 120000); // pg_prove as a child process: on a busy machine a file takes a while
   }
 });
