@@ -551,15 +551,14 @@ security definer -- the service role applies events; the helpers stay closed to 
 set search_path = ''
 as $$
 declare
+  customer text := private.stripe_event_customer(event);
   event_id text := event ->> 'id';
   kind text := event ->> 'type';
   event_at timestamptz := private.stripe_time(event -> 'created');
-  obj jsonb := event #> '{data,object}';
-  customer text := private.stripe_event_customer(event);
   prior text;
   result text;
 begin
-  if event_id is null or kind is null or event_at is null or jsonb_typeof(obj) <> 'object' then
+  if event_id is null or kind is null or event_at is null or jsonb_typeof(event #> '{data,object}') <> 'object' then
     raise exception 'not a Stripe event (id, type, created and data.object are required)' using errcode = '22023';
   end if;
   if customer is not null then
