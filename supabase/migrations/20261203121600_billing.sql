@@ -13,7 +13,8 @@
 --   the customer (a billing_customers row appears: checkout.session.completed or the billing
 --   functions). So any arrival order, checkout last included, ends in the same state. A redelivery
 --   of a parked event is tried again, never answered 'duplicate'. Parking and linking take the same
---   per-customer lock, so an event parked concurrently with the link is never left behind.
+--   per-customer lock, so an event parked concurrently with the link is never left behind. A parked
+--   event nobody links within 30 days is dropped (private.expire_parked_stripe_events, scheduled).
 --
 -- Member deletion (see README): billing_customers, subscriptions and payment_methods go with the
 -- member (the account-delete path cancels the subscription and detaches cards in Stripe first);
@@ -627,6 +628,28 @@ $$;
 comment on function private.apply_parked_stripe_events(text) is 'Applies the events parked as pending_link for a Stripe customer now linked, in event order; returns how many were applied.';
 revoke execute on function private.apply_parked_stripe_events(text) from public, anon, authenticated;
 grant execute on function private.apply_parked_stripe_events(text) to service_role;
+
+-- A customer nobody links within the retention (a deleted member's customer, whose later events
+-- find no member, or a checkout that never completes): its parked events are dropped as
+-- unknown_customer, payload and all, so nothing of a gone member is kept indefinitely.
+create or replace function private.expire_parked_stripe_events(older_than interval default '30 days')
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  expired integer;
+begin
+  update public.stripe_events e set outcome = 'unknown_customer', payload = null, processed_at = now()
+   where e.outcome = 'pending_link' and e.stripe_created_at < now() - older_than;
+  get diagnostics expired = row_count;
+  return expired;
+end;
+$$;
+comment on function private.expire_parked_stripe_events(interval) is 'Drops parked (pending_link) Stripe events older than older_than (30 days) as unknown_customer, clearing their payload; returns how many. Safe on a schedule (daily).';
+revoke execute on function private.expire_parked_stripe_events(interval) from public, anon, authenticated;
+grant execute on function private.expire_parked_stripe_events(interval) to service_role;
 
 create or replace function private.apply_parked_on_link()
 returns trigger
