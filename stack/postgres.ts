@@ -44,6 +44,15 @@ function runAsync(cmd: string, args: string[]): Promise<void> {
   });
 }
 
+/**
+ * Crash safety of the stack's cluster. On by default: `npm run dev` data is what people keep, and
+ * with fsync/synchronous_commit off an immediate restart lost acknowledged commits. A throwaway
+ * cluster (the test suite's, the benchmark's) may turn it off with MEMBERBASE_DB_DURABLE=0.
+ */
+export function durable(): boolean {
+  return process.env.MEMBERBASE_DB_DURABLE !== "0";
+}
+
 export function isInitialised(): boolean {
   return existsSync(join(dataDir, "PG_VERSION"));
 }
@@ -63,14 +72,14 @@ export const postgresService: Service & { fresh: boolean } = {
       writeFileSync(pw, "postgres\n");
       if (process.getuid?.() === 0) chownSync(pw, uid("postgres"), gid("postgres"));
       // supabase_admin is the bootstrap superuser, as in Supabase's image.
-      await runAsync(pgBin("initdb"), ["-D", dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
+      await runAsync(pgBin("initdb"), ["-D", dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", ...(durable() ? [] : ["--no-sync"])]);
     }
     // Written at every start: the port follows MEMBERBASE_PORT_OFFSET even for an existing data dir.
     writeFileSync(join(dataDir, "postgresql.auto.conf"), serverSettings());
     if (process.getuid?.() === 0) chownSync(join(dataDir, "postgresql.auto.conf"), uid("postgres"), gid("postgres"));
     await runAsync(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "30", "start"]);
     const version = spawnSync(pgBin("postgres"), ["--version"], { encoding: "utf8" }).stdout.trim().replace(/^postgres \(PostgreSQL\) /, "");
-    this.detail = `PostgreSQL ${version} from ${pgBinDir}, ${this.fresh ? "new" : "existing"} data dir ${dataDir}`;
+    this.detail = `PostgreSQL ${version} from ${pgBinDir}, ${this.fresh ? "new" : "existing"} data dir ${dataDir}, ${durable() ? "durable (fsync on)" : "throwaway (fsync off)"}`;
     await waitFor("postgres", async () => {
       const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
       try {
@@ -95,9 +104,8 @@ function serverSettings(): string {
     `unix_socket_directories = '${socketDir}'`,
     `max_connections = 200`,
     `shared_buffers = '256MB'`,
-    `fsync = off`, // a throwaway dev/test cluster: durability is not wanted, speed is
-    `synchronous_commit = off`,
-    `full_page_writes = off`,
+    // Every acknowledged commit survives a crash unless this cluster is declared throwaway (durable()).
+    ...(durable() ? ["fsync = on", "synchronous_commit = on", "full_page_writes = on"] : ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]),
     `wal_level = logical`,
     `shared_preload_libraries = 'pg_stat_statements'`,
     `log_min_messages = warning`,

@@ -78,17 +78,22 @@ async function* exportDocument(claims: MemberClaims, requestId: string): AsyncGe
     }
     yield `\n},"summary":{"tables":${tables},"rows":${rows}}}\n`;
     await db`commit`;
-    await sql`update public.data_export_requests set status = 'completed', completed_at = now(), tables_exported = ${tables},
-                     rows_exported = ${rows} where id = ${requestId}`;
+    // On the export's own connection: waiting on the pool for it while holding this one is how
+    // 4 concurrent exports (the pool's size) deadlocked, each holding one and waiting for another.
+    await db`update public.data_export_requests set status = 'completed', completed_at = now(), tables_exported = ${tables},
+                    rows_exported = ${rows} where id = ${requestId}`;
     finished = true;
   } finally {
     if (!finished) {
       // An error, or the client went away: the record must not stay "processing".
-      await db`rollback`.catch(() => {});
-      await sql`update public.data_export_requests set status = 'failed', completed_at = now(), tables_exported = ${tables},
-                       rows_exported = ${rows} where id = ${requestId}`.catch((e) => console.error(e));
-    }
-    db.release();
+      const fail = (conn: typeof sql) =>
+        conn`update public.data_export_requests set status = 'failed', completed_at = now(), tables_exported = ${tables},
+                    rows_exported = ${rows} where id = ${requestId}`;
+      const recorded = await db`rollback`.then(() => fail(db)).then(() => true, () => false);
+      db.release();
+      // The connection itself broke (say, Postgres restarted): from the pool, now holding nothing.
+      if (!recorded) await fail(sql).catch((e) => console.error(e));
+    } else db.release();
   }
 }
 
