@@ -96,6 +96,15 @@ export const postgresService: Service & { fresh: boolean } = {
   },
 };
 
+/**
+ * Fault injection (test/durability.test.ts): stops the cluster in immediate mode, which is a crash as
+ * far as the data is concerned (no checkpoint; the WAL is replayed at start), and starts it again.
+ */
+export async function restartImmediately(): Promise<void> {
+  run(pgBin("pg_ctl"), ["-D", dataDir, "-m", "immediate", "-w", "stop"]);
+  await runAsync(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "60", "start"]);
+}
+
 function serverSettings(): string {
   return [
     // 127.0.0.2 too: the Supabase CLI treats 127.0.0.1:<db.port> as its Docker database (see RESEARCH).
