@@ -101,7 +101,7 @@ export const postgresService: Service & { fresh: boolean } = {
  * far as the data is concerned (no checkpoint; the WAL is replayed at start), and starts it again.
  */
 export async function restartImmediately(): Promise<void> {
-  run(pgBin("pg_ctl"), ["-D", dataDir, "-m", "immediate", "-w", "stop"]);
+  await runAsync(pgBin("pg_ctl"), ["-D", dataDir, "-m", "immediate", "-w", "stop"]);
   await runAsync(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "60", "start"]);
 }
 

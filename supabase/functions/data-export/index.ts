@@ -13,10 +13,15 @@
 // Columns the member cannot read and credential-like columns are left out (listed per section).
 // Auth's own record contributes its safe fields only: never password hashes, tokens or secrets.
 // Each export is recorded in data_export_requests (processing -> completed | failed, with counts).
+// Connections: an export holds ONE connection of the pool for its whole stream and records its
+// outcome on that same connection (never waiting on the pool while holding one: 4 concurrent exports
+// deadlocked the pool of 4 that way). While it streams, that connection holds an advisory lock on the
+// request; a "processing" request whose lock nobody holds belongs to an export whose process died
+// (host killed, database restarted) and is marked failed by the next export (sweepAbandoned).
 import { serve } from "../_shared/handler.ts";
 import { corsHeaders, HttpError } from "../_shared/errors.ts";
 import { memberClaims, type MemberClaims } from "../_shared/claims.ts";
-import { sql } from "../_shared/db.ts";
+import { sql, type ReservedSql } from "../_shared/db.ts";
 import { requireAal2IfEnrolled } from "../_shared/mfa.ts";
 import { requireActiveSession } from "../_shared/session.ts";
 
@@ -45,9 +50,40 @@ const authRecord = `
                                from auth.mfa_factors f where f.user_id = u.id), '[]'))::text as auth
     from auth.users u where u.id = $1`;
 
-/** The document, piece by piece: header, one section per table (rows in cursor batches), summary. */
-async function* exportDocument(claims: MemberClaims, requestId: string): AsyncGenerator<string> {
-  const db = await sql.reserve();
+/**
+ * Requests left "processing" by an export that died with its process: no live connection holds
+ * their lock any more. From the pool, holding nothing else; a live export's lock makes it skip that row.
+ */
+async function sweepAbandoned(): Promise<void> {
+  await sql`update public.data_export_requests r set status = 'failed', completed_at = now()
+             where r.status = 'processing'
+               and pg_try_advisory_xact_lock(hashtext('memberbase.data-export'), hashtext(r.id::text))`;
+}
+
+/** The request's row, inserted and locked in one transaction on the export's own connection. */
+async function openRequest(db: ReservedSql, userId: string): Promise<string | undefined> {
+  await db`begin`;
+  try {
+    const [request] = await db<{ id: string }[]>`
+      insert into public.data_export_requests (user_id, status)
+      select p.id, 'processing' from public.profiles p where p.id = ${userId}
+      returning id`;
+    // Session-level: it outlives this transaction and goes with the connection (or pg_advisory_unlock).
+    if (request) await db`select pg_advisory_lock(hashtext('memberbase.data-export'), hashtext(${request.id}))`;
+    await db`commit`;
+    return request?.id;
+  } catch (e) {
+    await db`rollback`.catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * The document, piece by piece: header, one section per table (rows in cursor batches), summary.
+ * Owns `db` (reserved, holding the request's lock) from its first step: the stream pulls once as
+ * soon as it is made, so this body (and its finally) always runs.
+ */
+async function* exportDocument(claims: MemberClaims, requestId: string, db: ReservedSql): AsyncGenerator<string> {
   let finished = false;
   let tables = 0;
   let rows = 0;
@@ -84,17 +120,22 @@ async function* exportDocument(claims: MemberClaims, requestId: string): AsyncGe
                     rows_exported = ${rows} where id = ${requestId}`;
     finished = true;
   } finally {
+    let recorded = finished;
     if (!finished) {
       // An error, or the client went away: the record must not stay "processing".
-      const fail = (conn: typeof sql) =>
-        conn`update public.data_export_requests set status = 'failed', completed_at = now(), tables_exported = ${tables},
-                    rows_exported = ${rows} where id = ${requestId}`;
-      const recorded = await db`rollback`.then(() => fail(db)).then(() => true, () => false);
-      db.release();
-      // The connection itself broke (say, Postgres restarted): from the pool, now holding nothing.
-      if (!recorded) await fail(sql).catch((e) => console.error(e));
-    } else db.release();
+      recorded = await db`rollback`.then(() => failRequest(db, requestId, tables, rows)).then(() => true, () => false);
+    }
+    // Back to the pool without the lock; a broken connection has lost it already.
+    await db`select pg_advisory_unlock(hashtext('memberbase.data-export'), hashtext(${requestId}))`.catch(() => {});
+    db.release();
+    // The connection itself broke (say, Postgres restarted): from the pool, now holding nothing.
+    if (!recorded) await failRequest(sql, requestId, tables, rows).catch((e) => console.error(e));
   }
+}
+
+function failRequest(conn: typeof sql, requestId: string, tables: number, rows: number) {
+  return conn`update public.data_export_requests set status = 'failed', completed_at = now(), tables_exported = ${tables},
+                     rows_exported = ${rows} where id = ${requestId}`;
 }
 
 function stream(chunks: AsyncGenerator<string>): ReadableStream<Uint8Array> {
@@ -121,18 +162,23 @@ serve(["GET"], async (req) => {
   const claims = await memberClaims(req);
   await requireActiveSession(claims); // a signed-out session's token exports nothing
   await requireAal2IfEnrolled(claims);
-  const [request] = await sql<{ id: string }[]>`
-    insert into public.data_export_requests (user_id, status)
-    select p.id, 'processing' from public.profiles p where p.id = ${claims.sub}
-    returning id`;
-  if (!request) throw new HttpError(404, "not_found", "There is no account for this user");
+  await sweepAbandoned();
+  const db = await sql.reserve();
+  const requestId = await openRequest(db, claims.sub).catch((e) => {
+    db.release();
+    throw e;
+  });
+  if (!requestId) {
+    db.release();
+    throw new HttpError(404, "not_found", "There is no account for this user");
+  }
   const day = new Date().toISOString().slice(0, 10);
-  return new Response(stream(exportDocument(claims, request.id)), {
+  return new Response(stream(exportDocument(claims, requestId, db)), {
     headers: {
       ...corsHeaders,
       "content-type": "application/json; charset=utf-8",
       "content-disposition": `attachment; filename="memberbase-export-${day}.json"`,
-      "x-export-request-id": request.id,
+      "x-export-request-id": requestId,
     },
   });
 });
