@@ -17,7 +17,7 @@
 // outcome on that same connection (never waiting on the pool while holding one: 4 concurrent exports
 // deadlocked the pool of 4 that way). While it streams, that connection holds an advisory lock on the
 // request; a "processing" request whose lock nobody holds belongs to an export whose process died
-// (host killed, database restarted) and is marked failed by the next export (sweepAbandoned).
+// (host killed, database restarted) and is marked failed by the member's next export (sweepAbandoned).
 import { serve } from "../_shared/handler.ts";
 import { corsHeaders, HttpError } from "../_shared/errors.ts";
 import { memberClaims, type MemberClaims } from "../_shared/claims.ts";
@@ -51,12 +51,13 @@ const authRecord = `
     from auth.users u where u.id = $1`;
 
 /**
- * Requests left "processing" by an export that died with its process: no live connection holds
- * their lock any more. From the pool, holding nothing else; a live export's lock makes it skip that row.
+ * The caller's requests left "processing" by an export that died with its process: no live
+ * connection holds their lock any more. Only the caller's own: a request never changes another
+ * member's rows. From the pool, holding nothing else; a live export's lock makes it skip that row.
  */
-async function sweepAbandoned(): Promise<void> {
+async function sweepAbandoned(userId: string): Promise<void> {
   await sql`update public.data_export_requests r set status = 'failed', completed_at = now()
-             where r.status = 'processing'
+             where r.user_id = ${userId} and r.status = 'processing'
                and pg_try_advisory_xact_lock(hashtext('memberbase.data-export'), hashtext(r.id::text))`;
 }
 
@@ -162,7 +163,7 @@ serve(["GET"], async (req) => {
   const claims = await memberClaims(req);
   await requireActiveSession(claims); // a signed-out session's token exports nothing
   await requireAal2IfEnrolled(claims);
-  await sweepAbandoned();
+  await sweepAbandoned(claims.sub);
   const db = await sql.reserve();
   const requestId = await openRequest(db, claims.sub).catch((e) => {
     db.release();
