@@ -61,27 +61,18 @@ async function sweepAbandoned(userId: string): Promise<void> {
                and pg_try_advisory_xact_lock(hashtext('memberbase.data-export'), hashtext(r.id::text))`;
 }
 
-/** The request's row, inserted and locked in one transaction on the export's own connection. */
+/** The request's row, on the export's own connection (which takes its lock next, see exportDocument). */
 async function openRequest(db: ReservedSql, userId: string): Promise<string | undefined> {
-  await db`begin`;
-  try {
-    const [request] = await db<{ id: string }[]>`
-      insert into public.data_export_requests (user_id, status)
-      select p.id, 'processing' from public.profiles p where p.id = ${userId}
-      returning id`;
-    // Session-level: it outlives this transaction and goes with the connection (or pg_advisory_unlock).
-    if (request) await db`select pg_advisory_lock(hashtext('memberbase.data-export'), hashtext(${request.id}))`;
-    await db`commit`;
-    return request?.id;
-  } catch (e) {
-    await db`rollback`.catch(() => {});
-    throw e;
-  }
+  const [request] = await db<{ id: string }[]>`
+    insert into public.data_export_requests (user_id, status)
+    select p.id, 'processing' from public.profiles p where p.id = ${userId}
+    returning id`;
+  return request?.id;
 }
 
 /**
  * The document, piece by piece: header, one section per table (rows in cursor batches), summary.
- * Owns `db` (reserved, holding the request's lock) from its first step: the stream pulls once as
+ * Owns `db` (reserved for it) from its first step: the stream pulls once as
  * soon as it is made, so this body (and its finally) always runs.
  */
 async function* exportDocument(claims: MemberClaims, requestId: string, db: ReservedSql): AsyncGenerator<string> {
@@ -91,6 +82,9 @@ async function* exportDocument(claims: MemberClaims, requestId: string, db: Rese
   try {
     // One snapshot for the whole document, whichever role reads each table.
     await db`begin isolation level repeatable read read only`;
+    // Transaction-level (it goes with the commit, a rollback or the connection, never outlives the
+    // export on a pooled server connection): while it is held, sweepAbandoned leaves the request be.
+    await db`select pg_advisory_xact_lock(hashtext('memberbase.data-export'), hashtext(${requestId}))`;
     const plan = await db<PlanRow[]>`select * from private.member_export_plan()`;
     const [auth] = await db.unsafe<{ auth: string }[]>(authRecord, [claims.sub]);
     yield `{"format":"memberbase.data-export.v1","request_id":${JSON.stringify(requestId)},"member_id":${JSON.stringify(claims.sub)},` +
@@ -126,8 +120,6 @@ async function* exportDocument(claims: MemberClaims, requestId: string, db: Rese
       // An error, or the client went away: the record must not stay "processing".
       recorded = await db`rollback`.then(() => failRequest(db, requestId, tables, rows)).then(() => true, () => false);
     }
-    // Back to the pool without the lock; a broken connection has lost it already.
-    await db`select pg_advisory_unlock(hashtext('memberbase.data-export'), hashtext(${requestId}))`.catch(() => {});
     db.release();
     // The connection itself broke (say, Postgres restarted): from the pool, now holding nothing.
     if (!recorded) await failRequest(sql, requestId, tables, rows).catch((e) => console.error(e));
