@@ -2,10 +2,11 @@
 // through the gateway. Contents are checked against an oracle that follows the real foreign-key
 // values (not the SQL the function runs), against another member's rows, and against the catalog.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { stack } from "./helpers/stack.ts";
 import { memberClaims, serviceClaims, sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
+import { functionsHostPid } from "./helpers/processes.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { canonicalRows, linkPaths, memberRowsByForeignKeys, seedMember, type SeedResult } from "./helpers/member-rows.ts";
 
@@ -215,22 +216,6 @@ function pk(row: Record<string, unknown>): unknown {
 }
 
 // ---- Streaming: a member with 10k rows, and the function's memory for 1k vs 10k rows ----
-
-/** The functions host of this suite's stack: every function's worker runs inside it. */
-function functionsHostPid(): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (!cmdline.includes("stack/deno/functions-host.ts")) continue;
-      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      if (environ.includes(`SUPABASE_DB_URL=${stack.dbUrl}`)) return Number(entry);
-    } catch {
-      // a process that went away or is not ours to read
-    }
-  }
-  return undefined;
-}
 
 const statusKb = (pid: number, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
 
