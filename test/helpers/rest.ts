@@ -47,13 +47,19 @@ export interface Refusal {
 }
 
 /** Throws with the error when a call failed; answers its data. */
-export function ok<T>(result: { data: T; error: { message: string; code?: string } | null; status?: number }): T {
+export function ok<T>(result: { data: T; error: { message: string; code?: string } | null; status?: number }): NonNullable<T> {
   if (result.error) throw new Error(`HTTP ${result.status}: ${result.error.code} ${result.error.message}`);
-  return result.data;
+  if (result.data === null || result.data === undefined) throw new Error(`HTTP ${result.status}: no data`);
+  return result.data as NonNullable<T>;
 }
 
 /** The status and code of a call that must fail (a success throws). */
 export function refusal(result: { error: { code?: string; message: string } | null; status: number; data?: unknown }): Refusal {
   if (!result.error) throw new Error(`expected a refusal, got HTTP ${result.status} ${JSON.stringify(result.data)?.slice(0, 200)}`);
   return { status: result.status, code: result.error.code };
+}
+
+/** Checks that a call without a representation (an insert or update without select()) succeeded. */
+export function succeeded(result: { error: { message: string; code?: string } | null; status: number }): void {
+  if (result.error || result.status >= 300) throw new Error(`HTTP ${result.status}: ${result.error?.code} ${result.error?.message}`);
 }
