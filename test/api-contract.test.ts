@@ -239,14 +239,15 @@ const contract: Record<string, Entry> = {
     const rows = ok(await m.rpc("nearby_experts", { lat: 48.86, lng: 2.35, radius_km: 5, expertise: "tax", min_rating: null as never, max_results: 10 }));
     expect(rows).toEqual([expect.objectContaining({ expert_id: expert.id, city: "Paris" })]);
     expect(Object.keys(rows[0])).not.toContain("lat");
-    // Around the stored location; none stored: 404.
+    // Around the stored location.
     expect(ok(await m.rpc("nearby_experts", { lat: null as never, lng: null as never, radius_km: 5 }))).toHaveLength(1);
-    refused(await o.rpc("nearby_experts", { lat: null as never, lng: null as never, radius_km: 5 }), 404, "PT404");
     // 60 searches per member per hour, then 429.
     const search = () => m.rpc("nearby_experts", { lat: 48.86, lng: 2.35, radius_km: 1 });
     let last = await search();
     for (let i = 2; i < 61 && !last.error; i++) last = await search();
     refused(last, 429, "PT429");
+    // No point given and none stored: 404.
+    refused(await o.rpc("nearby_experts", { lat: null as never, lng: null as never, radius_km: 5 }), 404, "PT404");
   },
   "from('member_locations').delete().eq('member_id', uid)": async () => {
     expect(ok(await m.from("member_locations").delete().eq("member_id", member.id).select())).toHaveLength(1);
@@ -300,8 +301,8 @@ const contract: Record<string, Entry> = {
     expect(r).toMatchObject({ rating: 5, author_id: member.id });
     s.review = r.id;
     // Not a completed booking of yours: 404; twice: 409.
-    refused(await o.from("reviews").insert({ booking_id: s.booking, expert_id: expert.id, rating: 1, title: "x", body: "y" }), 404, "PT404");
     refused(await m.from("reviews").insert({ booking_id: s.completed, expert_id: expert.id, rating: 4, title: "Again", body: "y" }), 409, "23505");
+    refused(await o.from("reviews").insert({ booking_id: s.booking, expert_id: expert.id, rating: 1, title: "x", body: "y" }), 404, "PT404");
   },
   "rpc('consultation_history', { page_size, page_offset })": async () => {
     expect(ok(await m.rpc("consultation_history", { page_size: 10, page_offset: 0 }))).toEqual(expect.arrayContaining([expect.objectContaining({ booking_id: s.completed, expert_id: expert.id, can_review: false, review_rating: 5 })]));
