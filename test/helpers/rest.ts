@@ -10,7 +10,8 @@ import { stack } from "./stack.ts";
 
 export type ApiClient = ReturnType<typeof clientWithToken>;
 
-function clientWithToken(token: string | undefined) {
+/** A client sending this access token (an Auth-issued one, or any string a test forges). */
+export function clientWithToken(token: string | undefined) {
   return createClient<Database>(stack.apiUrl, stack.anonKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
     realtime: { transport: WebSocket as never },
