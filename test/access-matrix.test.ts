@@ -13,7 +13,8 @@
 // the catalog lacks), fails; the message prints the lines as found.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { asRequest, anonClaims, memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
+import { anonClaims, memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
+import { inRequestSession } from "./helpers/sql-session.ts";
 import { anonApi, memberClient, serviceApi, type ApiClient } from "./helpers/rest.ts";
 import { createUser, type TestUser } from "./helpers/users.ts";
 import { seedMember } from "./helpers/member-rows.ts";
@@ -129,7 +130,7 @@ async function probe(table: string, predicate: string, op: Op, role: MatrixRole,
     params = names.length === 0 ? [] : [row.r];
   }
   try {
-    const [{ n }] = await asRequest(claimsOf(role), (tx) => tx.unsafe<{ n: number }[]>(text, params as never[]));
+    const [{ n }] = await inRequestSession(claimsOf(role), (tx) => tx.unsafe<{ n: number }[]>(text, params as never[]));
     return n > 0 ? "rows" : "none";
   } catch (e) {
     return classify(e);
