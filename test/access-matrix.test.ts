@@ -101,6 +101,22 @@ function classify(e: unknown): string {
 
 interface Col { name: string; insertable: Record<string, boolean>; updatable: Record<string, boolean> }
 
+/** A table's writable columns, with whether each API role may insert and update it. */
+function columnsOf(table: string): Promise<Col[]> {
+  return sql<Col[]>`
+    select a.attname::text as name,
+           jsonb_build_object('anon', has_column_privilege('anon', a.attrelid, a.attnum, 'INSERT'),
+                              'authenticated', has_column_privilege('authenticated', a.attrelid, a.attnum, 'INSERT'),
+                              'service_role', has_column_privilege('service_role', a.attrelid, a.attnum, 'INSERT')) as insertable,
+           jsonb_build_object('anon', has_column_privilege('anon', a.attrelid, a.attnum, 'UPDATE'),
+                              'authenticated', has_column_privilege('authenticated', a.attrelid, a.attnum, 'UPDATE'),
+                              'service_role', has_column_privilege('service_role', a.attrelid, a.attnum, 'UPDATE')) as updatable
+      from pg_attribute a
+     where a.attrelid = ${`public.${table}`}::regclass and a.attnum > 0 and not a.attisdropped
+       and a.attgenerated = '' and a.attidentity <> 'a'
+     order by a.attnum`;
+}
+
 async function probe(table: string, predicate: string, op: Op, role: MatrixRole, cols: Col[]): Promise<string> {
   const subject = subjectOf(role);
   const apiRole = role === "anon" ? "anon" : role === "service" ? "service_role" : "authenticated";
@@ -207,18 +223,7 @@ describe("access matrix (test/access-matrix.txt)", () => {
     const found: string[] = [];
     const wrong: string[] = [];
     for (const table of tables) {
-      const cols = await sql<Col[]>`
-        select a.attname::text as name,
-               jsonb_build_object('anon', has_column_privilege('anon', a.attrelid, a.attnum, 'INSERT'),
-                                  'authenticated', has_column_privilege('authenticated', a.attrelid, a.attnum, 'INSERT'),
-                                  'service_role', has_column_privilege('service_role', a.attrelid, a.attnum, 'INSERT')) as insertable,
-               jsonb_build_object('anon', has_column_privilege('anon', a.attrelid, a.attnum, 'UPDATE'),
-                                  'authenticated', has_column_privilege('authenticated', a.attrelid, a.attnum, 'UPDATE'),
-                                  'service_role', has_column_privilege('service_role', a.attrelid, a.attnum, 'UPDATE')) as updatable
-          from pg_attribute a
-         where a.attrelid = ${`public.${table}`}::regclass and a.attnum > 0 and not a.attisdropped
-           and a.attgenerated = '' and a.attidentity <> 'a'
-         order by a.attnum`;
+      const cols = await columnsOf(table);
       // A table with no member link is probed on all its rows ($1 still typed: the probes pass it).
       const predicate = preds.get(table) ?? EVERY_ROW;
       for (const op of OPS) {
@@ -245,18 +250,7 @@ describe("access matrix (test/access-matrix.txt)", () => {
     const started = performance.now();
     for (const [key, sqlGot] of sqlPass) {
       const [table, op] = key.split(" ") as [string, Op];
-      const cols = await sql<Col[]>`
-        select a.attname::text as name,
-               jsonb_build_object('anon', has_column_privilege('anon', a.attrelid, a.attnum, 'INSERT'),
-                                  'authenticated', has_column_privilege('authenticated', a.attrelid, a.attnum, 'INSERT'),
-                                  'service_role', has_column_privilege('service_role', a.attrelid, a.attnum, 'INSERT')) as insertable,
-               jsonb_build_object('anon', has_column_privilege('anon', a.attrelid, a.attnum, 'UPDATE'),
-                                  'authenticated', has_column_privilege('authenticated', a.attrelid, a.attnum, 'UPDATE'),
-                                  'service_role', has_column_privilege('service_role', a.attrelid, a.attnum, 'UPDATE')) as updatable
-          from pg_attribute a
-         where a.attrelid = ${`public.${table}`}::regclass and a.attnum > 0 and not a.attisdropped
-           and a.attgenerated = '' and a.attidentity <> 'a'
-         order by a.attnum`;
+      const cols = await columnsOf(table);
       const predicate = preds.get(table) ?? EVERY_ROW;
       for (const role of ROLES) {
         if (op !== "select" && (sqlGot[role] === "rows" || sqlGot[role] === "no-fixture-row")) continue; // would commit
