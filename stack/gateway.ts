@@ -104,7 +104,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   if (prefix === "rest/v1") {
     if (postgrest.available) return forward(req, res, ports.rest, `/${rest.join("/")}${url.search}`);
-    return gatewayError(res, 503, "postgrest_unavailable", "No postgrest binary on PATH, so /rest/v1 is not served by this stack (put PostgREST on PATH, or use `supabase start`); tests run table access in SQL exactly as PostgREST does (test/helpers/db.ts)");
+    return gatewayError(res, 503, "postgrest_unavailable", "PostgREST is not running in this stack (see the postgrest line of the stack's start)");
   }
   return gatewayError(res, 404, "not_found", `no route for ${url.pathname}`);
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync, writeFileSync } from "node:fs";
 import { stack } from "./helpers/stack.ts";
 import { memberClaims, serviceClaims, sql } from "./helpers/db.ts";
+import { memberClient, ok } from "./helpers/rest.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { functionsHostPid } from "./helpers/processes.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
@@ -58,10 +59,8 @@ beforeAll(async () => {
   // The member is also a verified expert whom the counterpart books: the booking is the member's too.
   await sql`update public.expert_profiles set verification_status = 'verified', verified_at = now(), hourly_rate_cents = 6000
              where id = ${member.id}`;
-  await sql.begin(async (tx) => {
-    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(memberClaims(expert.id))}, true)`;
-    await tx`select public.create_booking(${member.id}, now() + interval '3 days', 60, 'booked the member as an expert')`;
-  });
+  const asExpert = await memberClient(expert.id);
+  ok(await asExpert.rpc("create_booking", { expert_id: member.id, scheduled_at: new Date(Date.now() + 3 * 86400e3).toISOString(), duration_minutes: 60, note: "booked the member as an expert" }));
 });
 
 describe("data-export: who may export", () => {

@@ -4,7 +4,8 @@
 // unsubscribe without a session, with forged, altered and reused tokens refused.
 import { beforeAll, describe, expect, it } from "vitest";
 import { stack } from "./helpers/stack.ts";
-import { asRequest, memberClaims, sql } from "./helpers/db.ts";
+import { memberClaims, sql } from "./helpers/db.ts";
+import { memberClient, ok, succeeded } from "./helpers/rest.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { mailDevPid } from "./helpers/processes.ts";
@@ -74,7 +75,7 @@ describe("send-notifications: delivery", () => {
   let mail: CaughtMail;
 
   it("sends a new-message notification over SMTP, with the message, the sender and an unsubscribe link", async () => {
-    await asRequest(memberClaims(member.id), (tx) => tx`select public.start_conversation(${expert.id}, 'Hello! Could we talk about my <garden> project?')`, { commit: true });
+    ok(await (await memberClient(member.id)).rpc("start_conversation", { expert_id: expert.id, body: "Hello! Could we talk about my <garden> project?" }));
     const [row] = await sql`select id, status from public.email_outbox where user_id = ${expert.id} and kind = 'message_received'`;
     expect(row.status).toBe("pending");
     const { status, body } = await run();
@@ -183,9 +184,9 @@ describe("send-notifications: delivery", () => {
       expect(((await again.json()) as { error: { code: string } }).error.code).toBe("token_used");
       // From now on a new message is shown in-app but not mailed (once the expert has read the
       // thread: a conversation gets one notice until it is read).
-      await asRequest(memberClaims(expert.id), (tx) => tx`select public.mark_conversation_read(id) from public.conversations where member_id = ${member.id}`, { commit: true });
-      await asRequest(memberClaims(member.id), (tx) => tx`insert into public.messages (conversation_id, body)
-        select id, 'one more' from public.conversations where member_id = ${member.id}`, { commit: true });
+      const [{ id: conversationId }] = await sql`select id from public.conversations where member_id = ${member.id}`;
+      ok(await (await memberClient(expert.id)).rpc("mark_conversation_read", { conversation_id: conversationId }));
+      succeeded(await (await memberClient(member.id)).from("messages").insert({ conversation_id: conversationId, body: "one more" }));
       const [counts] = await sql`select (select count(*)::int from public.notifications where user_id = ${expert.id} and kind = 'message_received') as in_app,
                                         (select count(*)::int from public.email_outbox where user_id = ${expert.id} and kind = 'message_received') as mails`;
       expect(counts).toEqual({ in_app: 2, mails: 1 });
