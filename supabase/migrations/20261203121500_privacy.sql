@@ -191,7 +191,9 @@ revoke execute on function private.claim_deletion_request(text) from public, ano
 grant execute on function private.claim_deletion_request(text) to service_role;
 
 -- A processing export whose advisory lock no connection holds: the export died with its process.
-create or replace function private.fail_abandoned_exports()
+-- An export inserts its request and takes the lock a moment later, so requests younger than
+-- `grace` are left be.
+create or replace function private.fail_abandoned_exports(grace interval default '1 minute')
 returns integer
 language plpgsql
 security definer
@@ -201,15 +203,15 @@ declare
   failed integer;
 begin
   update public.data_export_requests r set status = 'failed', completed_at = now()
-   where r.status = 'processing'
+   where r.status = 'processing' and r.requested_at < now() - grace
      and pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('memberbase.data-export'), pg_catalog.hashtext(r.id::text));
   get diagnostics failed = row_count;
   return failed;
 end;
 $$;
-comment on function private.fail_abandoned_exports() is 'Records as failed every processing export whose stream died (its advisory lock is free); returns how many. Safe on a schedule.';
-revoke execute on function private.fail_abandoned_exports() from public, anon, authenticated;
-grant execute on function private.fail_abandoned_exports() to service_role;
+comment on function private.fail_abandoned_exports(interval) is 'Records as failed every processing export older than grace (1 minute) whose stream died (its advisory lock is free); returns how many. Safe on a schedule.';
+revoke execute on function private.fail_abandoned_exports(interval) from public, anon, authenticated;
+grant execute on function private.fail_abandoned_exports(interval) to service_role;
 
 -- A booking outlives a deleted member (the expert's record) with member_id set null by the foreign
 -- key; the member's own note goes with them.

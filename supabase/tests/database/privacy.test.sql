@@ -2,7 +2,7 @@
 -- the export plan's read modes, what account deletion keeps of public.bookings, and the claims of
 -- deletion requests (owner and lease) and abandoned exports.
 begin;
-select plan(34);
+select plan(35);
 
 select tests.create_user('alice');
 select tests.create_user('bob');
@@ -100,9 +100,13 @@ select is(private.retake_expired_deletion_claims(), 1, 'the scheduler''s sweep p
 select is((select status from public.data_deletion_requests where user_id = tests.user_id('bob')), 'pending'::public.request_status, 'as pending');
 
 -- An export whose stream died (its advisory lock is free) is recorded failed, not left processing
-insert into public.data_export_requests (user_id, status) values (tests.user_id('bob'), 'processing'), (tests.user_id('carol'), 'completed');
+insert into public.data_export_requests (user_id, status, requested_at) values
+  (tests.user_id('bob'), 'processing', now() - interval '2 minutes'), (tests.user_id('carol'), 'completed', now() - interval '2 minutes'),
+  (tests.user_id('carol'), 'processing', now());
 select is(private.fail_abandoned_exports(), 1, 'the sweep fails the abandoned export');
-select is((select array_agg(status::text order by status) from public.data_export_requests where user_id in (tests.user_id('bob'), tests.user_id('carol'))),
+select is((select status from public.data_export_requests where user_id = tests.user_id('carol') and requested_at = now()), 'processing'::public.request_status,
+          'but not one just requested (its export takes the lock a moment after the insert)');
+select is((select array_agg(status::text order by status) from public.data_export_requests where user_id in (tests.user_id('bob'), tests.user_id('carol')) and requested_at < now()),
           array['completed', 'failed'], 'and leaves a finished one alone');
 
 select * from finish();
