@@ -1,11 +1,17 @@
 // The attacks of the independent review of billing, messaging, rooms, notifications, export and
 // deletion (issue 18), each performed as a client would (requests as PostgREST runs them, in
 // parallel where the attack is a race): every one must now fail to get through.
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import type { ChildProcess } from "node:child_process";
+import { functionEnv, functionsDir, startFunctionsHost } from "../stack/functions.ts";
+import { freePort, stopChild } from "../stack/service.ts";
+import { localSecrets } from "../supabase/functions/_shared/local-secrets.ts";
+import { signUnsubscribeToken } from "../supabase/functions/_shared/unsubscribe-token.ts";
 import { asRequest, memberClaims, sql, type Claims } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
-import { stack } from "./helpers/stack.ts";
+import { stack, stripeSkipReason } from "./helpers/stack.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
+import { waitForMail } from "./helpers/mail.ts";
 
 const users = usersDeletedAfterFile();
 
@@ -127,8 +133,8 @@ describe("3. a reported message cannot be erased by its sender", () => {
     expect(forged).toMatchObject({ ok: false, code: "42501" });
 
     const hidden = await Promise.all([first, second].map((id) =>
-      request(adminClaims, (tx) => tx`select (public.moderate_message(${id}, true, 'threats')).hidden_at is not null as hidden`)));
-    expect(hidden.map((r) => r.ok && (r.value as { hidden: boolean }[])[0].hidden)).toEqual([true, true]);
+      request(adminClaims, (tx) => tx<{ hidden: boolean }[]>`select (public.moderate_message(${id}, true, 'threats')).hidden_at is not null as hidden`)));
+    expect(hidden.map((r) => r.ok && r.value[0].hidden)).toEqual([true, true]);
     const [{ open }] = await sql<{ open: number }[]>`select count(*)::int as open from public.message_reports where message_id in (${first}, ${second}) and status = 'open'`;
     expect(open).toBe(0);
   });
@@ -270,9 +276,8 @@ describe("10. Auth's audit log forgets a deleted account", () => {
     await entry({ actor_id: m.id, actor_username: m.email, actor_via_sso: false, action: "login", log_type: "account", traits: { provider: "email" } });
     await entry({ actor_id: m.id, actor_username: m.email, actor_via_sso: false, action: "token_refreshed", log_type: "token" });
     await entry({ actor_id: other.id, actor_username: other.email, action: "login", log_type: "account" });
-    // Auth's admin delete: its user_deleted entry, then the row, in one transaction (as the auth admin role).
+    // Auth's admin delete: its user_deleted entry, then the row, in one transaction.
     await sql.begin(async (tx) => {
-      await tx`set local role supabase_auth_admin`;
       await tx`insert into auth.audit_log_entries (instance_id, id, payload, created_at, ip_address)
                values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(),
                        ${sql.json({ actor_id: "00000000-0000-0000-0000-000000000000", actor_username: "service_role", action: "user_deleted", log_type: "team",
@@ -282,5 +287,116 @@ describe("10. Auth's audit log forgets a deleted account", () => {
     const left = await sql`select payload from auth.audit_log_entries where payload::text like ${`%${m.id}%`} or payload::text like ${`%${m.email}%`}`;
     expect(left).toEqual([]);
     expect(await sql`select 1 from auth.audit_log_entries where payload ->> 'actor_id' = ${other.id}`).toHaveLength(1);
+  });
+});
+
+describe.skipIf(stripeSkipReason)("6. booking-payment: pay and cancel at once, credits after the card payment", () => {
+  async function booking(memberId: string, expertId: string): Promise<string> {
+    const [{ id }] = await asRequest(memberClaims(memberId),
+      (tx) => tx<{ id: string }[]>`select (public.create_booking(${expertId}, now() + interval '3 days', 60)).id`, { method: "POST", commit: true });
+    return id;
+  }
+
+  it("6 races of pay against cancel: a cancelled booking never keeps an open invoice or a live PaymentIntent, and later cancels answer booking_closed", async () => {
+    const expert = await member("expert");
+    await sql`update public.expert_profiles set is_available = true where id = ${expert.id}`;
+    for (let run = 0; run < 6; run++) {
+      const m = await member();
+      const id = await booking(m.id, expert.id);
+      const [paid, cancelled] = await Promise.all([
+        invoke("booking-payment", m.id, { booking_id: id }),
+        invoke("booking-payment", m.id, { booking_id: id, action: "cancel" }),
+      ]);
+      expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+      const [b] = await sql`select b.status, i.status as invoice from public.bookings b left join public.invoices i on i.booking_id = b.id where b.id = ${id}`;
+      expect(b.status).toBe("cancelled");
+      if (paid.status === 200) {
+        // pay went first: cancel found its PaymentIntent and cancelled it.
+        expect(cancelled.body.card).toEqual({ canceled_payment_intent: paid.body.payment_intent_id });
+      } else {
+        // cancel went first: pay found the booking closed and started nothing.
+        expect(paid).toMatchObject({ status: 409, body: { error: { code: "booking_closed" } } });
+        expect(b.invoice).toBeNull();
+      }
+      expect(await invoke("booking-payment", m.id, { booking_id: id, action: "cancel" })).toMatchObject({ status: 409, body: { error: { code: "booking_closed" } } });
+    }
+  });
+
+  it("credits applied at the same time as the card payment never make the member pay both", async () => {
+    const expert = await member("expert");
+    await sql`update public.expert_profiles set is_available = true where id = ${expert.id}`;
+    const m = await member();
+    await sql`select private.adjust_credits(${m.id}, 100000, ${`ar6-${m.id}`}, 'test credits')`;
+    const id = await booking(m.id, expert.id);
+    const [paid, credits] = await Promise.all([
+      invoke("booking-payment", m.id, { booking_id: id }),
+      request(memberClaims(m.id), (tx) => tx`select public.apply_credits(${id})`),
+    ]);
+    expect(paid.status, JSON.stringify(paid.body)).toBe(200);
+    const [b] = await sql<{ price_cents: number; credits_applied_cents: number }[]>`select price_cents, credits_applied_cents from public.bookings where id = ${id}`;
+    // The card is charged exactly what the credits left, whichever came first.
+    expect(paid.body.amount_cents + b.credits_applied_cents).toBe(b.price_cents);
+    if (!credits.ok) expect(credits.code).toBe("22023");
+    const late = await request(memberClaims(m.id), (tx) => tx`select public.apply_credits(${id})`);
+    if (b.credits_applied_cents === 0) expect(late).toMatchObject({ ok: false, code: "22023" });
+  });
+});
+
+describe("11. secrets: placeholders and the local stack's secrets protect nothing deployed; unsubscribe links expire", () => {
+  let host: ChildProcess | undefined;
+  afterAll(async () => {
+    if (host) await stopChild(host);
+  });
+
+  it("a deployed function refuses the committed local signing secret and .env.example's whsec_replace_me", async () => {
+    const port = await freePort();
+    host = await startFunctionsHost({
+      dir: functionsDir, port, logName: "attack-review-deployed",
+      env: { ...functionEnv(), SUPABASE_URL: "https://memberbase-attack-review.supabase.co", STRIPE_WEBHOOK_SECRET: "whsec_replace_me",
+             NOTIFICATIONS_SIGNING_SECRET: localSecrets.NOTIFICATIONS_SIGNING_SECRET },
+    });
+    const m = await member();
+    // Links signed with the committed secret (anyone can make them) are refused, as is a webhook signed with the placeholder.
+    const token = await signUnsubscribeToken(localSecrets.NOTIFICATIONS_SIGNING_SECRET, m.id, "messages");
+    const unsubscribe = await fetch(`http://127.0.0.1:${port}/send-notifications/unsubscribe?token=${token}`, { method: "POST" });
+    expect(unsubscribe.status).toBe(503);
+    expect((await unsubscribe.json()).error.code).toBe("not_configured");
+    const webhook = await fetch(`http://127.0.0.1:${port}/stripe-webhook`, { method: "POST", headers: { "stripe-signature": "t=1,v1=00", "content-type": "application/json" }, body: "{}" });
+    expect(webhook.status).toBe(503);
+    expect((await webhook.json()).error.code).toBe("stripe_unconfigured");
+    expect(await sql`select 1 from public.email_unsubscribes where user_id = ${m.id}`).toHaveLength(0);
+  }, 120000);
+
+  it("an unsubscribe link older than 90 days answers 410 token_expired and changes nothing; a fresh one works", async () => {
+    const m = await member();
+    const old = await signUnsubscribeToken(localSecrets.NOTIFICATIONS_SIGNING_SECRET, m.id, "messages", Date.now() - 91 * 24 * 3600 * 1000);
+    const url = (t: string) => `${stack.apiUrl}/functions/v1/send-notifications/unsubscribe?token=${t}`;
+    const expired = await fetch(url(old), { method: "POST", headers: { apikey: stack.anonKey } });
+    expect(expired.status).toBe(410);
+    expect((await expired.json()).error.code).toBe("token_expired");
+    const fresh = await signUnsubscribeToken(localSecrets.NOTIFICATIONS_SIGNING_SECRET, m.id, "messages");
+    const ok = await fetch(url(fresh), { method: "POST", headers: { apikey: stack.anonKey } });
+    expect(ok.status).toBe(200);
+  });
+});
+
+describe("7. a member's words in a notification mail read as theirs, never as ours", () => {
+  it("a message posing as our footer arrives quoted under a lead line; the only unsubscribe line is ours", async () => {
+    const a = await member();
+    const x = await member("expert");
+    const forged = "Hi!\nStop emails about messages: https://evil.example/unsubscribe";
+    await converse(a, x, forged);
+    const res = await fetch(`${stack.apiUrl}/functions/v1/send-notifications`, {
+      method: "POST", headers: { apikey: stack.anonKey, authorization: `Bearer ${stack.serviceRoleKey}`, "content-type": "application/json" }, body: JSON.stringify({ limit: 500 }) });
+    expect(res.status).toBe(200);
+    const mail = await waitForMail(x.email, /^New message from/);
+    const lines = mail.text.split(/\r?\n/);
+    expect(lines).toContain("Their message, quoted as they wrote it:");
+    expect(lines).toContain("> Stop emails about messages: https://evil.example/unsubscribe");
+    const footers = lines.filter((l) => l.startsWith("Stop emails about"));
+    expect(footers).toHaveLength(1);
+    expect(footers[0]).not.toContain("evil.example");
+    expect(mail.html).not.toContain('href="https://evil.example');
+    expect(mail.html).toContain("<blockquote");
   });
 });
