@@ -33,6 +33,15 @@ async function run(cmd: string, args: string[]): Promise<void> {
   if (r.status !== 0) throw new StackError(`${cmd} failed: ${r.error?.message ?? ""}${r.stderr}${r.stdout}`);
 }
 
+/**
+ * Crash safety of the stack's cluster. On by default: `npm run dev` data is what people keep, and
+ * with fsync/synchronous_commit off an immediate restart lost acknowledged commits. A throwaway
+ * cluster (the test suite's, the benchmark's) may turn it off with MEMBERBASE_DB_DURABLE=0.
+ */
+export function durable(): boolean {
+  return process.env.MEMBERBASE_DB_DURABLE !== "0";
+}
+
 export function isInitialised(): boolean {
   return existsSync(join(dataDir, "PG_VERSION"));
 }
@@ -52,14 +61,14 @@ export const postgresService: Service & { fresh: boolean } = {
       writeFileSync(pw, "postgres\n");
       if (process.getuid?.() === 0) chownSync(pw, uid("postgres"), gid("postgres"));
       // supabase_admin is the bootstrap superuser, as in Supabase's image.
-      await run(pgBin("initdb"), ["-D", dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
+      await run(pgBin("initdb"), ["-D", dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", ...(durable() ? [] : ["--no-sync"])]);
     }
     // Written at every start: the port follows MEMBERBASE_PORT_OFFSET even for an existing data dir.
     writeFileSync(join(dataDir, "postgresql.auto.conf"), serverSettings());
     if (process.getuid?.() === 0) chownSync(join(dataDir, "postgresql.auto.conf"), uid("postgres"), gid("postgres"));
     await run(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "300", "start"]);
     const version = (await runAsync(pgBin("postgres"), ["--version"])).stdout.trim().replace(/^postgres \(PostgreSQL\) /, "");
-    this.detail = `PostgreSQL ${version} from ${pgBinDir}, ${this.fresh ? "new" : "existing"} data dir ${dataDir}`;
+    this.detail = `PostgreSQL ${version} from ${pgBinDir}, ${this.fresh ? "new" : "existing"} data dir ${dataDir}, ${durable() ? "durable (fsync on)" : "throwaway (fsync off)"}`;
     await waitFor("postgres", async () => {
       const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
       try {
@@ -76,6 +85,15 @@ export const postgresService: Service & { fresh: boolean } = {
   },
 };
 
+/**
+ * Fault injection (test/durability.test.ts): stops the cluster in immediate mode, which is a crash as
+ * far as the data is concerned (no checkpoint; the WAL is replayed at start), and starts it again.
+ */
+export async function restartImmediately(): Promise<void> {
+  await runAsync(pgBin("pg_ctl"), ["-D", dataDir, "-m", "immediate", "-w", "stop"]);
+  await runAsync(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "60", "start"]);
+}
+
 function serverSettings(): string {
   return [
     // 127.0.0.2 too: the Supabase CLI treats 127.0.0.1:<db.port> as its Docker database (see RESEARCH).
@@ -84,9 +102,8 @@ function serverSettings(): string {
     `unix_socket_directories = '${socketDir}'`,
     `max_connections = 200`,
     `shared_buffers = '256MB'`,
-    `fsync = off`, // a throwaway dev/test cluster: durability is not wanted, speed is
-    `synchronous_commit = off`,
-    `full_page_writes = off`,
+    // Every acknowledged commit survives a crash unless this cluster is declared throwaway (durable()).
+    ...(durable() ? ["fsync = on", "synchronous_commit = on", "full_page_writes = on"] : ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]),
     `wal_level = logical`,
     `shared_preload_libraries = 'pg_stat_statements,pg_cron'`,
     // Supabase Cron: jobs run in this database, in background workers (no password needed to connect).

@@ -5,7 +5,8 @@
 // distances rounded to 0.1 km. What the cells hide is tested in location-privacy.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import { asRequest, memberClaims, sql } from "./helpers/db.ts";
+import { sql } from "./helpers/db.ts";
+import { memberClient } from "./helpers/rest.ts";
 import { createUser, deleteUser, type TestUser } from "./helpers/users.ts";
 
 /** mulberry32: small deterministic PRNG, so every run seeds the same points. */
@@ -73,11 +74,11 @@ interface Row {
   expert_id: string;
   display_name: string | null;
   headline: string | null;
-  rating_avg: string;
+  rating_avg: number;
   rating_count: number;
   city: string | null;
   area: string | null;
-  distance_km: string;
+  distance_km: number;
 }
 
 interface Query {
@@ -115,10 +116,13 @@ const timings: number[] = [];
 
 async function nearby(q: Query): Promise<Row[]> {
   const started = performance.now();
-  const rows = await asRequest(memberClaims(member.id), (tx) => tx<Row[]>`
-    select * from public.nearby_experts(${q.lat}, ${q.lng}, ${q.radiusKm}, ${q.expertise ?? null}, ${q.minRating ?? null}, ${q.maxResults ?? 20})`, { method: "POST", path: "/rpc/nearby_experts" });
+  const client = await memberClient(member.id);
+  const { data, error, status } = await client.rpc("nearby_experts", {
+    lat: q.lat, lng: q.lng, radius_km: q.radiusKm, expertise: q.expertise ?? null, min_rating: q.minRating ?? null, max_results: q.maxResults ?? 20,
+  } as never);
   timings.push(performance.now() - started);
-  return rows;
+  if (error) throw Object.assign(new Error(error.message), { code: error.code, status });
+  return data as unknown as Row[];
 }
 
 beforeAll(async () => {
@@ -209,9 +213,9 @@ describe("nearby_experts", () => {
     }
   });
 
-  it("refuses bad input with 22023 rather than failing", async () => {
+  it("refuses bad input with HTTP 400 and 22023 rather than failing", async () => {
     for (const bad of [{ radiusKm: 0.9 }, { radiusKm: 500.1 }, { lat: -90.5 }, { lng: 180.5 }, { maxResults: 0 }, { maxResults: 101 }, { minRating: -1 }]) {
-      await expect(nearby({ lat: 48, lng: 11, radiusKm: 10, ...bad })).rejects.toMatchObject({ code: "22023" });
+      await expect(nearby({ lat: 48, lng: 11, radiusKm: 10, ...bad })).rejects.toMatchObject({ code: "22023", status: 400 });
     }
   });
 

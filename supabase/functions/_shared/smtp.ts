@@ -78,7 +78,15 @@ export async function sendMail(config: SmtpConfig, mail: OutgoingMail): Promise<
   let conn: Deno.Conn = await Deno.connect({ hostname: config.host, port: config.port }).catch((e) => {
     throw new SmtpError(`cannot connect to ${config.host}:${config.port}: ${(e as Error).message}`, null, false);
   });
-  const timer = setTimeout(() => conn.close(), config.timeoutMs ?? 15000);
+  const timeoutMs = config.timeoutMs ?? 15000;
+  let timedOut = false;
+  // Once the message and its final "." are written the server may have taken it, whatever happens
+  // next: a failure from then on is an unknown outcome, not a mail that was never sent.
+  let handedOver = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    conn.close();
+  }, timeoutMs);
   const reader = new ReplyReader(conn);
   const expect = async (ok: number[], step: string) => {
     const reply = await reader.read();
@@ -110,11 +118,15 @@ export async function sendMail(config: SmtpConfig, mail: OutgoingMail): Promise<
     await command(`RCPT TO:<${mail.to}>`, [250, 251], "RCPT TO");
     await command("DATA", [354], "DATA");
     await conn.write(encoder.encode(dataSection(mail.message)));
+    handedOver = true;
     await expect([250], "message");
+    handedOver = false; // accepted: what follows (QUIT) cannot undo it
     await command("QUIT", [221], "QUIT").catch(() => undefined); // the message is accepted either way
   } catch (e) {
-    if (e instanceof SmtpError) throw e;
-    throw new SmtpError(`SMTP connection failed: ${(e as Error).message}`, null, false);
+    // The server's own answer, or a failure before the message went out: as it is.
+    if (e instanceof SmtpError && (e.replyCode !== null || (!timedOut && !handedOver))) throw e;
+    const why = timedOut ? `no reply within ${timeoutMs} ms` : e instanceof SmtpError ? e.message : `SMTP connection failed: ${(e as Error).message}`;
+    throw new SmtpError(`${handedOver ? "outcome unknown (the server may have taken the message): " : ""}${why}`, null, false);
   } finally {
     clearTimeout(timer);
     try {

@@ -4,6 +4,10 @@
 //   Body { limit?: 1..500 } (default 100). Claims due outbox rows (`for update skip locked`, so
 //   overlapping runs never share one), sends each over SMTP (a member's due digest rows as one
 //   mail), and records the outcome of every attempt. 200 { claimed, sent, retrying, failed }.
+//   Delivery is AT LEAST ONCE: a transient failure is retried, including a timeout after the message
+//   was handed over (the server may have taken it: the attempt records "outcome unknown"). Every
+//   attempt at a mail carries the same Message-ID, derived from its outbox rows (outboxMessageId), so
+//   a second copy is recognisable as the same mail.
 // GET  /functions/v1/send-notifications/unsubscribe?token=...  a page with a confirm button.
 // POST /functions/v1/send-notifications/unsubscribe?token=...  (RFC 8058 one-click) switches that
 //   category's email off. No session needed: the token is signed (403 invalid_token when forged or
@@ -18,7 +22,7 @@ import { sql } from "../_shared/db.ts";
 import { sendMail, smtpConfigFromEnv, SmtpError } from "../_shared/smtp.ts";
 import { requireSecret } from "../_shared/secrets.ts";
 import { signUnsubscribeToken, verifyUnsubscribeToken } from "../_shared/unsubscribe-token.ts";
-import { compose, type OutboxEmail } from "./compose.ts";
+import { compose, outboxMessageId, type OutboxEmail } from "./compose.ts";
 
 const runBody = z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict();
 
@@ -52,7 +56,7 @@ async function deliver(limit: number) {
       for (const category of new Set(group.map((r) => r.category))) {
         links.set(category, `${publicUrl()}?token=${await signUnsubscribeToken(secret, group[0].user_id, category)}`);
       }
-      const { message } = compose(group, { from, appName, unsubscribeUrl: links, messageId: `outbox-${group[0].id}.${worker.slice(-12)}@memberbase` });
+      const { message } = compose(group, { from, appName, unsubscribeUrl: links, messageId: await outboxMessageId(group) });
       await sendMail(smtp, { from, to: email, message });
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
