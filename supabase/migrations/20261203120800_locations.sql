@@ -360,7 +360,7 @@ begin
     -- No centre given: search around the caller's own stored location.
     select m.location into center from public.member_locations m where m.member_id = (select auth.uid());
     if center is null then
-      raise exception 'no location: pass lat and lng or call set_my_location first' using errcode = 'P0002';
+      raise exception 'no location: pass lat and lng or call set_my_location first' using errcode = 'PT404';
     end if;
   else
     center := private.checked_point(lat, lng);

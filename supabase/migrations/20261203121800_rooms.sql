@@ -195,7 +195,7 @@ begin
   select * into room from public.chat_rooms r where r.id = room_membership_action.room_id;
   mine := private.my_room_membership(room_membership_action.room_id);
   if room.id is null or (room.visibility = 'private' and mine.status is null and not private.is_admin()) then
-    raise exception 'no room %', room_id using errcode = 'P0002';
+    raise exception 'no room %', room_id using errcode = 'PT404';
   end if;
 
   if action = 'join' then
@@ -214,7 +214,7 @@ begin
       delete from public.room_members m where m.room_id = room.id and m.user_id = me returning * into result;
       return result;
     elsif mine.status is distinct from 'active' then
-      raise exception 'you are not in this room' using errcode = 'P0002';
+      raise exception 'you are not in this room' using errcode = 'PT404';
     elsif mine.role = 'owner' then
       raise exception 'hand the room to another member (set_room_role owner) before leaving' using errcode = '22023';
     end if;
@@ -242,7 +242,7 @@ begin
                or exists (select 1 from public.room_members a join public.room_members b on b.room_id = a.room_id
                                    join public.chat_rooms r on r.id = a.room_id and r.visibility = 'private'
                            where a.user_id = me and a.status = 'active' and b.user_id = target and b.status = 'active')) then
-      raise exception 'no active member % you talk to', target using errcode = 'P0002';
+      raise exception 'no active member % you talk to', target using errcode = 'PT404';
     end if;
     if theirs.status = 'active' then
       return theirs;
@@ -255,7 +255,7 @@ begin
   end if;
 
   if theirs.status is distinct from 'active' then
-    raise exception 'member % is not in this room', target using errcode = 'P0002';
+    raise exception 'member % is not in this room', target using errcode = 'PT404';
   end if;
   if theirs.role = 'owner' or (theirs.role = 'moderator' and mine.role is distinct from 'owner' and not private.is_admin()) then
     raise exception 'moderators cannot act on the owner or other moderators' using errcode = '42501';
@@ -303,7 +303,7 @@ declare
 begin
   select * into m from public.room_messages x where x.id = hide_room_message.message_id;
   if not found or not private.room_moderates(m.room_id) then
-    raise exception 'no message % that you moderate', message_id using errcode = 'P0002';
+    raise exception 'no message % that you moderate', message_id using errcode = 'PT404';
   end if;
   update public.room_messages x set hidden_at = coalesce(x.hidden_at, now()), hidden_reason = left(reason, 500)
    where x.id = m.id returning * into m;
