@@ -115,6 +115,8 @@ comment on column public.message_reports.resolved_by is 'The admin who resolved 
 insert into private.excluded_member_links (table_name, column_name, reason) values
   ('blocks', 'blocked_id',
    'a block is invisible to the blocked party: it is the blocker''s data only'),
+  ('conversation_participants', 'conversation_id',
+   'the other participant''s read state is theirs (each reads only their own row, linked through user_id)'),
   ('message_reports', 'message_id',
    'a report belongs to its reporter; the reported party (and the other participant) must not learn who reported them'),
   ('message_reports', 'resolved_by',
