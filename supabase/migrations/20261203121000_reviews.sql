@@ -27,6 +27,11 @@ comment on column public.reviews.author_id is 'Set from the caller at insert; nu
 comment on column public.reviews.expert_id is 'Copied from the booking when omitted; must match it.';
 comment on column public.reviews.is_hidden is 'Set by admins (moderation); hidden reviews leave the public list and the rating aggregates.';
 
+-- Links the data export and the deletion check do not follow (privacy), with the reason.
+insert into private.excluded_member_links (table_name, column_name, reason) values
+  ('reviews', 'expert_id',
+   'a review is its author''s: the reviewed expert reads reviews about them through expert_reviews(), never the rows (author_id, booking_id name the author)');
+
 -- Indexes
 -- Indexes (booking_id has its unique index)
 create index reviews_author_idx on public.reviews (author_id, created_at desc);
