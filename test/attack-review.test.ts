@@ -16,6 +16,12 @@ import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/u
 import { waitForMail } from "./helpers/mail.ts";
 
 const users = usersDeletedAfterFile();
+const made: string[] = [];
+// One at a time, before the helper's own cleanup (hooks run last-registered first): deleting a member
+// and the expert of their booking in one statement trips the bookings foreign keys.
+afterAll(async () => {
+  for (const id of made) await sql`delete from auth.users where id = ${id}`;
+});
 
 type Outcome = { data: unknown; error: { code?: string; message: string } | null; status: number };
 /** "ok" or the refusal's HTTP status and code, as the client sees them. */
@@ -23,6 +29,7 @@ const outcome = (r: Outcome) => (r.error ? `${r.status} ${r.error.code}` : "ok")
 
 async function member(role: "member" | "expert" | "admin" = "member"): Promise<TestUser & { api: ApiClient }> {
   const user = await users.createUser();
+  made.push(user.id);
   if (role !== "member") await sql`update public.profiles set role = ${role} where id = ${user.id}`;
   if (role === "expert") {
     await sql`insert into public.expert_profiles (id, verification_status, verified_at, hourly_rate_cents, is_available)

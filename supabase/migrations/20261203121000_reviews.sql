@@ -30,7 +30,9 @@ comment on column public.reviews.is_hidden is 'Set by admins (moderation); hidde
 -- Links the data export and the deletion check do not follow (privacy), with the reason.
 insert into private.excluded_member_links (table_name, column_name, reason) values
   ('reviews', 'expert_id',
-   'a review is its author''s: the reviewed expert reads reviews about them through expert_reviews(), never the rows (author_id, booking_id name the author)');
+   'a review is its author''s: the reviewed expert reads reviews about them through expert_reviews(), never the rows (author_id, booking_id name the author)'),
+  ('reviews', 'booking_id',
+   'a review is linked to its author through author_id; through the booking it would reach the reviewed expert too');
 
 -- Indexes
 -- Indexes (booking_id has its unique index)
