@@ -67,6 +67,12 @@ function seedExperts(): Seeded[] {
       rating: Math.round(rand() * 500) / 100,
     });
   }
+  // Twelve experts within a metre of one another, so in one ~500 m cell and equally far from any
+  // centre; several share a rating. Cutting through them at max_results shows which ones make it.
+  const sameCellRatings = [4.5, 4.5, 4.5, 3, 3, 5, 2, 4.5, 1, 3, 5, 4];
+  sameCellRatings.forEach((rating, k) =>
+    experts.push({ id: randomUUID(), lat: 48.2101 + k * 0.000005, lng: 11.7701, verification: "verified", available: true, status: "active", expertise: ["tie"], rating }),
+  );
   return experts;
 }
 
@@ -104,9 +110,10 @@ async function bruteForce(q: Query) {
     .filter((e) => e.verification === "verified" && e.available && e.status === "active")
     .filter((e) => q.expertise === undefined || e.expertise.includes(q.expertise))
     .filter((e) => q.minRating === undefined || Number(e.rating) >= q.minRating)
-    .map((e) => ({ id: e.id, lng: e.lng, km: haversineKm(q.lat, q.lng, e.lat, e.lng) }))
+    .map((e) => ({ id: e.id, lng: e.lng, rating: Number(e.rating), km: haversineKm(q.lat, q.lng, e.lat, e.lng) }))
     .filter((e) => e.km <= Math.ceil(q.radiusKm)) // the radius is rounded up to whole km
-    .sort((a, b) => a.km - b.km || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    // The documented total order: distance to the cell, then rating (best first), then id.
+    .sort((a, b) => a.km - b.km || b.rating - a.rating || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(0, q.maxResults ?? 20);
 }
 
@@ -175,6 +182,7 @@ const cases: (Query & { name: string; atLeast?: number; limited?: boolean })[] =
   { name: "across the antimeridian", lat: -17, lng: 179.9, radiusKm: 400, maxResults: 100, atLeast: 10 },
   { name: "near the pole", lat: 88, lng: 0, radiusKm: 500, maxResults: 100, atLeast: 5 },
   { name: "empty ocean", lat: 0, lng: -30, radiusKm: 100 },
+  { name: "twelve experts in one cell, cut at 5 (rating, then id decide)", lat: 48.2101, lng: 11.7701, radiusKm: 1, expertise: "tie", maxResults: 5, limited: true },
 ];
 
 describe("nearby_experts", () => {
@@ -197,6 +205,15 @@ describe("nearby_experts", () => {
       }
     });
   }
+
+  it("answers the same experts in the same order on every call when a cell's experts tie", async () => {
+    const q = { lat: 48.2101, lng: 11.7701, radiusKm: 1, expertise: "tie", maxResults: 5 };
+    const answers = new Set<string>();
+    for (let i = 0; i < 5; i++) answers.add((await nearby(q)).map((r) => r.expert_id).join(","));
+    expect(answers.size).toBe(1);
+    const rows = await nearby(q);
+    expect(rows.map((r) => Number(r.rating_avg))).toEqual([5, 5, 4.5, 4.5, 4.5]);
+  });
 
   it("returns summaries and rounded distances, never coordinates", async () => {
     const [row] = await nearby({ lat: 48, lng: 11, radiusKm: 200, maxResults: 1 });
