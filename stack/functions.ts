@@ -10,6 +10,7 @@ import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, po
 import { runAsync } from "./run-async.ts";
 import { httpOk, portOpen, preparation, spawnLogged, StackError, stopChild, waitFor, type Service } from "./service.ts";
 import { stripeFunctionEnv } from "./stripe.ts";
+import { localSecrets } from "../supabase/functions/_shared/local-secrets.ts";
 
 export const functionsDir = join(supabaseDir, "functions");
 
@@ -55,7 +56,7 @@ export function functionEnv(): Record<string, string> {
     // unsubscribe links (hosted: `supabase secrets set SMTP_HOST=... NOTIFICATIONS_SIGNING_SECRET=...`).
     SMTP_HOST: "127.0.0.1",
     SMTP_PORT: String(ports.smtp),
-    NOTIFICATIONS_SIGNING_SECRET: "local-only-notifications-signing-secret-not-for-production",
+    NOTIFICATIONS_SIGNING_SECRET: localSecrets.NOTIFICATIONS_SIGNING_SECRET, // refused by a deployed function
     // ---
     ...dotEnv(),
   };

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { cacheDir, ports, toml, tomlValue } from "./config.ts";
 import { runAsync, runs } from "./run-async.ts";
 import { portOpen, preparation, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
+import { localSecrets } from "../supabase/functions/_shared/local-secrets.ts";
 
 export const stripeMockVersion = "v0.203.0";
 const installDir = join(cacheDir, `stripe-mock-${stripeMockVersion}`);
@@ -16,7 +17,7 @@ const binary = join(installDir, "stripe-mock");
 /** Test values for the function secrets when neither the environment nor supabase/functions/.env sets them. */
 export const stripeTestSecrets = {
   STRIPE_SECRET_KEY: "sk_test_memberbaseLocalKey",
-  STRIPE_WEBHOOK_SECRET: "whsec_memberbase_local_signing_secret",
+  STRIPE_WEBHOOK_SECRET: localSecrets.STRIPE_WEBHOOK_SECRET, // refused by a deployed function
 };
 
 export interface StripeAvailability {

@@ -383,7 +383,10 @@ const contract: Record<string, Entry> = {
     refused(await o.rpc("mark_conversation_read", { conversation_id: s.conversation }), 404, "PT404");
   },
   "from('conversation_participants').select().eq('conversation_id', id)": async () => {
-    expect(ok(await e.from("conversation_participants").select().eq("conversation_id", s.conversation)).map((p) => p.user_id).sort()).toEqual([member.id, expert.id].sort());
+    // Each participant reads their own row only; the other side's read receipt is copied into it.
+    const rows = ok(await m.from("conversation_participants").select().eq("conversation_id", s.conversation));
+    expect(rows.map((p) => p.user_id)).toEqual([member.id]);
+    expect(rows[0]).toHaveProperty("other_last_read_message_id");
   },
   "rpc('unread_counts')": async () => {
     expect(ok(await m.rpc("unread_counts"))).toMatchObject({ messages: 0, notifications: expect.any(Number) });
@@ -443,6 +446,9 @@ const contract: Record<string, Entry> = {
     expect(ok(await o.from("room_members").select().eq("room_id", s.privateRoom))).toEqual([]);
   },
   "rpc('invite_to_room', { room_id, user_id })": async () => {
+    // Only someone the inviter talks to: a stranger gets 404, as no one does.
+    refused(await owner2.rpc("invite_to_room", { room_id: s.privateRoom, user_id: member.id }), 404, "PT404");
+    await sql`insert into public.conversations (member_id, expert_id) values (${room2Owner.id}, ${member.id})`;
     expect(ok(await owner2.rpc("invite_to_room", { room_id: s.privateRoom, user_id: member.id }))).toMatchObject({ user_id: member.id });
   },
   "rpc('set_room_role', { room_id, user_id, role: 'moderator' | 'member' | 'owner' })": async () => {

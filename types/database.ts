@@ -145,14 +145,14 @@ isOneToOne: false
                   ]
                 },"conversation_participants": {
                   Row: {
-                    "conversation_id": string,"last_message_at": string | null,"last_message_id": number | null,"last_read_at": string | null,"last_read_message_id": number | null,"unread_count": number,"user_id": string
+                    "conversation_id": string,"id": string,"last_message_at": string | null,"last_message_id": number | null,"last_read_at": string | null,"last_read_message_id": number | null,"other_last_read_at": string | null,"other_last_read_message_id": number | null,"unread_count": number,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "conversation_id": string,"last_message_at"?: string | null,"last_message_id"?: number | null,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"unread_count"?: number,"user_id": string
+                    "conversation_id": string,"id"?: string,"last_message_at"?: string | null,"last_message_id"?: number | null,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"other_last_read_at"?: string | null,"other_last_read_message_id"?: number | null,"unread_count"?: number,"user_id": string
                   }
                   Update: {
-                    "conversation_id"?: string,"last_message_at"?: string | null,"last_message_id"?: number | null,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"unread_count"?: number,"user_id"?: string
+                    "conversation_id"?: string,"id"?: string,"last_message_at"?: string | null,"last_message_id"?: number | null,"last_read_at"?: string | null,"last_read_message_id"?: number | null,"other_last_read_at"?: string | null,"other_last_read_message_id"?: number | null,"unread_count"?: number,"user_id"?: string
                   }
                   Relationships: [
                     {
@@ -535,14 +535,14 @@ isOneToOne: true
                   ]
                 },"message_reports": {
                   Row: {
-                    "created_at": string,"id": number,"message_id": number,"reason": string,"reporter_id": string,"resolved_at": string | null,"resolved_by": string | null,"status": Database["public"]['Enums']["report_status"]
+                    "created_at": string,"id": number,"message_id": number,"reason": string,"reported_body": string,"reporter_id": string,"resolved_at": string | null,"resolved_by": string | null,"status": Database["public"]['Enums']["report_status"]
                   }
                   ComputedFields: never
                   Insert: {
-                    "created_at"?: string,"id"?: never,"message_id": number,"reason": string,"reporter_id"?: string,"resolved_at"?: string | null,"resolved_by"?: string | null,"status"?: Database["public"]['Enums']["report_status"]
+                    "created_at"?: string,"id"?: never,"message_id": number,"reason": string,"reported_body"?: string,"reporter_id"?: string,"resolved_at"?: string | null,"resolved_by"?: string | null,"status"?: Database["public"]['Enums']["report_status"]
                   }
                   Update: {
-                    "created_at"?: string,"id"?: never,"message_id"?: number,"reason"?: string,"reporter_id"?: string,"resolved_at"?: string | null,"resolved_by"?: string | null,"status"?: Database["public"]['Enums']["report_status"]
+                    "created_at"?: string,"id"?: never,"message_id"?: number,"reason"?: string,"reported_body"?: string,"reporter_id"?: string,"resolved_at"?: string | null,"resolved_by"?: string | null,"status"?: Database["public"]['Enums']["report_status"]
                   }
                   Relationships: [
                     {
@@ -567,14 +567,14 @@ isOneToOne: false
                   ]
                 },"messages": {
                   Row: {
-                    "body": string,"conversation_id": string,"created_at": string,"deleted_at": string | null,"edited_at": string | null,"hidden_at": string | null,"hidden_reason": string | null,"id": number,"sender_id": string,"withheld": boolean
+                    "body": string,"conversation_id": string,"created_at": string,"deleted_at": string | null,"edited_at": string | null,"hidden_at": string | null,"hidden_reason": string | null,"id": number,"sender_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "body": string,"conversation_id": string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: never,"sender_id"?: string,"withheld"?: boolean
+                    "body": string,"conversation_id": string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: never,"sender_id"?: string
                   }
                   Update: {
-                    "body"?: string,"conversation_id"?: string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: never,"sender_id"?: string,"withheld"?: boolean
+                    "body"?: string,"conversation_id"?: string,"created_at"?: string,"deleted_at"?: string | null,"edited_at"?: string | null,"hidden_at"?: string | null,"hidden_reason"?: string | null,"id"?: never,"sender_id"?: string
                   }
                   Relationships: [
                     {
@@ -1241,10 +1241,13 @@ isOneToOne: false
 "mark_conversation_read":
 { Args: { "conversation_id": string }; Returns: {
               "conversation_id": string,
+"id": string,
 "last_message_at": string | null,
 "last_message_id": number | null,
 "last_read_at": string | null,
 "last_read_message_id": number | null,
+"other_last_read_at": string | null,
+"other_last_read_message_id": number | null,
 "unread_count": number,
 "user_id": string
             }
@@ -1277,8 +1280,7 @@ isOneToOne: false
 "hidden_at": string | null,
 "hidden_reason": string | null,
 "id": number,
-"sender_id": string,
-"withheld": boolean
+"sender_id": string
             }
                           SetofOptions: {
         from: "*"

@@ -1,7 +1,8 @@
 -- Reviews and ratings: a member reviews the expert of one of their completed bookings, once per
 -- booking. Authors edit only rating/title/body; admins hide and unhide. Experts' rating_avg and
--- rating_count follow the visible reviews through a trigger. The public reads reviews through
--- public.expert_reviews(), which shows the author only as "First L." and never an author id.
+-- rating_count follow the visible reviews through a trigger. The public, and the reviewed expert,
+-- read reviews through public.expert_reviews(), which shows the author only as "First L." and never
+-- an author id (the table's rows are read by their authors and admins only).
 
 -- Tables
 create table public.reviews (
@@ -25,6 +26,13 @@ comment on table public.reviews is 'One review per completed booking, by the mem
 comment on column public.reviews.author_id is 'Set from the caller at insert; null once the author''s account is deleted.';
 comment on column public.reviews.expert_id is 'Copied from the booking when omitted; must match it.';
 comment on column public.reviews.is_hidden is 'Set by admins (moderation); hidden reviews leave the public list and the rating aggregates.';
+
+-- Links the data export and the deletion check do not follow (privacy), with the reason.
+insert into private.excluded_member_links (table_name, column_name, reason) values
+  ('reviews', 'expert_id',
+   'a review is its author''s: the reviewed expert reads reviews about them through expert_reviews(), never the rows (author_id, booking_id name the author)'),
+  ('reviews', 'booking_id',
+   'a review is linked to its author through author_id; through the booking it would reach the reviewed expert too');
 
 -- Indexes
 -- Indexes (booking_id has its unique index)
@@ -231,9 +239,11 @@ create policy "Inactive members cannot write reviews" on public.reviews
 create policy "Inactive members cannot edit reviews" on public.reviews
   as restrictive for update to authenticated with check ((select private.is_active_member()));
 
-create policy "Authors and the reviewed expert read a review, admins all" on public.reviews
+-- The reviewed expert reads reviews about them through expert_reviews() only: a row would give them
+-- author_id (and booking_id, which names the member through the booking).
+create policy "Authors read their reviews, admins all" on public.reviews
   for select to authenticated
-  using ((select auth.uid()) = author_id or (select auth.uid()) = expert_id or (select private.is_admin()));
+  using ((select auth.uid()) = author_id or (select private.is_admin()));
 
 create policy "Authors edit their own reviews, admins moderate every one" on public.reviews
   for update to authenticated

@@ -206,6 +206,9 @@ begin
     raise exception 'only admins adjust credits' using errcode = '42501';
   end if;
   perform private.require_admin_aal2('adjust credits');
+  -- One admin's adjustments queue on a lock, so parallel calls cannot all read the same day's sum;
+  -- the sum below is a new statement, whose snapshot sees the adjustments the lock waited for.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('memberbase.admin_adjust:' || (select auth.uid())::text, 0));
   if abs(admin_adjust_credits.amount_cents::bigint) > (private.credit_settings()).admin_adjustment_limit_cents then
     raise exception 'an adjustment is at most % cents either way', (private.credit_settings()).admin_adjustment_limit_cents using errcode = '22023';
   end if;

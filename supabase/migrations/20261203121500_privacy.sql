@@ -1,6 +1,7 @@
 -- Privacy: which public tables hold a member's rows, derived from the catalog (foreign keys), so
 -- the data export and the deletion check follow every table other capabilities add without a
--- hand-kept list; plus scrubbing of the member's free text from rows kept after account deletion.
+-- hand-kept list; plus scrubbing of the member's free text from rows kept after account deletion,
+-- and of the member's entries in Auth's audit log.
 --
 -- A table is member-linked when a column references the member directly (a foreign key to
 -- public.profiles(id) or auth.users(id)) or references rows of a member-linked table (e.g. the
@@ -228,7 +229,31 @@ begin
 end;
 $$;
 
+-- Auth's own audit trail (auth.audit_log_entries: sign-ins, token refreshes, the deletion itself)
+-- names the member by id and email in its payload: it goes with the account. Auth writes its
+-- user_deleted entry in the deleting transaction before the row goes, so that entry goes too.
+-- postgres may delete from Auth's tables (Auth's default privileges grant it; postgres is not a
+-- member of supabase_auth_admin). A full scan of the log per deleted account: deletions are rare.
+create or replace function private.forget_auth_audit_entries()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  delete from auth.audit_log_entries e
+   where e.payload ->> 'actor_id' = old.id::text or e.payload -> 'traits' ->> 'user_id' = old.id::text
+      or (old.email is not null and (e.payload ->> 'actor_username' = old.email or e.payload -> 'traits' ->> 'user_email' = old.email));
+  return null;
+end;
+$$;
+revoke execute on function private.forget_auth_audit_entries() from public, anon, authenticated;
+
 -- Triggers
+create trigger users_forget_audit_entries
+  after delete on auth.users
+  for each row execute function private.forget_auth_audit_entries();
+
 create trigger bookings_scrub_deleted_member
   before update of member_id on public.bookings
   for each row execute function private.scrub_booking_of_deleted_member();

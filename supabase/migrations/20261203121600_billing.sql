@@ -778,7 +778,28 @@ comment on function private.member_dashboard_billing() is 'member_dashboard().bi
 revoke execute on function private.member_dashboard_billing() from public, anon;
 grant execute on function private.member_dashboard_billing() to authenticated;
 
+-- Credits lower a booking's card amount: once its card payment has started (an open or paid
+-- invoice), more credits would make the member pay twice, so they are refused (booking-payment
+-- holds the booking row while it starts the payment, so the two cannot cross).
+create or replace function private.refuse_credits_after_card_payment()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if new.credits_applied_cents > old.credits_applied_cents
+     and exists (select 1 from public.invoices i where i.booking_id = new.id and i.status in ('open', 'paid')) then
+    raise exception 'the card payment of this booking has started: credits can no longer be applied' using errcode = '22023', detail = 'payment_started';
+  end if;
+  return new;
+end;
+$$;
+revoke execute on function private.refuse_credits_after_card_payment() from public, anon, authenticated;
+
 -- Triggers
+create trigger bookings_credits_after_card_payment before update of credits_applied_cents on public.bookings
+  for each row execute function private.refuse_credits_after_card_payment();
 create trigger plans_touch before update on public.plans for each row execute function private.touch_updated_at();
 create trigger subscriptions_touch before update on public.subscriptions for each row execute function private.touch_updated_at();
 create trigger invoices_touch before update on public.invoices for each row execute function private.touch_updated_at();

@@ -2,8 +2,13 @@
 -- active expert (start_conversation); after that both participants write by inserting into
 -- messages. The server stamps the time, keeps each participant's read state (read receipts and
 -- unread counts), limits how fast anyone sends (flood control, private.messaging_settings), and
--- withholds messages from a sender the recipient has blocked without telling the sender. Members
--- report messages into an admin moderation queue; admins hide messages and suspend senders.
+-- withholds messages from a sender the recipient has blocked without telling the sender: nothing the
+-- blocked sender can read (their messages, their own read state, Realtime events) differs from an
+-- unblocked conversation, so the withheld mark lives in a private table and each participant reads
+-- only their own read-state row (the other side's read receipt is copied into it). Edits count
+-- towards the flood limit. Members report messages into an admin moderation queue; each report keeps
+-- an immutable copy of the text reported, so a sender's later edit or soft delete erases nothing the
+-- admins judge; admins hide messages (deleted or edited ones too) and suspend senders.
 
 -- Inactive (suspended or deactivated) members keep reading what they could, but write nothing in
 -- direct messages and chat rooms, as everywhere else (see the account status table in the foundation
@@ -43,15 +48,26 @@ create table public.messages (
   deleted_at timestamptz,
   hidden_at timestamptz,
   hidden_reason text check (char_length(hidden_reason) <= 500),
-  withheld boolean not null default false,
-  check (deleted_at is not null or char_length(btrim(body)) >= 1)
+  check (deleted_at is not null or char_length(btrim(body)) >= 1),
+  constraint messages_body_plain check (private.is_plain_text(body))
 );
 comment on table public.messages is 'Direct messages, ordered by (created_at, id); created_at is the server''s time. Senders edit within the edit window and soft-delete; admins hide.';
 comment on column public.messages.deleted_at is 'Soft delete by the sender: the body is erased, the row stays so the thread keeps its shape.';
 comment on column public.messages.hidden_at is 'Set by an admin (moderation); hidden messages are shown to nobody but admins.';
-comment on column public.messages.withheld is 'Sent while the recipient blocks the sender: only the sender sees it, and nothing is notified (the block stays invisible).';
+
+create table private.withheld_messages (
+  message_id bigint primary key references public.messages (id) on delete cascade
+);
+comment on table private.withheld_messages is 'Messages sent while the recipient blocks the sender: only the sender sees them, nothing is notified. Private, so no row or event the sender reads tells them.';
+
+create table private.message_edits (
+  sender_id uuid not null references public.profiles (id) on delete cascade,
+  edited_at timestamptz not null default now()
+);
+comment on table private.message_edits is 'When each sender edited a message (direct or room) in the last minute: edits count towards the flood limit. Older rows are dropped on the sender''s next edit.';
 
 create table public.conversation_participants (
+  id uuid primary key default gen_random_uuid(),
   conversation_id uuid not null references public.conversations (id) on delete cascade,
   user_id uuid not null references public.profiles (id) on delete cascade,
   last_message_id bigint,
@@ -59,11 +75,15 @@ create table public.conversation_participants (
   last_read_message_id bigint,
   last_read_at timestamptz,
   unread_count integer not null default 0 check (unread_count >= 0),
-  primary key (conversation_id, user_id)
+  other_last_read_message_id bigint,
+  other_last_read_at timestamptz,
+  constraint conversation_participants_pair_key unique (conversation_id, user_id)
 );
 comment on table public.conversation_participants is 'Each participant''s view of a conversation: the last message they can see, what they have read (read receipts) and how many are unread. Kept by triggers.';
+comment on column public.conversation_participants.id is 'An opaque key: Realtime sends a deleted row''s key to every subscriber, so the key must not say who talked to whom.';
 comment on column public.conversation_participants.last_message_id is 'The newest message this participant can see (messages.id; not a foreign key so that deleting a message never blocks).';
-comment on column public.conversation_participants.last_read_message_id is 'Read receipt: the newest message this participant has read; the other participant sees it.';
+comment on column public.conversation_participants.last_read_message_id is 'The newest message this participant has read; copied to the other participant''s row as their read receipt.';
+comment on column public.conversation_participants.other_last_read_message_id is 'Read receipt: the newest message the other participant has read (each participant reads only their own row, so a block changes nothing they can see).';
 
 create table public.blocks (
   blocker_id uuid not null default auth.uid() references public.profiles (id) on delete cascade,
@@ -79,19 +99,24 @@ create table public.message_reports (
   message_id bigint not null references public.messages (id) on delete cascade,
   reporter_id uuid not null default auth.uid() references public.profiles (id) on delete cascade,
   reason text not null check (char_length(btrim(reason)) between 1 and 1000),
+  reported_body text not null default '',
   status public.report_status not null default 'open',
   created_at timestamptz not null default now(),
   resolved_at timestamptz,
   resolved_by uuid references public.profiles (id) on delete set null,
-  constraint message_reports_once unique (message_id, reporter_id)
+  constraint message_reports_once unique (message_id, reporter_id),
+  constraint message_reports_reason_plain check (private.is_plain_text(reason))
 );
 comment on table public.message_reports is 'Reports of direct messages; the open ones are the admins'' moderation queue. Reporters see their own reports, admins all.';
+comment on column public.message_reports.reported_body is 'The message''s text when it was reported (server-set, immutable): what the admin judges, whatever the sender edits or deletes later.';
 comment on column public.message_reports.resolved_by is 'The admin who resolved the report (moderate_message).';
 
 -- Links the data export and the deletion check do not follow (privacy), with the reason.
 insert into private.excluded_member_links (table_name, column_name, reason) values
   ('blocks', 'blocked_id',
    'a block is invisible to the blocked party: it is the blocker''s data only'),
+  ('conversation_participants', 'conversation_id',
+   'the other participant''s read state is theirs (each reads only their own row, linked through user_id)'),
   ('message_reports', 'message_id',
    'a report belongs to its reporter; the reported party (and the other participant) must not learn who reported them'),
   ('message_reports', 'resolved_by',
@@ -107,11 +132,13 @@ create index blocks_blocked_idx on public.blocks (blocked_id);
 create index message_reports_reporter_idx on public.message_reports (reporter_id);
 create index message_reports_open_idx on public.message_reports (status, created_at) where status = 'open';
 create index message_reports_resolved_by_idx on public.message_reports (resolved_by);
+create index message_edits_sender_idx on private.message_edits (sender_id, edited_at);
 
 -- Grants and row level security
 -- Grants: conversations and read state change only through the functions below; members write
 -- message bodies (and stamp a soft delete), block and unblock, and report.
 revoke all on private.messaging_settings from public, anon, authenticated, service_role;
+revoke all on private.withheld_messages, private.message_edits from public, anon, authenticated, service_role;
 revoke all on public.conversations from anon, authenticated;
 grant select on public.conversations to authenticated;
 
@@ -147,10 +174,12 @@ begin
   return (select count(*)::integer from public.messages m
            where m.sender_id = recent_message_count.sender and m.created_at > now() - interval '1 minute')
        + (select count(*)::integer from public.room_messages m
-           where m.sender_id = recent_message_count.sender and m.created_at > now() - interval '1 minute');
+           where m.sender_id = recent_message_count.sender and m.created_at > now() - interval '1 minute')
+       + (select count(*)::integer from private.message_edits e
+           where e.sender_id = recent_message_count.sender and e.edited_at > now() - interval '1 minute');
 end;
 $$;
-comment on function private.recent_message_count(uuid) is 'Messages the sender wrote in the last minute (direct and, once rooms exist, room messages).';
+comment on function private.recent_message_count(uuid) is 'Messages the sender wrote or edited in the last minute (direct and room messages).';
 
 -- Only the helpers that the public RPCs and policies call are executable by clients.
 revoke execute on function private.recent_message_count(uuid) from public, anon, authenticated;
@@ -191,6 +220,20 @@ $$;
 comment on function private.is_reported_message(bigint) is 'Whether anyone reported the message: admins may read reported messages only.';
 grant execute on function private.is_reported_message(bigint) to authenticated, service_role;
 
+create or replace function private.is_withheld_message(message_id bigint)
+returns boolean
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return exists (select 1 from private.withheld_messages w where w.message_id = is_withheld_message.message_id);
+end;
+$$;
+comment on function private.is_withheld_message(bigint) is 'Whether the message was sent while the recipient blocked the sender (for the read policy; the sender never learns it).';
+grant execute on function private.is_withheld_message(bigint) to authenticated, service_role;
+
 -- The request's role (the `role` setting PostgREST sets; security definer does not change it) tells
 -- a client request, which is flood-limited, from the service side.
 create or replace function private.is_client_request()
@@ -222,14 +265,6 @@ begin
   new.hidden_at := null;
   new.hidden_reason := null;
   new.body := btrim(new.body);
-  if tg_table_name <> 'messages' then
-    return new; -- room messages (chat_rooms) share the rest
-  end if;
-  -- Withheld when the other participant blocks the sender.
-  new.withheld := exists (select 1 from public.conversations c
-                            join public.blocks b on b.blocked_id = new.sender_id
-                                                and b.blocker_id = case when c.member_id = new.sender_id then c.expert_id else c.member_id end
-                           where c.id = new.conversation_id);
   return new;
 end;
 $$;
@@ -244,8 +279,11 @@ as $$
 declare
   window_ interval := (select s.edit_window from private.messaging_settings s);
 begin
-  if not private.is_client_request() then
-    return new; -- the service side and moderation functions
+  -- The service side, and moderation (hidden_at and hidden_reason, which no client may write: only
+  -- the moderation functions change them), even on a deleted or edited message.
+  if not private.is_client_request()
+     or (new.body is not distinct from old.body and new.deleted_at is not distinct from old.deleted_at) then
+    return new;
   end if;
   if old.deleted_at is not null then
     raise exception 'this message was deleted' using errcode = '22023';
@@ -259,6 +297,10 @@ begin
     if now() - old.created_at > window_ then
       raise exception 'messages can be edited for % after sending', window_ using errcode = '22023', detail = 'edit_window_over';
     end if;
+    -- An edit is a send for the flood limit (check_send_rate queues the sender's edits and sends).
+    perform private.check_send_rate(new.sender_id);
+    delete from private.message_edits e where e.sender_id = new.sender_id and e.edited_at <= now() - interval '1 minute';
+    insert into private.message_edits (sender_id) values (new.sender_id);
     new.body := btrim(new.body);
     new.edited_at := now();
   end if;
@@ -278,7 +320,16 @@ as $$
 declare
   recipient uuid;
   unread integer;
+  withheld boolean;
 begin
+  -- Withheld when the other participant blocks the sender (recorded privately).
+  withheld := exists (select 1 from public.conversations c
+                        join public.blocks b on b.blocked_id = new.sender_id
+                                            and b.blocker_id = case when c.member_id = new.sender_id then c.expert_id else c.member_id end
+                       where c.id = new.conversation_id);
+  if withheld then
+    insert into private.withheld_messages (message_id) values (new.id);
+  end if;
   -- One statement moves both rows on: the sender has read their own message; the recipient has
   -- one more unread, unless the message is withheld from them. The recipient is notified of the
   -- first unread message of a conversation only: one notice (and email) until they read it.
@@ -288,7 +339,7 @@ begin
            last_read_message_id = case when p.user_id = new.sender_id then new.id else p.last_read_message_id end,
            last_read_at = case when p.user_id = new.sender_id then new.created_at else p.last_read_at end,
            unread_count = case when p.user_id = new.sender_id then p.unread_count else p.unread_count + 1 end
-     where p.conversation_id = new.conversation_id and (p.user_id = new.sender_id or not new.withheld)
+     where p.conversation_id = new.conversation_id and (p.user_id = new.sender_id or not withheld)
     returning p.user_id, p.unread_count)
   select m.user_id, m.unread_count into recipient, unread from moved m where m.user_id <> new.sender_id;
   if recipient is not null and unread = 1 then
@@ -300,6 +351,40 @@ begin
 end;
 $$;
 revoke execute on function private.message_sent() from public, anon, authenticated;
+
+-- A participant's read state moved: the other participant's row takes it as their read receipt.
+create or replace function private.copy_read_receipt()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  -- A sender reading their own withheld message is no receipt the blocker may see.
+  if private.is_withheld_message(new.last_read_message_id) then
+    return null;
+  end if;
+  update public.conversation_participants p
+     set other_last_read_message_id = new.last_read_message_id, other_last_read_at = new.last_read_at
+   where p.conversation_id = new.conversation_id and p.user_id <> new.user_id;
+  return null;
+end;
+$$;
+revoke execute on function private.copy_read_receipt() from public, anon, authenticated;
+
+-- A report keeps the reported text as it was when reported.
+create or replace function private.copy_reported_message()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  new.reported_body := coalesce((select m.body from public.messages m where m.id = new.message_id), '');
+  return new;
+end;
+$$;
+revoke execute on function private.copy_reported_message() from public, anon, authenticated;
 
 -- How a person is named to the other party: display name, else "First L.", else "Member".
 create or replace function private.party_name(user_id uuid)
@@ -489,11 +574,12 @@ begin
     raise exception 'page_size must be between 1 and 100' using errcode = '22023';
   end if;
   return query
-    select p.conversation_id, o.user_id, private.conversation_party_name(o.user_id), p.last_message_id,
+    select p.conversation_id, o.other_id, private.conversation_party_name(o.other_id), p.last_message_id,
            case when m.deleted_at is not null then null else left(m.body, 140) end,
-           m.sender_id, p.last_message_at, p.unread_count, o.last_read_message_id
+           m.sender_id, p.last_message_at, p.unread_count, p.other_last_read_message_id
       from public.conversation_participants p
-      join public.conversation_participants o on o.conversation_id = p.conversation_id and o.user_id <> p.user_id
+      join public.conversations c on c.id = p.conversation_id
+      cross join lateral (select case when c.member_id = p.user_id then c.expert_id else c.member_id end as other_id) o
       left join public.messages m on m.id = p.last_message_id
      where p.user_id = (select auth.uid())
        and (inbox.before is null or p.last_message_at < inbox.before)
@@ -544,6 +630,9 @@ grant execute on function public.moderate_message(bigint, boolean, text, boolean
 create trigger messages_prepare before insert on public.messages for each row execute function private.prepare_message();
 create trigger messages_guard before update on public.messages for each row execute function private.guard_message_update();
 create trigger messages_sent after insert on public.messages for each row execute function private.message_sent();
+create trigger conversation_participants_receipt after update of last_read_message_id on public.conversation_participants
+  for each row when (old.last_read_message_id is distinct from new.last_read_message_id) execute function private.copy_read_receipt();
+create trigger message_reports_copy before insert on public.message_reports for each row execute function private.copy_reported_message();
 
 -- Policies
 create policy "Participants can read their conversations" on public.conversations
@@ -552,7 +641,7 @@ create policy "Participants can read their conversations" on public.conversation
 
 create policy "Participants read visible messages, admins read reported ones" on public.messages
   for select to authenticated
-  using ((hidden_at is null and (not withheld or sender_id = (select auth.uid()))
+  using ((hidden_at is null and (sender_id = (select auth.uid()) or not private.is_withheld_message(id))
           and exists (select 1 from public.conversations c
                        where c.id = conversation_id and ((select auth.uid()) = c.member_id or (select auth.uid()) = c.expert_id)))
          or ((select private.is_admin()) and private.is_reported_message(id)));
@@ -574,10 +663,9 @@ create policy "Inactive members cannot send messages" on public.messages
 create policy "Inactive members cannot edit messages" on public.messages
   as restrictive for update to authenticated with check ((select private.is_active_member()));
 
-create policy "Participants can read the read state of their conversations" on public.conversation_participants
+create policy "Participants can read their own read state" on public.conversation_participants
   for select to authenticated
-  using (exists (select 1 from public.conversations c
-                  where c.id = conversation_id and ((select auth.uid()) = c.member_id or (select auth.uid()) = c.expert_id)));
+  using ((select auth.uid()) = user_id);
 
 create policy "Members can see whom they block" on public.blocks
   for select to authenticated using ((select auth.uid()) = blocker_id);

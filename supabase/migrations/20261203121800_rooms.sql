@@ -1,8 +1,11 @@
 -- Chat rooms: a topic, public (any active member may join) or private (by invitation); roles
 -- owner / moderator / member. Members join, leave, are invited, removed and muted through RPCs;
 -- they write by inserting into room_messages. Moderators (and owners, and admins) hide messages.
--- A member who left or was removed keeps what they could read until then and reads nothing new.
--- Room messages count towards the same flood limit as direct messages.
+-- A member who left or was removed keeps what they could read until then and reads nothing new:
+-- no message written or edited later, and no longer a private room's (later) name and topic.
+-- Room messages (and their edits) count towards the same flood limit as direct messages. A member
+-- creates at most 5 rooms a day (PT429 room_quota), and invites only people they already talk to
+-- (a direct conversation or a private room they are both active in); an invitee declines with leave_room.
 
 -- Types
 create type public.room_visibility as enum ('public', 'private');
@@ -18,9 +21,11 @@ create table public.chat_rooms (
   topic text check (char_length(topic) <= 500),
   visibility public.room_visibility not null default 'public',
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now()
+  updated_at timestamptz not null default now(),
+  constraint chat_rooms_name_plain check (private.is_plain_line(name)),
+  constraint chat_rooms_topic_plain check (private.is_plain_line(topic))
 );
-comment on table public.chat_rooms is 'Chat rooms. Public rooms are listed to every signed-in member; private rooms only to their (invited, current or former) members. Created with create_room().';
+comment on table public.chat_rooms is 'Chat rooms. Public rooms are listed to every signed-in member; private rooms only to their invited and current members. Created with create_room().';
 
 create table public.room_members (
   room_id uuid not null references public.chat_rooms (id) on delete cascade,
@@ -47,13 +52,21 @@ create table public.room_messages (
   deleted_at timestamptz,
   hidden_at timestamptz,
   hidden_reason text check (char_length(hidden_reason) <= 500),
-  check (deleted_at is not null or char_length(btrim(body)) >= 1)
+  check (deleted_at is not null or char_length(btrim(body)) >= 1),
+  constraint room_messages_body_plain check (private.is_plain_text(body))
 );
 comment on table public.room_messages is 'Messages in a room, ordered by (created_at, id) with the server''s time; senders edit within the edit window and soft-delete; moderators hide.';
 comment on column public.room_messages.hidden_at is 'Hidden by a moderator, the owner or an admin: only they still see it.';
 
+create table private.room_creations (
+  creator_id uuid not null references public.profiles (id) on delete cascade,
+  created_at timestamptz not null default now()
+);
+comment on table private.room_creations is 'When each member created a room (the daily room quota; ownership can be handed over, this cannot). Rows older than a day are dropped at the creator''s next room.';
+
 -- Indexes
 create index chat_rooms_public_idx on public.chat_rooms (created_at desc) where visibility = 'public';
+create index room_creations_creator_idx on private.room_creations (creator_id, created_at);
 
 create index room_members_user_idx on public.room_members (user_id, status);
 create index room_messages_room_created_idx on public.room_messages (room_id, created_at desc, id desc);
@@ -62,6 +75,7 @@ create index room_messages_sender_created_idx on public.room_messages (sender_id
 -- Grants and row level security
 -- Grants: owners edit a room's name, topic and visibility; members write message bodies; the
 -- rest goes through the RPCs below.
+revoke all on private.room_creations from public, anon, authenticated, service_role;
 revoke all on public.chat_rooms from anon, authenticated;
 grant select on public.chat_rooms to authenticated;
 grant update (name, topic, visibility) on public.chat_rooms to authenticated;
@@ -141,7 +155,15 @@ begin
   if (select private.my_role()) is null then
     raise exception 'your account is not active' using errcode = '42501';
   end if;
-  insert into public.chat_rooms (name, topic, visibility) values (btrim(name), nullif(btrim(topic), ''), coalesce(visibility, 'public'))
+  -- The quota: one member's creations queue on a lock, so parallel calls cannot all pass the count.
+  perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('memberbase.create_room:' || (select auth.uid())::text, 0));
+  delete from private.room_creations c where c.creator_id = (select auth.uid()) and c.created_at <= now() - interval '24 hours';
+  if (select count(*) from private.room_creations c where c.creator_id = (select auth.uid())) >= 5 then
+    raise exception 'room_quota: at most 5 new rooms a day' using errcode = 'PT429', detail = 'room_quota', hint = 'PostgREST answers this with HTTP 429';
+  end if;
+  insert into private.room_creations (creator_id) values ((select auth.uid()));
+  insert into public.chat_rooms (name, topic, visibility)
+  values (btrim(name), nullif(btrim(topic), ''), coalesce(visibility, 'public'))
   returning * into room;
   insert into public.room_members (room_id, user_id, role, status, joined_at)
   values (room.id, (select auth.uid()), 'owner', 'active', now());
@@ -188,7 +210,10 @@ begin
     returning * into result;
     return result;
   elsif action = 'leave' then
-    if mine.status is distinct from 'active' then
+    if mine.status = 'invited' then -- declining an invitation leaves no trace of it
+      delete from public.room_members m where m.room_id = room.id and m.user_id = me returning * into result;
+      return result;
+    elsif mine.status is distinct from 'active' then
       raise exception 'you are not in this room' using errcode = 'PT404';
     elsif mine.role = 'owner' then
       raise exception 'hand the room to another member (set_room_role owner) before leaving' using errcode = '22023';
@@ -208,8 +233,16 @@ begin
   select * into theirs from public.room_members m where m.room_id = room.id and m.user_id = target for update;
 
   if action = 'invite' then
-    if not exists (select 1 from public.profiles p where p.id = target and p.status = 'active') then
-      raise exception 'no active member %', target using errcode = 'PT404';
+    -- Only people the inviter already talks to (a conversation, or a private room both are in; a
+    -- public room anyone joins is no consent): the same answer for no one and for a stranger.
+    if not exists (select 1 from public.profiles p where p.id = target and p.status = 'active')
+       or not (private.is_admin()
+               or exists (select 1 from public.conversations c
+                           where (c.member_id = me and c.expert_id = target) or (c.member_id = target and c.expert_id = me))
+               or exists (select 1 from public.room_members a join public.room_members b on b.room_id = a.room_id
+                                   join public.chat_rooms r on r.id = a.room_id and r.visibility = 'private'
+                           where a.user_id = me and a.status = 'active' and b.user_id = target and b.status = 'active')) then
+      raise exception 'no active member % you talk to', target using errcode = 'PT404';
     end if;
     if theirs.status = 'active' then
       return theirs;
@@ -344,7 +377,7 @@ begin
   return private.room_membership_action(room_id, 'leave');
 end;
 $$;
-comment on function public.leave_room(uuid) is 'Leaves a room; the caller keeps reading what was written before and nothing after.';
+comment on function public.leave_room(uuid) is 'Leaves a room (the caller keeps reading what was written before and nothing after), or declines an invitation.';
 revoke execute on function public.leave_room(uuid) from public, anon;
 grant execute on function public.leave_room(uuid) to authenticated, service_role;
 
@@ -359,7 +392,7 @@ begin
   return private.room_membership_action(room_id, 'invite', user_id);
 end;
 $$;
-comment on function public.invite_to_room(uuid, uuid) is 'Owners and moderators invite a member (who then calls join_room).';
+comment on function public.invite_to_room(uuid, uuid) is 'Owners and moderators invite someone they share a conversation or a room with (who then calls join_room, or leave_room to decline).';
 revoke execute on function public.invite_to_room(uuid, uuid) from public, anon;
 grant execute on function public.invite_to_room(uuid, uuid) to authenticated, service_role;
 
@@ -437,7 +470,8 @@ create trigger room_messages_guard before update on public.room_messages for eac
 create policy "Members see public rooms and the private rooms they belong to" on public.chat_rooms
   for select to authenticated
   using (visibility = 'public' or (select private.is_admin())
-         or exists (select 1 from public.room_members m where m.room_id = id and m.user_id = (select auth.uid())));
+         or exists (select 1 from public.room_members m where m.room_id = id and m.user_id = (select auth.uid())
+                                                          and m.status in ('invited', 'active')));
 
 create policy "Owners can edit their rooms" on public.chat_rooms
   for update to authenticated
@@ -454,7 +488,7 @@ create policy "Members see their memberships and the rosters of their rooms" on 
 
 create policy "Room members read messages while in the room" on public.room_messages
   for select to authenticated
-  using (created_at <= private.room_read_horizon(room_id)
+  using (coalesce(edited_at, created_at) <= private.room_read_horizon(room_id)
          and (hidden_at is null or sender_id = (select auth.uid()) or private.room_moderates(room_id))
          or (select private.is_admin()));
 

@@ -48,6 +48,15 @@ export function requireAllowedReturnUrls(...urls: string[]): void {
   if (refused.length) throw new HttpError(400, "return_url_not_allowed", "Return URLs must be on the project's allow-list (BILLING_RETURN_URLS)", { refused });
 }
 
+/**
+ * 403 account_inactive unless the member's account is active: a suspended or deactivated member
+ * starts no new payment (no checkout, no new card); cancelling and removing cards stay open to them.
+ */
+export async function requireActiveAccount(userId: string): Promise<void> {
+  const [row] = await sql<{ active: boolean }[]>`select private.account_active(${userId}) as active`;
+  if (!row?.active) throw new HttpError(403, "account_inactive", "Your account is suspended or deactivated: it starts no new payments");
+}
+
 export async function planByCode(code: string): Promise<Plan> {
   const [plan] = await sql<Plan[]>`select id, code, name, interval, price_cents, currency, stripe_price_id, active from public.plans where code = ${code}`;
   if (!plan || !plan.active) throw new HttpError(404, "unknown_plan", `There is no plan '${code}' open for subscription`);

@@ -4,6 +4,7 @@
 // the local stack and are unset on hosted Supabase (the SDK then talks to api.stripe.com).
 import Stripe from "stripe";
 import { HttpError } from "./errors.ts";
+import { secretProblem } from "./secrets.ts";
 
 const env = (name: string) => Deno.env.get(name) || undefined;
 
@@ -27,6 +28,8 @@ export function stripe(): Stripe {
 export function webhookSecret(): string {
   const secret = env("STRIPE_WEBHOOK_SECRET");
   if (!secret) throw new HttpError(503, "stripe_unconfigured", "Billing is not configured: STRIPE_WEBHOOK_SECRET is not set");
+  const problem = secretProblem("STRIPE_WEBHOOK_SECRET", secret);
+  if (problem) throw new HttpError(503, "stripe_unconfigured", `Billing is not configured: ${problem}`);
   return secret;
 }
 

@@ -7,7 +7,7 @@ import { parseBody, serve } from "../_shared/handler.ts";
 import { HttpError, json } from "../_shared/errors.ts";
 import { requireActiveSession } from "../_shared/session.ts";
 import { memberClaims } from "../_shared/claims.ts";
-import { ensureCustomer, liveSubscription, planByCode, planCode, requireAllowedReturnUrls, returnUrl } from "../_shared/billing.ts";
+import { ensureCustomer, liveSubscription, planByCode, planCode, requireActiveAccount, requireAllowedReturnUrls, returnUrl } from "../_shared/billing.ts";
 import { stripeCall } from "../_shared/stripe.ts";
 
 const body = z.object({ plan: planCode, success_url: returnUrl, cancel_url: returnUrl }).strict();
@@ -16,6 +16,7 @@ serve(["POST"], async (req) => {
   const claims = await memberClaims(req);
   await requireActiveSession(claims); // billing is sensitive: a signed-out session's token is refused
   const input = await parseBody(req, body);
+  await requireActiveAccount(claims.sub);
   requireAllowedReturnUrls(input.success_url, input.cancel_url);
   const plan = await planByCode(input.plan);
   if (!plan.stripe_price_id) throw new HttpError(422, "free_plan", "The free plan needs no checkout: it is what members without a subscription have");

@@ -14,7 +14,7 @@ import { memberClaims } from "../_shared/claims.ts";
 import { sql } from "../_shared/db.ts";
 import { requireAal2IfEnrolled } from "../_shared/mfa.ts";
 import { requireActiveSession } from "../_shared/session.ts";
-import { ensureCustomer } from "../_shared/billing.ts";
+import { ensureCustomer, requireActiveAccount } from "../_shared/billing.ts";
 import { stripeCall } from "../_shared/stripe.ts";
 
 const paymentMethodId = z.string().regex(/^pm_[A-Za-z0-9_]{1,200}$/, "a Stripe payment method id (pm_...)");
@@ -31,6 +31,7 @@ serve(["POST"], async (req) => {
   await requireAal2IfEnrolled(claims); // and aal2 once MFA is enrolled
 
   if (input.action === "setup") {
+    await requireActiveAccount(claims.sub); // a new card is for new payments; removing one stays open
     const customer = await ensureCustomer(claims);
     const intent = await stripeCall("creating the setup intent", (s) =>
       s.setupIntents.create({ customer, usage: "off_session", automatic_payment_methods: { enabled: true }, metadata: { member_id: claims.sub } }));

@@ -32,11 +32,14 @@ interface Booking {
 }
 
 async function ownBooking(db: Tx | typeof sql, claims: MemberClaims, id: string, lock: boolean): Promise<Booking> {
+  // Lock first, read after, in two statements: a statement that waited for the lock still sees
+  // the invoices of its own (older) snapshot, so it would miss a payment started meanwhile.
+  if (lock) await db`select 1 from public.bookings b where b.id = ${id} for update`;
   const [booking] = await db<Booking[]>`
     select b.id, b.member_id, b.status, b.price_cents, b.credits_applied_cents, b.card_amount_cents, b.currency,
            i.stripe_payment_intent_id as payment_intent_id, i.status as payment_status, i.amount_due_cents as payment_amount_cents
       from public.bookings b left join public.invoices i on i.booking_id = b.id
-     where b.id = ${id} ${lock ? db`for update of b` : db``}`;
+     where b.id = ${id}`;
   if (!booking || booking.member_id !== claims.sub) throw new HttpError(404, "booking_not_found", "No booking of yours has this id");
   if (booking.status !== "requested" && booking.status !== "confirmed") {
     throw new HttpError(409, "booking_closed", `The booking is ${booking.status}: only requested or confirmed bookings are paid or cancelled here`);
@@ -45,7 +48,13 @@ async function ownBooking(db: Tx | typeof sql, claims: MemberClaims, id: string,
 }
 
 async function pay(claims: MemberClaims, bookingId: string): Promise<Response> {
-  const booking = await ownBooking(sql, claims, bookingId, false);
+  // The booking row stays locked from the check until the payment is recorded (Stripe call
+  // included), as in cancel: a cancel or apply_credits at the same time waits and then sees it.
+  return await sql.begin((tx) => payLocked(tx, claims, bookingId)) as Response;
+}
+
+async function payLocked(tx: Tx, claims: MemberClaims, bookingId: string): Promise<Response> {
+  const booking = await ownBooking(tx, claims, bookingId, true);
   const card = booking.card_amount_cents;
   // apply_credits caps credits at 50%; a booking that says otherwise is refused, never charged.
   if (card * 2 < booking.price_cents) throw new HttpError(409, "credits_over_cap", "Credits cover more than half of this booking");
@@ -63,7 +72,7 @@ async function pay(claims: MemberClaims, bookingId: string): Promise<Response> {
           { amount: card, currency: booking.currency.toLowerCase(), customer, automatic_payment_methods: { enabled: true },
             metadata: { booking_id: booking.id, member_id: claims.sub }, description: `Booking ${booking.id}` },
           { idempotencyKey: `booking-payment-${booking.id}` }));
-  await sql`insert into public.invoices (user_id, stripe_payment_intent_id, booking_id, status, amount_due_cents, currency)
+  await tx`insert into public.invoices (user_id, stripe_payment_intent_id, booking_id, status, amount_due_cents, currency)
             values (${claims.sub}, ${intent.id}, ${booking.id}, 'open', ${card}, ${booking.currency})
             on conflict do nothing`;
   return json({ booking_id: booking.id, payment_intent_id: intent.id, client_secret: intent.client_secret, amount_cents: card,

@@ -46,6 +46,25 @@ function base64Lines(text: string): string {
   return b64.replace(/.{1,76}/g, "$&\r\n");
 }
 
+// Kinds whose body is another member's own words: framed as a quote under a lead line, so nothing
+// in it ("Stop emails: https://...") reads as ours; the HTML part escapes it and makes no links.
+const quotedKinds: Record<string, string> = {
+  message_received: "Their message, quoted as they wrote it:",
+};
+
+function textBody(r: OutboxEmail): string[] {
+  if (!r.body) return [];
+  const lead = quotedKinds[r.kind];
+  return lead ? [lead, ...r.body.split(/\r?\n/).map((line) => `> ${line}`)] : [r.body];
+}
+
+function htmlBody(r: OutboxEmail): string {
+  if (!r.body) return "";
+  const lead = quotedKinds[r.kind];
+  const text = escapeHtml(r.body).replace(/\r?\n/g, "<br>");
+  return lead ? `<p>${escapeHtml(lead)}</p><blockquote style="border-left:3px solid #ccc;margin:0;padding-left:1em">${text}</blockquote>` : text;
+}
+
 /**
  * The Message-ID of the mail for these outbox rows: derived from the rows alone, never from the run
  * or the attempt, so every attempt at the same mail carries the same one. Delivery is at least once
@@ -70,7 +89,7 @@ export function compose(rows: OutboxEmail[], opts: { from: string; appName: stri
   const subject = digest ? `${opts.appName}: your daily digest (${rows.length} ${rows.length === 1 ? "notification" : "notifications"})` : rows[0].subject;
   const categories = [...new Set(rows.map((r) => r.category))];
   const text = [
-    ...rows.flatMap((r) => (digest ? [`* ${r.subject}`, ...(r.body ? [`  ${r.body}`] : []), ""] : [r.subject, "", ...(r.body ? [r.body, ""] : [])])),
+    ...rows.flatMap((r) => (digest ? [`* ${r.subject}`, ...textBody(r).map((l) => `  ${l}`), ""] : [r.subject, "", ...textBody(r), ...(r.body ? [""] : [])])),
     "--",
     ...categories.map((c) => `Stop emails about ${categoryNames[c] ?? c}: ${opts.unsubscribeUrl.get(c)}`),
     "",
@@ -78,7 +97,7 @@ export function compose(rows: OutboxEmail[], opts: { from: string; appName: stri
   const html = [
     "<!doctype html><html><body>",
     digest ? `<h1>${escapeHtml(subject)}</h1><ul>` : `<h1>${escapeHtml(rows[0].subject)}</h1>`,
-    ...rows.map((r) => (digest ? `<li><strong>${escapeHtml(r.subject)}</strong>${r.body ? `<br>${escapeHtml(r.body)}` : ""}</li>` : r.body ? `<p>${escapeHtml(r.body)}</p>` : "")),
+    ...rows.map((r) => (digest ? `<li><strong>${escapeHtml(r.subject)}</strong>${r.body ? `<br>${htmlBody(r)}` : ""}</li>` : r.body ? `<div>${htmlBody(r)}</div>` : "")),
     digest ? "</ul>" : "",
     "<hr>",
     ...categories.map((c) => `<p><a href="${escapeHtml(opts.unsubscribeUrl.get(c)!)}">Stop emails about ${escapeHtml(categoryNames[c] ?? c)}</a></p>`),

@@ -11,7 +11,7 @@
 // GET  /functions/v1/send-notifications/unsubscribe?token=...  a page with a confirm button.
 // POST /functions/v1/send-notifications/unsubscribe?token=...  (RFC 8058 one-click) switches that
 //   category's email off. No session needed: the token is signed (403 invalid_token when forged or
-//   altered) and single-use (409 token_used).
+//   altered), single-use (409 token_used) and expires 90 days after the mail (410 token_expired).
 // verify_jwt is off for this function (mail clients have no JWT); the sending side verifies the
 // service role token itself (requireServiceRole).
 import { z } from "zod";
@@ -20,16 +20,13 @@ import { HttpError, json, corsHeaders } from "../_shared/errors.ts";
 import { requireServiceRole } from "../_shared/service-role.ts";
 import { sql } from "../_shared/db.ts";
 import { sendMail, smtpConfigFromEnv, SmtpError } from "../_shared/smtp.ts";
+import { requireSecret } from "../_shared/secrets.ts";
 import { signUnsubscribeToken, verifyUnsubscribeToken } from "../_shared/unsubscribe-token.ts";
 import { compose, outboxMessageId, type OutboxEmail } from "./compose.ts";
 
 const runBody = z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict();
 
-function signingSecret(): string {
-  const secret = Deno.env.get("NOTIFICATIONS_SIGNING_SECRET") ?? "";
-  if (secret.length < 32) throw new HttpError(503, "not_configured", "NOTIFICATIONS_SIGNING_SECRET (at least 32 characters) is not set");
-  return secret;
-}
+const signingSecret = () => requireSecret("NOTIFICATIONS_SIGNING_SECRET", "not_configured", 32);
 
 const publicUrl = () => `${(Deno.env.get("NOTIFICATIONS_PUBLIC_URL") ?? `${Deno.env.get("SUPABASE_URL")}/functions/v1`).replace(/\/$/, "")}/send-notifications/unsubscribe`;
 
@@ -87,6 +84,7 @@ async function unsubscribe(req: Request, url: URL): Promise<Response> {
   if (!token) throw new HttpError(400, "invalid_token", "The link has no token");
   const payload = await verifyUnsubscribeToken(signingSecret(), token);
   if (!payload) throw new HttpError(403, "invalid_token", "This unsubscribe link is not valid");
+  if (payload.expired) throw new HttpError(410, "token_expired", "This unsubscribe link has expired: use the one in a newer email, or your notification settings");
   if (req.method === "GET") {
     // A GET changes nothing (mail scanners open links); the button POSTs, as one-click clients do.
     const action = `?token=${encodeURIComponent(token)}`;

@@ -2,7 +2,7 @@
 -- (anon, owner, moderator, member, non-member, invited, removed and left members, admin), the
 -- membership RPCs, muting, moderation and the shared flood limit.
 begin;
-select plan(47);
+select plan(48);
 
 select tests.create_user('owen');
 select tests.create_user('mona');
@@ -90,7 +90,12 @@ select throws_ok($$select * from public.chat_rooms$$, '42501', null, 'anon canno
 select throws_ok($$select * from public.room_messages$$, '42501', null, 'anon cannot read room messages');
 select throws_ok($$select * from public.room_members$$, '42501', null, 'anon cannot read rosters');
 
--- Private rooms by invitation
+-- Private rooms by invitation, of people the inviter talks to
+select tests.authenticate_as('owen');
+select throws_ok(format($$select public.invite_to_room(%L, %L)$$, current_setting('test.private_room'), tests.user_id('pat')), 'PT404', null,
+  'a stranger cannot be pulled into a room');
+select tests.clear_authentication();
+insert into public.conversations (member_id, expert_id) values (tests.user_id('owen'), tests.user_id('pat'));
 select tests.authenticate_as('owen');
 select lives_ok(format($$select public.invite_to_room(%L, %L)$$, current_setting('test.private_room'), tests.user_id('pat')), 'the owner invites');
 select tests.authenticate_as('pat');

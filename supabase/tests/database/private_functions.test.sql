@@ -9,7 +9,7 @@ select is(
       and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))
       and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'account_active', 'is_active_member',
                             -- policy helpers of direct messages and chat rooms
-                            'is_reported_message', 'my_room_membership', 'room_read_horizon', 'room_moderates',
+                            'is_reported_message', 'is_withheld_message', 'my_room_membership', 'room_read_horizon', 'room_moderates',
                             -- elevated halves of public RPCs named otherwise: start_conversation, inbox,
                             -- join_room / leave_room / invite_to_room / remove_from_room / mute_room_member / set_room_role
                             'open_conversation', 'conversation_party_name', 'room_membership_action')
