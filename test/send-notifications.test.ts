@@ -7,6 +7,9 @@ import { stack } from "./helpers/stack.ts";
 import { asRequest, memberClaims, sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
+import { jobsPausedDuringFile } from "./helpers/schedule.ts";
+
+jobsPausedDuringFile("send-notifications"); // this file counts what its own calls did
 
 const { createUser } = usersDeletedAfterFile();
 
