@@ -18,6 +18,17 @@ export async function bootstrapDatabase(superuserUrl: string): Promise<void> {
   }
 }
 
+/** Sets up a new cluster as a new hosted project's: Supabase's roles, then its postgres database. */
+export async function bootstrapCluster(superuserUrl: string): Promise<void> {
+  const sql = postgres(superuserUrl, { max: 1, onnotice: () => {} });
+  try {
+    await sql.begin((tx) => tx.unsafe(platformSql("roles")));
+  } finally {
+    await sql.end();
+  }
+  await bootstrapDatabase(superuserUrl);
+}
+
 export const platformService: Service = {
   name: "platform",
   url: "roles, schemas, extensions",
@@ -29,11 +40,10 @@ export const platformService: Service = {
         this.detail = "already bootstrapped";
         return;
       }
-      await sql.begin((tx) => tx.unsafe(platformSql("roles")));
     } finally {
       await sql.end();
     }
-    await bootstrapDatabase(adminDbUrl);
+    await bootstrapCluster(adminDbUrl);
     this.detail = "bootstrapped as a new hosted project";
   },
   async stop() {},

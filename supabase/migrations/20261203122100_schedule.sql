@@ -85,14 +85,14 @@ declare
   call_id bigint;
 begin
   if exists (select from pg_catalog.pg_extension where extname = 'pg_net') then
-    -- Dynamic SQL: vault and net exist only where pg_net does, and this file must load without them.
-    execute $q$select (select decrypted_secret from vault.decrypted_secrets where name = 'project_url'),
-                      (select decrypted_secret from vault.decrypted_secrets where name = 'service_role_key')$q$
-      into url, service_key;
+    -- Dynamic SQL with the schema as a parameter: vault and net exist only where pg_net does, and
+    -- this file loads (and plpgsql_check checks it) without them.
+    execute format('select decrypted_secret from %I.decrypted_secrets where name = $1', 'vault') into url using 'project_url';
+    execute format('select decrypted_secret from %I.decrypted_secrets where name = $1', 'vault') into service_key using 'service_role_key';
     if url is null or service_key is null then
       raise exception 'call_function(%): set the Vault secrets project_url and service_role_key (see the README, "Scheduled jobs")', name;
     end if;
-    execute 'select net.http_post(url := $1, body := $2, headers := $3, timeout_milliseconds := 150000)'
+    execute format('select %I.http_post(url := $1, body := $2, headers := $3, timeout_milliseconds := 150000)', 'net')
       into request_id
       using rtrim(url, '/') || '/functions/v1/' || name, body,
             jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || service_key, 'apikey', service_key);
@@ -111,7 +111,8 @@ $$;
 comment on function private.call_function(text, jsonb) is 'Calls an edge function for a scheduled job: pg_net with Vault''s project_url and service_role_key where pg_net exists, else queued for the local stack''s dispatcher.';
 revoke execute on function private.call_function(text, jsonb) from public, anon, authenticated;
 
--- Deletes what outlived its retention period (private.retention_periods); returns the rows deleted per subject.
+-- Deletes what outlived its retention period (private.retention_periods); returns the rows deleted
+-- per subject. What each subject's rows are, and which timestamp ages them, is the list below.
 create or replace function private.purge_expired_rows()
 returns jsonb
 language plpgsql
@@ -119,42 +120,28 @@ security invoker
 set search_path = ''
 as $$
 declare
-  keep jsonb := (select jsonb_object_agg(subject, keep) from private.retention_periods);
-  cutoff timestamptz;
-  n bigint;
+  target record;
+  n integer;
   result jsonb := '{}';
 begin
-  cutoff := now() - (keep ->> 'search_history')::interval;
-  delete from public.search_history where created_at < cutoff;
-  get diagnostics n = row_count; result := result || jsonb_build_object('search_history', n);
-
-  cutoff := now() - (keep ->> 'login_history')::interval;
-  delete from public.login_history where signed_in_at < cutoff;
-  get diagnostics n = row_count; result := result || jsonb_build_object('login_history', n);
-
-  cutoff := now() - (keep ->> 'email_delivery_attempts')::interval;
-  delete from public.email_delivery_attempts where finished_at < cutoff;
-  get diagnostics n = row_count; result := result || jsonb_build_object('email_delivery_attempts', n);
-
-  cutoff := now() - (keep ->> 'email_outbox')::interval;
-  delete from public.email_outbox where status in ('sent', 'failed', 'suppressed') and created_at < cutoff;
-  get diagnostics n = row_count; result := result || jsonb_build_object('email_outbox', n);
-
-  cutoff := now() - (keep ->> 'stripe_events')::interval;
-  delete from public.stripe_events where processed_at < cutoff;
-  get diagnostics n = row_count; result := result || jsonb_build_object('stripe_events', n);
-
-  cutoff := now() - (keep ->> 'read_notifications')::interval;
-  delete from public.notifications where read_at < cutoff;
-  get diagnostics n = row_count; result := result || jsonb_build_object('read_notifications', n);
-
-  cutoff := now() - (keep ->> 'function_calls')::interval;
-  delete from private.function_calls where requested_at < cutoff;
-  get diagnostics n = row_count; result := result || jsonb_build_object('function_calls', n);
-
-  cutoff := now() - (keep ->> 'cron_run_details')::interval;
-  delete from cron.job_run_details where start_time < cutoff;
-  get diagnostics n = row_count; result := result || jsonb_build_object('cron_run_details', n);
+  for target in
+    select p.subject, t.tbl, t.aged_by, t.also, p.keep
+      from (values
+        ('search_history', 'public.search_history', 'created_at', ''),
+        ('login_history', 'public.login_history', 'signed_in_at', ''),
+        ('email_delivery_attempts', 'public.email_delivery_attempts', 'finished_at', ''),
+        ('email_outbox', 'public.email_outbox', 'created_at', ' and status in (''sent'', ''failed'', ''suppressed'')'),
+        ('stripe_events', 'public.stripe_events', 'processed_at', ''),
+        ('read_notifications', 'public.notifications', 'read_at', ''),
+        ('function_calls', 'private.function_calls', 'requested_at', ''),
+        ('cron_run_details', 'cron.job_run_details', 'start_time', '')
+      ) as t (subject, tbl, aged_by, also)
+      join private.retention_periods p on p.subject = t.subject
+  loop
+    execute format('delete from %s where %I < $1%s', target.tbl, target.aged_by, target.also) using now() - target.keep;
+    get diagnostics n = row_count;
+    result := result || jsonb_build_object(target.subject, n);
+  end loop;
   return result;
 end;
 $$;
