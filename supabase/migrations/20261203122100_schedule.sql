@@ -122,7 +122,7 @@ as $$
 declare
   target record;
   n integer;
-  result jsonb := '{}';
+  result jsonb := '{}'::jsonb;
 begin
   for target in
     select p.subject, t.tbl, t.aged_by, t.also, p.keep
