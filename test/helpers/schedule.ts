@@ -4,6 +4,9 @@
 import { afterAll, beforeAll } from "vitest";
 import { sql } from "./db.ts";
 
+/** The jobs that call edge functions (they change rows as earlier files left them due). */
+export const functionJobs = ["send-notifications", "process-deletion-requests", "referral-sweep"];
+
 async function setActive(jobs: string[], active: boolean): Promise<void> {
   await sql`select cron.alter_job(jobid, active := ${active}) from cron.job where jobname in ${sql(jobs)}`;
 }
