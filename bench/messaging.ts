@@ -9,7 +9,7 @@
 //   unread messages (no second notice).
 import postgres from "postgres";
 import { budgetFromEnv, measure, prng, type Summary } from "./measure.ts";
-import { asRequest, memberClaims, type Claims } from "./requests.ts";
+import { atDatabase, memberClaims, type Claims } from "./requests.ts";
 import { apiUrl } from "../stack/config.ts";
 import type { Row } from "./report.ts";
 
@@ -34,8 +34,8 @@ export async function messagingRows(api: postgres.Sql, db: postgres.Sql, seed: n
   log(`bench: inbox first page and unread badge (${picks.length} participants)`);
   const reads = await measure(
     {
-      inbox: async (i) => (await asRequest(api, claims[who(i)], (tx) => tx`select * from public.inbox(20)`)).queryMs,
-      badge: async (i) => (await asRequest(api, claims[who(i)], (tx) => tx`select public.unread_counts() as c`)).queryMs,
+      inbox: async (i) => (await atDatabase(api, claims[who(i)], (tx) => tx`select * from public.inbox(20)`)).queryMs,
+      badge: async (i) => (await atDatabase(api, claims[who(i)], (tx) => tx`select public.unread_counts() as c`)).queryMs,
     },
     budgetFromEnv({ warmup: 30, iterations: 1000, seconds: 20 }),
   );
@@ -68,19 +68,19 @@ export async function messagingRows(api: postgres.Sql, db: postgres.Sql, seed: n
           const p = picks[who(i)];
           // Untimed: the recipient has read everything, so this send notifies.
           await db`update public.conversation_participants set unread_count = 0 where conversation_id = ${p.conversation_id} and user_id <> ${p.user_id}`;
-          const r = await asRequest(api, claims[who(i)], (tx) => tx`insert into public.messages (conversation_id, body) values (${p.conversation_id}, ${"bench send " + i})`);
+          const r = await atDatabase(api, claims[who(i)], (tx) => tx`insert into public.messages (conversation_id, body) values (${p.conversation_id}, ${"bench send " + i})`);
           if (i >= 0) statement.notify.push(r.queryMs);
           return r.totalMs;
         },
         quiet: async (i) => {
           const p = picks[who(i)];
-          const r = await asRequest(api, claims[who(i)], (tx) => tx`insert into public.messages (conversation_id, body) values (${p.conversation_id}, ${"bench send " + i})`);
+          const r = await atDatabase(api, claims[who(i)], (tx) => tx`insert into public.messages (conversation_id, body) values (${p.conversation_id}, ${"bench send " + i})`);
           if (i >= 0) statement.quiet.push(r.queryMs);
           return r.totalMs;
         },
         plain: async (i) => {
           const p = picks[who(i)];
-          const r = await asRequest(api, claims[who(i)], (tx) => tx`insert into bench.plain_messages (conversation_id, body) values (${p.conversation_id}, ${"bench send " + i})`);
+          const r = await atDatabase(api, claims[who(i)], (tx) => tx`insert into bench.plain_messages (conversation_id, body) values (${p.conversation_id}, ${"bench send " + i})`);
           if (i >= 0) statement.plain.push(r.queryMs);
           return r.totalMs;
         },

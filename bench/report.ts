@@ -52,28 +52,26 @@ ${c.favorites} favorites, ${c.bookings} bookings, ${c.activity} activity rows, $
 ${report.rows.map((r) => `| ${esc(r.metric)} | ${esc(r.value)}${r.note ? ` — ${esc(r.note)}` : ""} | ${esc(r.target)} | ${verdict(r)} |`).join("\n")}
 
 ## What is measured
-- **health / member-dashboard**: \`GET /functions/v1/<name>\` through the stack's gateway (JWT
-  verified there) to the function's Deno process, with a member's access token (HS256, signed as
-  Supabase Auth signs them) for one of 200 sampled members, round-robin. \`health\` runs
-  \`select now()\`; \`member-dashboard\` runs \`public.member_dashboard()\` in one transaction under
-  the member's RLS. Time is the whole HTTP request as the client sees it.
-- **naive client path**: what a client without the dashboard RPC does with supabase-js — one
-  PostgREST request per piece (profile, bookings for totals and spending, next bookings with their
-  experts, recent activity, favorites count, and reviews / unread notifications / open tickets when
-  those tables exist), one after another. No PostgREST binary is obtainable on this machine, so
-  each request is run exactly as PostgREST executes one — one transaction, one \`set_config\` of
-  role and claims as \`authenticator\`, the query — over a real connection, without its HTTP hop.
-  The dashboard is measured the same way (one request calling \`member_dashboard()\`) for the
-  measured ratio. The HTTP ratio is an ESTIMATE, labelled so: each naive request is charged the
-  health function's whole-request p50 (gateway → Deno → one trivial query) as its HTTP hop.
+- **the dashboard over HTTP**, every case through the stack's gateway with a member's access token
+  (HS256, signed as Supabase Auth signs them) for one of 200 sampled members, round-robin, all cases
+  alternating in one run; time is the whole HTTP request as the client sees it:
+  \`member-dashboard\` (gateway → the function's Deno worker → \`public.member_dashboard()\` under the
+  member's RLS) against its floor \`health\` (gateway → Deno → \`select now()\`);
+  \`rpc('member_dashboard')\` (\`GET /rest/v1/rpc/member_dashboard\`, gateway → PostgREST 12.0.2) against
+  its floor, a one-row select through PostgREST (\`GET /rest/v1/plans?select=code&limit=1\`); and the
+  naive client path: what a client without the dashboard RPC does with supabase-js — one PostgREST
+  request per piece (profile, bookings for totals and spending, next bookings with their experts as
+  an embed, recent activity, favorites count with \`count=exact\`, and reviews / unread notifications
+  / open tickets when those tables exist), one after another, each through the gateway and PostgREST.
 - **nearby_experts**: \`public.nearby_experts(lat, lng, 25 km, max 20)\` called as a member for
   random centres (mostly around the region's cities, some anywhere in it); the time of the query
-  statement inside the PostgREST-style transaction. The scan computes the same answer with
+  statement at the database, in the session PostgREST would give the request (it is about the
+  query's plan). The scan computes the same answer with
   \`ST_Distance\` over every verified, available expert (no index can serve it; JIT off, as its
   compile time would otherwise dominate), and every answer is compared with the KNN one.
-- **RLS ÷ service_role**: the same page query (filtered by the member's id, newest first, 20 rows)
-  run as the member under RLS and as service_role (which bypasses RLS), alternating; the time of
-  the query statement (the \`set_config\` before it is identical for both). The two must return the
+- **RLS ÷ service_role**: the same PostgREST request (a page filtered by the member's id, newest
+  first, 20 rows) through the gateway with the member's token (RLS applies) and with the service
+  key (service_role bypasses RLS), alternating; the whole HTTP request. The two must return the
   same rows, or the run fails.
 - **stripe-webhook**: a \`customer.subscription.updated\` event, signed as Stripe signs it (HMAC
   over timestamp and body; signing is done before the clock starts), POSTed through the gateway to

@@ -128,9 +128,91 @@ export async function startFunctionsHost(opts: HostOptions): Promise<ChildProces
   return child;
 }
 
+/** How the stack's functions host is kept up: restarted when it dies, after a growing pause. */
+export interface SupervisorOptions {
+  /** Where "functions host exited ..., restarting in N ms" goes (`npm run dev` prints it). */
+  log?: (line: string) => void;
+  /** First pause before a restart; doubled for each death that follows a short life, up to maxBackoffMs. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** A host that ran this long before dying starts the pauses afresh. */
+  stableMs?: number;
+}
+
+/**
+ * One supervised functions host: a death this side did not ask for (a crash, an OOM kill, kill -9)
+ * is logged and followed by a restart after a backoff (250 ms, 500 ms, ... up to 30 s while it keeps
+ * dying young), so every function answers again without anyone noticing the stack is half down.
+ */
+export class FunctionsSupervisor {
+  private child: ChildProcess | undefined;
+  private stopping = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private starting: Promise<void> | undefined;
+  private failures = 0;
+  /** Restarts so far (for the progress line and tests). */
+  restarts = 0;
+
+  constructor(private readonly host: HostOptions, private readonly opts: SupervisorOptions = {}) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    await this.launch();
+  }
+
+  private async launch(): Promise<void> {
+    const child = await startFunctionsHost(this.host);
+    if (this.stopping) return void (await stopChild(child));
+    this.child = child;
+    const startedAt = Date.now();
+    child.once("exit", (code, signal) => {
+      if (this.stopping || this.child !== child) return; // asked to stop: no restart
+      this.child = undefined;
+      if (Date.now() - startedAt >= (this.opts.stableMs ?? 60_000)) this.failures = 0;
+      this.scheduleRestart(signal ? `signal ${signal}` : `code ${code}`);
+    });
+  }
+
+  private scheduleRestart(why: string): void {
+    const min = this.opts.minBackoffMs ?? 250;
+    const delay = Math.min(this.opts.maxBackoffMs ?? 30_000, min * 2 ** this.failures++);
+    this.log(`functions host exited (${why}), restarting in ${delay} ms`);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.starting = this.launch().then(
+        () => {
+          this.restarts++;
+          if (this.child) this.log(`functions host restarted (pid ${this.child.pid}, restart ${this.restarts})`);
+        },
+        (e) => {
+          if (!this.stopping) this.scheduleRestart(`failed to start again: ${(e as Error).message.split("\n")[0]}`);
+        },
+      );
+    }, delay);
+    this.timer.unref?.();
+  }
+
+  private log(line: string): void {
+    (this.opts.log ?? ((l: string) => console.error(l)))(line);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.starting?.catch(() => {});
+    await stopChild(this.child);
+    this.child = undefined;
+  }
+}
+
 /** Set by `npm run dev` before the stack starts: hot reload of changed functions. */
-export const functionsOptions = { watch: false };
-let host: ChildProcess | undefined;
+export const functionsOptions: { watch: boolean; log?: (line: string) => void } = { watch: false };
+let supervisor: FunctionsSupervisor | undefined;
 const modules = preparation(cacheFunctionModules);
 
 export const functionsService: Service = {
@@ -139,13 +221,15 @@ export const functionsService: Service = {
   prepare: (note) => modules.run(note),
   async start() {
     await modules.run();
-    host = await startFunctionsHost({ dir: functionsDir, port: ports.functions, watch: functionsOptions.watch, env: functionEnv() });
+    const log = functionsOptions.log ?? ((line: string) => console.log(`  functions  ${line}`));
+    supervisor = new FunctionsSupervisor({ dir: functionsDir, port: ports.functions, watch: functionsOptions.watch, env: functionEnv() }, { log });
+    await supervisor.start();
     const names = functionNames();
-    this.detail = `one Deno host, a worker per function on first request${functionsOptions.watch ? ", reloaded on change" : ""}: ${names.join(", ") || "none"}`;
+    this.detail = `one Deno host, supervised (restarted when it dies), a worker per function on first request${functionsOptions.watch ? ", reloaded on change" : ""}: ${names.join(", ") || "none"}`;
   },
   async stop() {
-    await stopChild(host);
-    host = undefined;
+    await supervisor?.stop();
+    supervisor = undefined;
     modules.reset();
   },
 };

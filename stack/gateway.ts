@@ -1,6 +1,7 @@
 // The API gateway on 54321, routed as `supabase start` routes: /auth/v1 -> Auth, /rest/v1 ->
 // PostgREST, /functions/v1/<name> -> that function (JWT verified first unless verify_jwt = false).
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { pipeline } from "node:stream";
 import { jwtVerify } from "jose";
 import { anonKey, jwtSecret, ports, serviceRoleKey } from "./config.ts";
 import { availability } from "./auth.ts";
@@ -55,11 +56,18 @@ function forward(req: IncomingMessage, res: ServerResponse, port: number, path: 
     const headers = { ...up.headers };
     if (!headers["access-control-allow-origin"]) Object.assign(headers, { "access-control-allow-origin": "*" });
     res.writeHead(up.statusCode ?? 502, headers);
-    up.pipe(res);
+    // pipeline, not pipe: an upstream that dies mid-body (a killed functions host) destroys the
+    // client's connection, so the client sees a cut-off (errored) stream rather than one left open
+    // forever; a client that goes away likewise ends the upstream request.
+    pipeline(up, res, () => {});
   });
   upstream.on("error", (e) => {
     if (!res.headersSent) gatewayError(res, 502, "upstream_unreachable", `upstream on port ${port}: ${e.message}`);
     else res.destroy();
+  });
+  // A client gone before the answer ends the upstream request too (the function stops its work).
+  res.once("close", () => {
+    if (!res.writableFinished) upstream.destroy();
   });
   req.pipe(upstream);
 }
@@ -96,7 +104,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   if (prefix === "rest/v1") {
     if (postgrest.available) return forward(req, res, ports.rest, `/${rest.join("/")}${url.search}`);
-    return gatewayError(res, 503, "postgrest_unavailable", "No postgrest binary on PATH, so /rest/v1 is not served by this stack (put PostgREST on PATH, or use `supabase start`); tests run table access in SQL exactly as PostgREST does (test/helpers/db.ts)");
+    return gatewayError(res, 503, "postgrest_unavailable", "PostgREST is not running in this stack (see the postgrest line of the stack's start)");
   }
   return gatewayError(res, 404, "not_found", `no route for ${url.pathname}`);
 }

@@ -33,6 +33,15 @@ async function run(cmd: string, args: string[]): Promise<void> {
   if (r.status !== 0) throw new StackError(`${cmd} failed: ${r.error?.message ?? ""}${r.stderr}${r.stdout}`);
 }
 
+/**
+ * Crash safety of the stack's cluster. On by default: `npm run dev` data is what people keep, and
+ * with fsync/synchronous_commit off an immediate restart lost acknowledged commits. A throwaway
+ * cluster (the test suite's, the benchmark's) may turn it off with MEMBERBASE_DB_DURABLE=0.
+ */
+export function durable(): boolean {
+  return process.env.MEMBERBASE_DB_DURABLE !== "0";
+}
+
 export function isInitialised(): boolean {
   return existsSync(join(dataDir, "PG_VERSION"));
 }
@@ -57,7 +66,7 @@ export async function initCluster(c: Cluster): Promise<void> {
   const pw = join(c.socketDir, "pwfile");
   writeFileSync(pw, "postgres\n");
   if (process.getuid?.() === 0) chownSync(pw, uid("postgres"), gid("postgres"));
-  await run(pgBin("initdb"), ["-D", c.dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"]);
+  await run(pgBin("initdb"), ["-D", c.dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", ...(durable() ? [] : ["--no-sync"])]);
 }
 
 /** Starts the cluster with the stack's settings and waits until supabase_admin can connect. */
@@ -97,12 +106,23 @@ export const postgresService: Service & { fresh: boolean } = {
     if (this.fresh) await initCluster(cluster);
     await startCluster(cluster);
     const version = (await runAsync(pgBin("postgres"), ["--version"])).stdout.trim().replace(/^postgres \(PostgreSQL\) /, "");
-    this.detail = `PostgreSQL ${version} from ${pgBinDir}, ${this.fresh ? "new" : "existing"} data dir ${dataDir}`;
+    this.detail = `PostgreSQL ${version} from ${pgBinDir}, ${this.fresh ? "new" : "existing"} data dir ${dataDir}, ${durable() ? "durable (fsync on)" : "throwaway (fsync off)"}`;
   },
   async stop() {
     await stopCluster(cluster);
   },
 };
+
+/**
+ * Fault injection (test/durability.test.ts): stops the cluster in immediate mode, which is a crash as
+ * far as the data is concerned (no checkpoint; the WAL is replayed at start), and starts it again.
+ */
+export async function restartImmediately(): Promise<void> {
+  // run(): as the postgres OS user when we are root, and a failure throws (a silent no-op would let
+  // the durability test pass without any fault injected).
+  await run(pgBin("pg_ctl"), ["-D", dataDir, "-m", "immediate", "-w", "stop"]);
+  await run(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "300", "start"]);
+}
 
 function serverSettings(c: Cluster): string {
   return [
@@ -112,9 +132,8 @@ function serverSettings(c: Cluster): string {
     `unix_socket_directories = '${c.socketDir}'`,
     `max_connections = 200`,
     `shared_buffers = '256MB'`,
-    `fsync = off`, // a throwaway dev/test cluster: durability is not wanted, speed is
-    `synchronous_commit = off`,
-    `full_page_writes = off`,
+    // Every acknowledged commit survives a crash unless this cluster is declared throwaway (durable()).
+    ...(durable() ? ["fsync = on", "synchronous_commit = on", "full_page_writes = on"] : ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]),
     `wal_level = logical`,
     `shared_preload_libraries = 'pg_stat_statements,pg_cron'`,
     // Supabase Cron: jobs run in this database, in background workers (no password needed to connect).

@@ -1,12 +1,21 @@
 // The access matrix: for every table, column grant and function in the exposed schemas, what each
 // role gets, checked against the reviewed file test/access-matrix.txt (its header says how to add
-// a table). Every row cell is an attack run for real, exactly as PostgREST runs a request
-// (authenticator, one transaction, role + full claims), against rows the fixture gives a member in
-// every member-linked table. Any unexpected outcome, and anything in the catalog the file does not
-// list (or the file lists and the catalog lacks), fails; the message prints the lines as found.
+// a table). Every row cell is an attack run for real against rows the fixture gives a member in
+// every member-linked table, in two passes:
+// - the SQL pass runs every cell in SQL as PostgREST's session runs it (authenticator, one
+//   transaction, role + full claims), rolled back, so even the writes that succeed change nothing;
+// - the HTTP pass runs through supabase-js, the gateway and PostgREST every cell that writes
+//   nothing when it behaves as listed — every select, and every insert, update and delete the file
+//   says is refused or finds no row — and must agree with the SQL pass cell for cell. (A write the
+//   file says succeeds would commit over HTTP and spoil the fixture for the cells after it; those
+//   run in the SQL pass, and the documented ones through PostgREST in test/api-contract.test.ts.)
+// Any unexpected outcome, and anything in the catalog the file does not list (or the file lists and
+// the catalog lacks), fails; the message prints the lines as found.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { asRequest, anonClaims, memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
+import { anonClaims, memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
+import { inRequestSession } from "./helpers/sql-session.ts";
+import { anonApi, memberClient, serviceApi, type ApiClient } from "./helpers/rest.ts";
 import { createUser, type TestUser } from "./helpers/users.ts";
 import { seedMember } from "./helpers/member-rows.ts";
 
@@ -92,13 +101,33 @@ function classify(e: unknown): string {
 
 interface Col { name: string; insertable: Record<string, boolean>; updatable: Record<string, boolean> }
 
+/** A table's writable columns, with whether each API role may insert and update it. */
+function columnsOf(table: string): Promise<Col[]> {
+  return sql<Col[]>`
+    select a.attname::text as name,
+           jsonb_build_object('anon', has_column_privilege('anon', a.attrelid, a.attnum, 'INSERT'),
+                              'authenticated', has_column_privilege('authenticated', a.attrelid, a.attnum, 'INSERT'),
+                              'service_role', has_column_privilege('service_role', a.attrelid, a.attnum, 'INSERT')) as insertable,
+           jsonb_build_object('anon', has_column_privilege('anon', a.attrelid, a.attnum, 'UPDATE'),
+                              'authenticated', has_column_privilege('authenticated', a.attrelid, a.attnum, 'UPDATE'),
+                              'service_role', has_column_privilege('service_role', a.attrelid, a.attnum, 'UPDATE')) as updatable
+      from pg_attribute a
+     where a.attrelid = ${`public.${table}`}::regclass and a.attnum > 0 and not a.attisdropped
+       and a.attgenerated = '' and a.attidentity <> 'a'
+     order by a.attnum`;
+}
+
 async function probe(table: string, predicate: string, op: Op, role: MatrixRole, cols: Col[]): Promise<string> {
   const subject = subjectOf(role);
   const apiRole = role === "anon" ? "anon" : role === "service" ? "service_role" : "authenticated";
   const q = (c: string) => `"${c.replace(/"/g, '""')}"`;
-  const where = `where ${predicate}`;
+  // The subject's rows by primary key, found as the schema's owner: the member-link predicate run
+  // under the probing role would see only the parents RLS shows it (an admin cannot read a
+  // member's conversations, yet may read a reported message in one).
+  const keys = await subjectKeys(table, predicate, subject);
+  const where = `where jsonb_build_object(${keys.pk.map((c) => `'${c}', t.${q(c)}`).join(", ")}) in (select jsonb_array_elements($1::text::jsonb))`;
   let text: string;
-  let params: unknown[] = [subject];
+  let params: unknown[] = [JSON.stringify(keys.rows)];
   if (op === "select") {
     text = `select count(*)::int as n from public.${q(table)} t ${where}`;
   } else if (op === "delete") {
@@ -108,7 +137,7 @@ async function probe(table: string, predicate: string, op: Op, role: MatrixRole,
     text = `with u as (update public.${q(table)} t set ${q(col.name)} = t.${q(col.name)} ${where} returning 1) select count(*)::int as n from u`;
   } else {
     // A copy of one of the subject's rows, with only the columns this role may insert.
-    const [row] = await sql.unsafe<{ r: unknown }[]>(`select to_jsonb(t) as r from public.${q(table)} t ${where} limit 1`, [subject]);
+    const row = keys.sample ? { r: keys.sample } : undefined;
     if (!row) return "no-fixture-row";
     const names = cols.filter((c) => c.insertable[apiRole]).map((c) => q(c.name));
     text = names.length === 0
@@ -117,17 +146,76 @@ async function probe(table: string, predicate: string, op: Op, role: MatrixRole,
     params = names.length === 0 ? [] : [row.r];
   }
   try {
-    const [{ n }] = await asRequest(claimsOf(role), (tx) => tx.unsafe<{ n: number }[]>(text, params as never[]));
+    const [{ n }] = await inRequestSession(claimsOf(role), (tx) => tx.unsafe<{ n: number }[]>(text, params as never[]));
     return n > 0 ? "rows" : "none";
   } catch (e) {
     return classify(e);
   }
 }
 
+/** The SQL pass's outcome of every cell ("<table> <op>" -> role -> outcome), for the HTTP pass to agree with. */
+const sqlPass = new Map<string, Record<MatrixRole, string>>();
+
+async function clientOf(role: MatrixRole): Promise<ApiClient> {
+  if (role === "anon") return anonApi();
+  if (role === "service") return serviceApi();
+  return memberClient(users[role].id);
+}
+
+/** The subject's rows of a table as primary-key values (read as the owner of the schema). */
+const EVERY_ROW = "$1::uuid is not null";
+
+async function subjectKeys(table: string, predicate: string, subject: string): Promise<{ pk: string[]; rows: Record<string, unknown>[]; sample?: Record<string, unknown>; everyRow: boolean }> {
+  const q = (c: string) => `"${c.replace(/"/g, '""')}"`;
+  const pk = (await sql<{ name: string }[]>`
+    select a.attname::text as name from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
+     where i.indrelid = ${`public.${table}`}::regclass and i.indisprimary order by array_position(i.indkey, a.attnum)`).map((r) => r.name);
+  const rows = await sql.unsafe<{ k: Record<string, unknown>; r: Record<string, unknown> }[]>(
+    `select jsonb_build_object(${pk.map((c) => `'${c}', t.${q(c)}`).join(", ")}) as k, to_jsonb(t) as r from public.${q(table)} t where ${predicate}`, [subject]);
+  return { pk, rows: rows.map((r) => r.k), sample: rows[0]?.r, everyRow: predicate === EVERY_ROW };
+}
+
+/** The same outcome words as classify(), from what supabase-js reports. */
+function classifyHttp(error: { code?: string; message: string } | null, count: number | null): string {
+  if (!error) return (count ?? 0) > 0 ? "rows" : "none";
+  if (error.code === "42501" && /^permission denied for/.test(error.message)) return "denied";
+  if (error.code === "42501" && /row-level security/.test(error.message)) return "rls";
+  return error.code ? `E${error.code}` : `error without a code: ${error.message}`;
+}
+
+/** One cell through PostgREST, on the same rows as the SQL pass (the subject's, by primary key). */
+async function probeHttp(client: ApiClient, table: string, op: Op, role: MatrixRole, cols: Col[], keys: Awaited<ReturnType<typeof subjectKeys>>): Promise<string> {
+  const apiRole = role === "anon" ? "anon" : role === "service" ? "service_role" : "authenticated";
+  const onSubject = <Q extends { in: (c: string, v: unknown[]) => Q; or: (f: string) => Q }>(query: Q): Q => {
+    if (keys.everyRow) return query; // a table with no member link is probed on all its rows (no filter: the URL stays short)
+    if (keys.pk.length === 1 || keys.rows.length === 0) return query.in(keys.pk[0], keys.rows.map((r) => r[keys.pk[0]]));
+    return query.or(keys.rows.map((r) => `and(${keys.pk.map((c) => `${c}.eq.${String(r[c])}`).join(",")})`).join(","));
+  };
+  const from = client.from(table as never) as any;
+  if (op === "select") {
+    // GET, not HEAD: a HEAD answer has no body, so no error code to tell a refusal by.
+    const { error, count } = await onSubject(from.select("*", { count: "exact" })).limit(1);
+    return classifyHttp(error, count);
+  }
+  if (op === "delete") {
+    const { error, count } = await onSubject(from.delete({ count: "exact" }));
+    return classifyHttp(error, count);
+  }
+  if (op === "update") {
+    const col = cols.find((c) => c.updatable[apiRole]) ?? cols[0];
+    const { error, count } = await onSubject(from.update({ [col.name]: keys.sample?.[col.name] ?? null }, { count: "exact" }));
+    return classifyHttp(error, count);
+  }
+  if (!keys.sample) return "no-fixture-row";
+  const row = Object.fromEntries(cols.filter((c) => c.insertable[apiRole]).map((c) => [c.name, keys.sample![c.name]]));
+  const { error, count } = await from.insert(row, { count: "exact" });
+  return classifyHttp(error, count);
+}
+
 describe("access matrix (test/access-matrix.txt)", () => {
   const matrix = readMatrix();
 
-  it("lists exactly the tables of the exposed schemas, and every role x operation on them behaves as listed", async () => {
+  it("SQL pass: lists exactly the tables of the exposed schemas, and every role x operation on them behaves as listed", async () => {
     const tables = (await sql<{ name: string }[]>`
       select c.relname::text as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
        where n.nspname = any(${EXPOSED}) and c.relkind in ('r', 'p', 'v', 'm', 'f') order by 1`).map((t) => t.name);
@@ -135,23 +223,13 @@ describe("access matrix (test/access-matrix.txt)", () => {
     const found: string[] = [];
     const wrong: string[] = [];
     for (const table of tables) {
-      const cols = await sql<Col[]>`
-        select a.attname::text as name,
-               jsonb_build_object('anon', has_column_privilege('anon', a.attrelid, a.attnum, 'INSERT'),
-                                  'authenticated', has_column_privilege('authenticated', a.attrelid, a.attnum, 'INSERT'),
-                                  'service_role', has_column_privilege('service_role', a.attrelid, a.attnum, 'INSERT')) as insertable,
-               jsonb_build_object('anon', has_column_privilege('anon', a.attrelid, a.attnum, 'UPDATE'),
-                                  'authenticated', has_column_privilege('authenticated', a.attrelid, a.attnum, 'UPDATE'),
-                                  'service_role', has_column_privilege('service_role', a.attrelid, a.attnum, 'UPDATE')) as updatable
-          from pg_attribute a
-         where a.attrelid = ${`public.${table}`}::regclass and a.attnum > 0 and not a.attisdropped
-           and a.attgenerated = '' and a.attidentity <> 'a'
-         order by a.attnum`;
+      const cols = await columnsOf(table);
       // A table with no member link is probed on all its rows ($1 still typed: the probes pass it).
-      const predicate = preds.get(table) ?? "$1::uuid is not null";
+      const predicate = preds.get(table) ?? EVERY_ROW;
       for (const op of OPS) {
         const got = {} as Record<MatrixRole, string>;
         for (const role of ROLES) got[role] = await probe(table, predicate, op, role, cols);
+        sqlPass.set(`${table} ${op}`, got);
         const line = `rows ${table.padEnd(26)} ${op.padEnd(6)} ${ROLES.map((r) => got[r].padEnd(9)).join(" ").trimEnd()}`;
         found.push(line);
         const want = matrix.rows.get(`${table} ${op}`);
@@ -162,6 +240,30 @@ describe("access matrix (test/access-matrix.txt)", () => {
     for (const key of matrix.rows.keys()) if (!tables.includes(key.split(" ")[0])) wrong.push(`listed but not in the schema: ${key}`);
     expect(wrong, `${wrong.join("\n")}\n\nas found:\n${found.join("\n")}`).toEqual([]);
   }, 120000);
+
+  it("through PostgREST (HTTP pass): every select, and every write the file says is refused or finds no row, agrees with the SQL pass cell for cell", async () => {
+    expect(sqlPass.size, "the SQL pass ran first").toBeGreaterThan(0);
+    const preds = await predicates();
+    const clients = Object.fromEntries(await Promise.all(ROLES.map(async (r) => [r, await clientOf(r)] as const))) as Record<MatrixRole, ApiClient>;
+    const wrong: string[] = [];
+    let cells = 0;
+    const started = performance.now();
+    for (const [key, sqlGot] of sqlPass) {
+      const [table, op] = key.split(" ") as [string, Op];
+      const cols = await columnsOf(table);
+      const predicate = preds.get(table) ?? EVERY_ROW;
+      for (const role of ROLES) {
+        if (op !== "select" && (sqlGot[role] === "rows" || sqlGot[role] === "no-fixture-row")) continue; // would commit
+        const keys = await subjectKeys(table, predicate, subjectOf(role));
+        const got = await probeHttp(clients[role], table, op, role, cols, keys);
+        cells++;
+        if (got !== sqlGot[role]) wrong.push(`${table} ${op} as ${role}: SQL pass ${sqlGot[role]}, through PostgREST ${got}`);
+      }
+    }
+    console.log(`access matrix HTTP pass: ${cells} cells through PostgREST in ${Math.round(performance.now() - started)} ms`);
+    expect(cells).toBeGreaterThan(500);
+    expect(wrong, wrong.join("\n")).toEqual([]);
+  }, 300000);
 
   it("lists every table's privileges and column grants for anon, authenticated and service_role", async () => {
     const rows = await sql<{ key: string; line: string }[]>`

@@ -4,7 +4,8 @@
 // account-delete (immediate) and process-deletion-requests (after the 7-day grace period), over HTTP.
 import { beforeAll, describe, expect, it } from "vitest";
 import { anonClient, authSkipReason, serviceClient, stack } from "./helpers/stack.ts";
-import { asRequest, memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
+import { memberClaims, serviceClaims, sql, type Claims } from "./helpers/db.ts";
+import { memberClient, ok } from "./helpers/rest.ts";
 import { claimsOf, password, signUpConfirmed } from "./helpers/auth.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
@@ -38,13 +39,9 @@ describe("account deletion leaves nothing of the member (catalog check, as the A
     await sql`update public.expert_profiles set verification_status = 'verified', verified_at = now(), hourly_rate_cents = 6000
                where id in ${sql([member.id, expert.id])}`;
     // Real bookings both ways through the RPC: the member books the expert, the expert books the member.
-    const asUser = (id: string, q: string) =>
-      sql.begin(async (tx) => {
-        await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(memberClaims(id))}, true)`;
-        await tx.unsafe(q);
-      });
-    await asUser(member.id, `select public.create_booking('${expert.id}', now() + interval '2 days', 60, 'my private note')`);
-    await asUser(expert.id, `select public.create_booking('${member.id}', now() + interval '3 days', 60, 'the expert''s note')`);
+    const inDays = (d: number) => new Date(Date.now() + d * 86400e3).toISOString();
+    ok(await (await memberClient(member.id)).rpc("create_booking", { expert_id: expert.id, scheduled_at: inDays(2), duration_minutes: 60, note: "my private note" }));
+    ok(await (await memberClient(expert.id)).rpc("create_booking", { expert_id: member.id, scheduled_at: inDays(3), duration_minutes: 60, note: "the expert's note" }));
     [{ id: requestId }] = await sql`select id from public.data_deletion_requests where user_id = ${member.id} and status = 'pending'`;
     otherBefore = await rowCounts(await memberRowsByForeignKeys(other.id));
     // Rows the foreign keys keep with the member's id nulled (ON DELETE SET NULL on a member link),
@@ -252,9 +249,9 @@ describe.skipIf(authSkipReason)(`account deletion through supabase-js with Auth-
   });
 
   it("process-deletion-requests: a request the member filed is carried out once due; the catalog scan finds nothing of them", async () => {
-    const { session, userId, email } = await signUpConfirmed();
+    const { client, userId, email } = await signUpConfirmed();
     await seedMember(userId, userId);
-    const [{ id: requestId }] = await asRequest(claimsOf(session.access_token), (tx) => tx`select (public.request_account_deletion('moving on')).id as id`, { method: "POST", commit: true });
+    const { id: requestId } = ok(await client.rpc("request_account_deletion", { reason: "moving on" })) as { id: string };
     await sql`update public.data_deletion_requests set process_after = now() - interval '1 minute' where id = ${requestId}`;
     const { data, error } = await serviceClient().functions.invoke("process-deletion-requests", { method: "POST", body: { limit: 100 } });
     expect(error).toBeNull();

@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { anonClient, authSkipReason, newClientAddress } from "./helpers/stack.ts";
 import { claimsOf, enrollVerified, password, signUpConfirmed } from "./helpers/auth.ts";
-import { asRequest, sql } from "./helpers/db.ts";
+import { sql } from "./helpers/db.ts";
+import { clientWithToken, ok } from "./helpers/rest.ts";
 
 const skip = authSkipReason ? ` (skipped: ${authSkipReason})` : "";
 
@@ -23,16 +24,15 @@ describe.skipIf(authSkipReason)(`sessions and sign-out${skip}`, () => {
     const phone = await signInFrom(email, phoneIp, "MemberbaseApp/2.1 (iPhone)");
     const laptop = await signInFrom(email, laptopIp, "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0");
 
-    const history = await asRequest(claimsOf(laptop.session.access_token), (tx) =>
-      tx`select session_id, host(ip) as ip, user_agent, aal from public.login_history order by signed_in_at`);
+    const history = ok(await clientWithToken(laptop.session.access_token).from("login_history").select("session_id, ip, user_agent, aal").order("signed_in_at"));
     expect(history).toEqual(expect.arrayContaining([
       { session_id: phone.sessionId, ip: phoneIp, user_agent: "MemberbaseApp/2.1 (iPhone)", aal: "aal1" },
       { session_id: laptop.sessionId, ip: laptopIp, user_agent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0", aal: "aal1" },
     ]));
     // Another member sees none of it.
     const other = await signUpConfirmed();
-    const theirs = await asRequest(claimsOf(other.session.access_token), (tx) => tx`select count(*)::int as n from public.login_history where user_id = ${userId}`);
-    expect(theirs).toEqual([{ n: 0 }]);
+    const theirs = ok(await clientWithToken(other.session.access_token).from("login_history").select("session_id").eq("user_id", userId));
+    expect(theirs).toEqual([]);
 
     // Local sign-out ends only the phone's session.
     expect((await phone.client.auth.signOut({ scope: "local" })).error).toBeNull();
@@ -72,8 +72,7 @@ describe.skipIf(authSkipReason)(`the custom access token hook with Auth-issued t
     await enrollVerified(admin.client);
     const adminToken = (await admin.client.auth.getSession()).data.session!.access_token;
     expect(claimsOf(adminToken).aal).toBe("aal2");
-    const changed = await asRequest(claimsOf(adminToken), (tx) =>
-      tx`update public.profiles set role = 'expert' where id = ${userId} returning role`, { method: "PATCH", commit: true });
+    const changed = ok(await clientWithToken(adminToken).from("profiles").update({ role: "expert" } as never).eq("id", userId).select("role"));
     expect(changed).toEqual([{ role: "expert" }]);
     // The token in hand is stale until it is refreshed; the next one carries the new role.
     expect(claimsOf(atRefresh.access_token).user_role).toBe("member");
@@ -84,10 +83,8 @@ describe.skipIf(authSkipReason)(`the custom access token hook with Auth-issued t
 
   it("refuses the member's own attempt to change the role with their Auth-issued token", async () => {
     const { session, userId } = await signUpConfirmed();
-    const attempt = await asRequest(claimsOf(session.access_token), (tx) => tx`update public.profiles set role = 'admin' where id = ${userId}`).then(
-      () => "updated",
-      (e: Error) => e.message,
-    );
-    expect(attempt).toMatch(/only an admin/);
+    const { error, status } = await clientWithToken(session.access_token).from("profiles").update({ role: "admin" } as never).eq("id", userId);
+    expect(error?.message).toMatch(/only an admin/);
+    expect(status).toBe(403);
   });
 });

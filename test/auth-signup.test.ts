@@ -45,6 +45,20 @@ describe.skipIf(authSkipReason)(`sign-up and confirmation${skip}`, () => {
     expect(signedIn.data.user?.user_metadata).toMatchObject({ first_name: "Ada", last_name: "Lovelace" });
   });
 
+  it("confirms with auth.verifyOtp({ token_hash, type: 'signup' }) from the mailed link's token: a session for the member", async () => {
+    const email = uniqueEmail("verifyotp");
+    const client = anonClient(newClientAddress());
+    const signUp = await client.auth.signUp({ email, password });
+    expect(signUp.error).toBeNull();
+    const token_hash = verifyLink(await waitForMail(email, confirmMail)).searchParams.get("token")!;
+    const { data, error } = await client.auth.verifyOtp({ token_hash, type: "signup" });
+    expect(error).toBeNull();
+    expect(data.session?.user.id).toBe(signUp.data.user!.id);
+    expect(claimsOf(data.session!.access_token)).toMatchObject({ sub: signUp.data.user!.id, email, aal: "aal1" });
+    // Single use: the same token again is refused.
+    expect((await anonClient(newClientAddress()).auth.verifyOtp({ token_hash, type: "signup" })).error?.status).toBe(403);
+  });
+
   it("resends the confirmation: not twice within max_frequency (429), then a new link that replaces the old one", async () => {
     const email = uniqueEmail("resend");
     const address = newClientAddress();

@@ -2,7 +2,8 @@
 // its API); the mirrored rows move only with the signed events Stripe would send after each call.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authSkipReason, serviceClient, stack, stripeSkipReason } from "./helpers/stack.ts";
-import { asRequest, memberClaims, serviceClaims, sql } from "./helpers/db.ts";
+import { serviceClaims, sql } from "./helpers/db.ts";
+import { memberClient, ok } from "./helpers/rest.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { billingRowCounts, createBillingMember, createPlans, deliver, type BillingMember, type TestPlan } from "./helpers/billing.ts";
 import { createSession, createUser, type TestUser } from "./helpers/users.ts";
@@ -205,9 +206,8 @@ describe.skipIf(stripeSkipReason)(`booking-payment: the card pays price − cred
   });
 
   async function booking(memberId: string, minutes: number): Promise<string> {
-    const [{ id }] = await asRequest(memberClaims(memberId),
-      (tx) => tx<{ id: string }[]>`select (public.create_booking(${expert.id}, now() + interval '3 days', ${minutes})).id`, { commit: true });
-    return id;
+    const member = await memberClient(memberId);
+    return ok(await member.rpc("create_booking", { expert_id: expert.id, scheduled_at: new Date(Date.now() + 3 * 86400e3).toISOString(), duration_minutes: minutes })).id;
   }
 
   it("charges price − credits for every mix of price and balance; credits never pay more than 50%", async () => {
@@ -215,7 +215,7 @@ describe.skipIf(stripeSkipReason)(`booking-payment: the card pays price − cred
       const m = await track(createUser());
       if (balance) await sql`select private.adjust_credits(${m.id}, ${balance}, ${`bp-${m.id}`}, 'test credits')`;
       const id = await booking(m.id, minutes);
-      if (balance) await asRequest(memberClaims(m.id), (tx) => tx`select public.apply_credits(${id})`, { commit: true });
+      if (balance) ok(await (await memberClient(m.id)).rpc("apply_credits", { booking_id: id }));
       const [b] = await sql`select price_cents, credits_applied_cents from public.bookings where id = ${id}`;
       const res = await call("booking-payment", m.id, { booking_id: id });
       expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -243,7 +243,7 @@ describe.skipIf(stripeSkipReason)(`booking-payment: the card pays price − cred
     const free = await booking(m.id, 60);
     await sql`update public.expert_profiles set hourly_rate_cents = 9000 where id = ${expert.id}`;
     expect(await call("booking-payment", m.id, { booking_id: free })).toMatchObject({ status: 422, body: { error: { code: "nothing_to_pay" } } });
-    await asRequest(memberClaims(m.id), (tx) => tx`select public.set_booking_status(${id}, 'cancelled')`, { commit: true });
+    ok(await (await memberClient(m.id)).rpc("set_booking_status", { booking_id: id, new_status: "cancelled" }));
     expect(await call("booking-payment", m.id, { booking_id: id })).toMatchObject({ status: 409, body: { error: { code: "booking_closed" } } });
     expect(await sql`select 1 from public.invoices where booking_id in ${sql([id, free])}`).toHaveLength(0);
   });
@@ -252,7 +252,7 @@ describe.skipIf(stripeSkipReason)(`booking-payment: the card pays price − cred
     const m = await track(createBillingMember());
     await sql`select private.adjust_credits(${m.id}, 5000, ${`bc-${m.id}`}, 'test credits')`;
     const id = await booking(m.id, 60);
-    await asRequest(memberClaims(m.id), (tx) => tx`select public.apply_credits(${id})`, { commit: true });
+    ok(await (await memberClient(m.id)).rpc("apply_credits", { booking_id: id }));
     const pay = await call("booking-payment", m.id, { booking_id: id });
     expect(pay.body).toMatchObject({ amount_cents: 4500, credits_applied_cents: 4500, price_cents: 9000 });
     const pi = pay.body.payment_intent_id as string;

@@ -2,10 +2,12 @@
 // through the gateway. Contents are checked against an oracle that follows the real foreign-key
 // values (not the SQL the function runs), against another member's rows, and against the catalog.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { stack } from "./helpers/stack.ts";
 import { memberClaims, serviceClaims, sql } from "./helpers/db.ts";
+import { memberClient, ok } from "./helpers/rest.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
+import { functionsHostPid } from "./helpers/processes.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { canonicalRows, linkPaths, memberRowsByForeignKeys, seedMember, type SeedResult } from "./helpers/member-rows.ts";
 
@@ -57,10 +59,8 @@ beforeAll(async () => {
   // The member is also a verified expert whom the counterpart books: the booking is the member's too.
   await sql`update public.expert_profiles set verification_status = 'verified', verified_at = now(), hourly_rate_cents = 6000
              where id = ${member.id}`;
-  await sql.begin(async (tx) => {
-    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(memberClaims(expert.id))}, true)`;
-    await tx`select public.create_booking(${member.id}, now() + interval '3 days', 60, 'booked the member as an expert')`;
-  });
+  const asExpert = await memberClient(expert.id);
+  ok(await asExpert.rpc("create_booking", { expert_id: member.id, scheduled_at: new Date(Date.now() + 3 * 86400e3).toISOString(), duration_minutes: 60, note: "booked the member as an expert" }));
 });
 
 describe("data-export: who may export", () => {
@@ -215,22 +215,6 @@ function pk(row: Record<string, unknown>): unknown {
 }
 
 // ---- Streaming: a member with 10k rows, and the function's memory for 1k vs 10k rows ----
-
-/** The functions host of this suite's stack: every function's worker runs inside it. */
-function functionsHostPid(): number | undefined {
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8");
-      if (!cmdline.includes("stack/deno/functions-host.ts")) continue;
-      const environ = readFileSync(`/proc/${entry}/environ`, "utf8").split("\0");
-      if (environ.includes(`SUPABASE_DB_URL=${stack.dbUrl}`)) return Number(entry);
-    } catch {
-      // a process that went away or is not ours to read
-    }
-  }
-  return undefined;
-}
 
 const statusKb = (pid: number, field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? NaN);
 

@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { startFunctionsHost } from "../stack/functions.ts";
+import { FunctionsSupervisor, startFunctionsHost } from "../stack/functions.ts";
 import { freePort, stopChild } from "../stack/service.ts";
 
 const fixtures = join(import.meta.dirname, "fixtures", "functions");
@@ -171,5 +171,66 @@ describe("functions host with hot reload", () => {
     mkdirSync(join(dir, "added"));
     writeFileSync(join(dir, "added", "index.ts"), `Deno.serve(() => new Response("new"));\n`);
     expect(await (await fetch(`${url}/added`)).text()).toBe("new");
+  });
+});
+
+describe("supervised functions host", () => {
+  const lines: string[] = [];
+  let supervisor: FunctionsSupervisor;
+  let url = "";
+
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    supervisor = new FunctionsSupervisor({ dir: fixtures, port, env: {}, logName: "functions-host-supervised-test" }, { log: (l) => lines.push(l) });
+    await supervisor.start();
+  });
+
+  afterAll(async () => {
+    await supervisor.stop();
+  });
+
+  const probe = async () => {
+    const res = await fetch(`${url}/probe`, { signal: AbortSignal.timeout(5000) });
+    return { status: res.status, body: (await res.json()) as Probe };
+  };
+
+  /** Until the probe answers 200 again (a bound on a hang: the restart itself is quick). */
+  async function answersAgain(): Promise<boolean> {
+    const deadline = Date.now() + 60000;
+    while (Date.now() < deadline) {
+      if ((await probe().catch(() => undefined))?.status === 200) return true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return false;
+  }
+
+  it("restarts a host killed with SIGKILL, says so with its backoff, and the functions answer again", async () => {
+    const first = await probe();
+    expect(first.status).toBe(200);
+    const pid = supervisor.pid!;
+    process.kill(pid, "SIGKILL");
+    expect(await answersAgain()).toBe(true);
+    expect(supervisor.pid).not.toBe(pid);
+    expect((await probe()).body.bootedAt).not.toBe(first.body.bootedAt); // a new host, so a new worker
+    expect(lines).toContainEqual("functions host exited (signal SIGKILL), restarting in 250 ms");
+    expect(lines.some((l) => /^functions host restarted \(pid \d+, restart 1\)$/.test(l))).toBe(true);
+  }, 90000);
+
+  it("waits longer after each death of a host that keeps dying young", async () => {
+    process.kill(supervisor.pid!, "SIGKILL");
+    expect(await answersAgain()).toBe(true);
+    expect(lines).toContainEqual("functions host exited (signal SIGKILL), restarting in 500 ms");
+    expect(supervisor.restarts).toBe(2);
+  }, 90000);
+
+  it("does not restart a host it was asked to stop", async () => {
+    const pid = supervisor.pid!;
+    await supervisor.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(supervisor.pid).toBeUndefined();
+    expect(() => process.kill(pid, 0)).toThrow();
+    await expect(probe()).rejects.toThrow();
+    expect(lines.filter((l) => l.startsWith("functions host exited"))).toHaveLength(2);
   });
 });

@@ -94,9 +94,17 @@ describe("the other API routes", () => {
     }
   });
 
-  it("serves /rest/v1 from PostgREST, or answers 503 with an explanation", async () => {
+  it("serves /rest/v1 from PostgREST, with the apikey rules of the other routes", async () => {
     const res = await fetch(`${stack.apiUrl}/rest/v1/`, { headers: { apikey: stack.anonKey } });
-    if (res.status === 503) expect(await res.json()).toMatchObject({ error: { code: "postgrest_unavailable" } });
-    else expect(res.status).toBe(200);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ swagger: "2.0", paths: expect.objectContaining({ "/plans": expect.any(Object) }) });
+    const plans = await fetch(`${stack.apiUrl}/rest/v1/plans?select=code&code=eq.free`, { headers: { apikey: stack.anonKey } });
+    expect(await plans.json()).toEqual([{ code: "free" }]);
+    const none = await fetch(`${stack.apiUrl}/rest/v1/plans?select=code`);
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ error: { code: "no_api_key" } });
+    const wrong = await fetch(`${stack.apiUrl}/rest/v1/plans?select=code`, { headers: { apikey: "not-a-key" } });
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ error: { code: "invalid_api_key" } });
   });
 });

@@ -6,7 +6,8 @@
 // identical answers to every call, so no sequence of calls tells them apart (the stated bound).
 // The per-member hourly budget is checked on its own.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { asRequest, memberClaims, sql } from "./helpers/db.ts";
+import { sql } from "./helpers/db.ts";
+import { memberClient } from "./helpers/rest.ts";
 import { createUser, type TestUser } from "./helpers/users.ts";
 
 const R = 6371008.7714; // the sphere PostGIS uses for geography <-> and use_spheroid = false
@@ -42,8 +43,10 @@ async function makeExpert(at: [number, number]): Promise<string> {
 }
 
 async function search(member: string, centre: [number, number], radiusKm: number) {
-  return asRequest(memberClaims(member), (tx) => tx<{ expert_id: string; distance_km: string }[]>`
-    select expert_id, distance_km from public.nearby_experts(${centre[0]}, ${centre[1]}, ${radiusKm}, null, null, 100)`, { method: "POST", path: "/rpc/nearby_experts", commit: true });
+  const client = await memberClient(member);
+  const { data, error, status } = await client.rpc("nearby_experts", { lat: centre[0], lng: centre[1], radius_km: radiusKm, max_results: 100 }).select("expert_id, distance_km");
+  if (error) throw Object.assign(new Error(error.message), { code: error.code, status });
+  return data as { expert_id: string; distance_km: number }[];
 }
 
 beforeAll(async () => {
@@ -133,8 +136,8 @@ describe("location privacy: nearby_experts reveals an expert's position to no be
     const bystander = await createUser();
     created.push(member.id, bystander.id);
     for (let i = 0; i < 60; i++) await search(member.id, [10, 10], 1);
-    await expect(search(member.id, [10, 10], 1)).rejects.toMatchObject({ code: "PT429" });
-    await expect(search(member.id, [10, 10], 1)).rejects.toMatchObject({ code: "PT429" });
+    await expect(search(member.id, [10, 10], 1)).rejects.toMatchObject({ code: "PT429", status: 429 });
+    await expect(search(member.id, [10, 10], 1)).rejects.toMatchObject({ code: "PT429", status: 429 });
     expect(await search(bystander.id, [10, 10], 1)).toEqual([]);
     // A refused call does not extend the window; an hour on, the budget is whole again.
     await sql`update private.nearby_search_budget set window_started_at = window_started_at - interval '1 hour' where member_id = ${member.id}`;

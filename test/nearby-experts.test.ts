@@ -5,7 +5,8 @@
 // distances rounded to 0.1 km. What the cells hide is tested in location-privacy.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import { asRequest, memberClaims, sql } from "./helpers/db.ts";
+import { sql } from "./helpers/db.ts";
+import { memberClient } from "./helpers/rest.ts";
 import { createUser, deleteUser, type TestUser } from "./helpers/users.ts";
 
 /** mulberry32: small deterministic PRNG, so every run seeds the same points. */
@@ -66,6 +67,12 @@ function seedExperts(): Seeded[] {
       rating: Math.round(rand() * 500) / 100,
     });
   }
+  // Twelve experts within a metre of one another, so in one ~500 m cell and equally far from any
+  // centre; several share a rating. Cutting through them at max_results shows which ones make it.
+  const sameCellRatings = [4.5, 4.5, 4.5, 3, 3, 5, 2, 4.5, 1, 3, 5, 4];
+  sameCellRatings.forEach((rating, k) =>
+    experts.push({ id: randomUUID(), lat: 48.2101 + k * 0.000005, lng: 11.7701, verification: "verified", available: true, status: "active", expertise: ["tie"], rating }),
+  );
   return experts;
 }
 
@@ -73,11 +80,11 @@ interface Row {
   expert_id: string;
   display_name: string | null;
   headline: string | null;
-  rating_avg: string;
+  rating_avg: number;
   rating_count: number;
   city: string | null;
   area: string | null;
-  distance_km: string;
+  distance_km: number;
 }
 
 interface Query {
@@ -103,9 +110,10 @@ async function bruteForce(q: Query) {
     .filter((e) => e.verification === "verified" && e.available && e.status === "active")
     .filter((e) => q.expertise === undefined || e.expertise.includes(q.expertise))
     .filter((e) => q.minRating === undefined || Number(e.rating) >= q.minRating)
-    .map((e) => ({ id: e.id, lng: e.lng, km: haversineKm(q.lat, q.lng, e.lat, e.lng) }))
+    .map((e) => ({ id: e.id, lng: e.lng, rating: Number(e.rating), km: haversineKm(q.lat, q.lng, e.lat, e.lng) }))
     .filter((e) => e.km <= Math.ceil(q.radiusKm)) // the radius is rounded up to whole km
-    .sort((a, b) => a.km - b.km || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    // The documented total order: distance to the cell, then rating (best first), then id.
+    .sort((a, b) => a.km - b.km || b.rating - a.rating || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .slice(0, q.maxResults ?? 20);
 }
 
@@ -115,10 +123,13 @@ const timings: number[] = [];
 
 async function nearby(q: Query): Promise<Row[]> {
   const started = performance.now();
-  const rows = await asRequest(memberClaims(member.id), (tx) => tx<Row[]>`
-    select * from public.nearby_experts(${q.lat}, ${q.lng}, ${q.radiusKm}, ${q.expertise ?? null}, ${q.minRating ?? null}, ${q.maxResults ?? 20})`, { method: "POST", path: "/rpc/nearby_experts" });
+  const client = await memberClient(member.id);
+  const { data, error, status } = await client.rpc("nearby_experts", {
+    lat: q.lat, lng: q.lng, radius_km: q.radiusKm, expertise: q.expertise ?? null, min_rating: q.minRating ?? null, max_results: q.maxResults ?? 20,
+  } as never);
   timings.push(performance.now() - started);
-  return rows;
+  if (error) throw Object.assign(new Error(error.message), { code: error.code, status });
+  return data as unknown as Row[];
 }
 
 beforeAll(async () => {
@@ -171,6 +182,7 @@ const cases: (Query & { name: string; atLeast?: number; limited?: boolean })[] =
   { name: "across the antimeridian", lat: -17, lng: 179.9, radiusKm: 400, maxResults: 100, atLeast: 10 },
   { name: "near the pole", lat: 88, lng: 0, radiusKm: 500, maxResults: 100, atLeast: 5 },
   { name: "empty ocean", lat: 0, lng: -30, radiusKm: 100 },
+  { name: "twelve experts in one cell, cut at 5 (rating, then id decide)", lat: 48.2101, lng: 11.7701, radiusKm: 1, expertise: "tie", maxResults: 5, limited: true },
 ];
 
 describe("nearby_experts", () => {
@@ -194,6 +206,15 @@ describe("nearby_experts", () => {
     });
   }
 
+  it("answers the same experts in the same order on every call when a cell's experts tie", async () => {
+    const q = { lat: 48.2101, lng: 11.7701, radiusKm: 1, expertise: "tie", maxResults: 5 };
+    const answers = new Set<string>();
+    for (let i = 0; i < 5; i++) answers.add((await nearby(q)).map((r) => r.expert_id).join(","));
+    expect(answers.size).toBe(1);
+    const rows = await nearby(q);
+    expect(rows.map((r) => Number(r.rating_avg))).toEqual([5, 5, 4.5, 4.5, 4.5]);
+  });
+
   it("returns summaries and rounded distances, never coordinates", async () => {
     const [row] = await nearby({ lat: 48, lng: 11, radiusKm: 200, maxResults: 1 });
     expect(Object.keys(row).sort()).toEqual(["area", "city", "display_name", "distance_km", "expert_id", "headline", "rating_avg", "rating_count"]);
@@ -209,9 +230,9 @@ describe("nearby_experts", () => {
     }
   });
 
-  it("refuses bad input with 22023 rather than failing", async () => {
+  it("refuses bad input with HTTP 400 and 22023 rather than failing", async () => {
     for (const bad of [{ radiusKm: 0.9 }, { radiusKm: 500.1 }, { lat: -90.5 }, { lng: 180.5 }, { maxResults: 0 }, { maxResults: 101 }, { minRating: -1 }]) {
-      await expect(nearby({ lat: 48, lng: 11, radiusKm: 10, ...bad })).rejects.toMatchObject({ code: "22023" });
+      await expect(nearby({ lat: 48, lng: 11, radiusKm: 10, ...bad })).rejects.toMatchObject({ code: "22023", status: 400 });
     }
   });
 

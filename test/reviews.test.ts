@@ -2,7 +2,8 @@
 // every committed review, and a booking is reviewed once even when two requests race.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import { anonClaims, asRequest, memberClaims, sql } from "./helpers/db.ts";
+import { sql } from "./helpers/db.ts";
+import { anonApi, memberClient, ok, succeeded } from "./helpers/rest.ts";
 import { createUser, deleteUser, type TestUser } from "./helpers/users.ts";
 
 let expert: TestUser;
@@ -29,7 +30,8 @@ afterAll(async () => {
 
 describe("reviews", () => {
   it("keeps rating_avg and rating_count exact when many members review one expert at once", async () => {
-    await Promise.all(members.map((m) => asRequest(memberClaims(m.user.id), (tx) => tx`insert into public.reviews (booking_id, rating) values (${m.booking}, ${m.rating})`, { commit: true })));
+    const clients = await Promise.all(members.map((m) => memberClient(m.user.id)));
+    (await Promise.all(members.map((m, i) => clients[i].from("reviews").insert({ booking_id: m.booking, rating: m.rating } as never)))).forEach(succeeded);
     const [e] = await sql`select rating_avg::text as avg, rating_count as n from public.expert_profiles where id = ${expert.id}`;
     const mean = members.reduce((s, m) => s + m.rating, 0) / members.length;
     expect(e).toEqual({ avg: mean.toFixed(2), n: members.length });
@@ -38,17 +40,16 @@ describe("reviews", () => {
   it("accepts one of two racing reviews of the same booking", async () => {
     const m = members[0];
     await sql`delete from public.reviews where booking_id = ${m.booking}`;
-    const results = await Promise.allSettled([1, 5].map((rating) =>
-      asRequest(memberClaims(m.user.id), (tx) => tx`insert into public.reviews (booking_id, rating) values (${m.booking}, ${rating})`, { commit: true })));
-    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
-    const rejected = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
-    expect((rejected.reason as { code: string }).code).toBe("23505");
+    const [a, b] = [await memberClient(m.user.id), await memberClient(m.user.id)];
+    const results = await Promise.all([a, b].map((client, i) => client.from("reviews").insert({ booking_id: m.booking, rating: [1, 5][i] } as never)));
+    expect(results.filter((r) => !r.error)).toHaveLength(1);
+    expect(results.filter((r) => r.error).map((r) => ({ status: r.status, code: r.error!.code }))).toEqual([{ status: 409, code: "23505" }]);
     const [{ n }] = await sql`select count(*)::int as n from public.reviews where booking_id = ${m.booking}`;
     expect(n).toBe(1);
   });
 
   it("lists the expert's reviews publicly without author ids", async () => {
-    const rows = await asRequest(anonClaims, (tx) => tx`select * from public.expert_reviews(${expert.id}, 100)`);
+    const rows = ok(await anonApi().rpc("expert_reviews", { expert_id: expert.id, page_size: 100 }));
     expect(rows).toHaveLength(members.length);
     expect(Object.keys(rows[0]).sort()).toEqual(["author_name", "body", "created_at", "id", "rating", "title", "updated_at"]);
     expect(rows.map((r) => r.author_name)).toContain("M3 T.");

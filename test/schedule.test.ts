@@ -5,7 +5,8 @@
 // once. The retention purge is run by its job's own command; the admin views are closed to members.
 import { describe, expect, it } from "vitest";
 import { authSkipReason, stack } from "./helpers/stack.ts";
-import { asRequest, memberClaims, sql } from "./helpers/db.ts";
+import { sql } from "./helpers/db.ts";
+import { memberClient, ok } from "./helpers/rest.ts";
 import { createUser, type TestUser } from "./helpers/users.ts";
 import { mailsTo } from "./helpers/mail.ts";
 
@@ -44,7 +45,7 @@ describe("the jobs run from the schedule, with nobody calling", () => {
     expert = await createUser();
     await sql`update public.profiles set first_name = 'Sam', last_name = 'Sender' where id = ${member.id}`;
     await sql`insert into public.expert_profiles (id, verification_status, verified_at) values (${expert.id}, 'verified', now())`;
-    await asRequest(memberClaims(member.id), (tx) => tx`select public.start_conversation(${expert.id}, 'Is Thursday fine for you?')`, { commit: true });
+    ok(await (await memberClient(member.id)).rpc("start_conversation", { expert_id: expert.id, body: "Is Thursday fine for you?" }));
     referrer = await createUser();
     const [{ code }] = await sql<{ code: string }[]>`select code from public.referral_codes where user_id = ${referrer.id}`;
     referred = await createUser({ metadata: { referral_code: code } });

@@ -4,11 +4,13 @@
 // unsubscribe without a session (its GET sent on to the app's page), with forged, altered and reused tokens refused.
 import { beforeAll, describe, expect, it } from "vitest";
 import { stack } from "./helpers/stack.ts";
-import { asRequest, memberClaims, sql } from "./helpers/db.ts";
+import { memberClaims, sql } from "./helpers/db.ts";
+import { memberClient, ok, succeeded } from "./helpers/rest.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
+import { mailDevPid } from "./helpers/processes.ts";
+import { ports, toml } from "../stack/config.ts";
 import { jobsPausedDuringFile } from "./helpers/schedule.ts";
-import { toml } from "../stack/config.ts";
 
 jobsPausedDuringFile("send-notifications"); // this file counts what its own calls did
 
@@ -78,7 +80,7 @@ describe("send-notifications: delivery", () => {
   let mail: CaughtMail;
 
   it("sends a new-message notification over SMTP, with the message, the sender and an unsubscribe link", async () => {
-    await asRequest(memberClaims(member.id), (tx) => tx`select public.start_conversation(${expert.id}, 'Hello! Could we talk about my <garden> project?')`, { commit: true });
+    ok(await (await memberClient(member.id)).rpc("start_conversation", { expert_id: expert.id, body: "Hello! Could we talk about my <garden> project?" }));
     const [row] = await sql`select id, status from public.email_outbox where user_id = ${expert.id} and kind = 'message_received'`;
     expect(row.status).toBe("pending");
     const { status, body } = await run();
@@ -127,6 +129,9 @@ describe("send-notifications: delivery", () => {
     const digests = (await mailsTo(member.email)).filter((m) => /daily digest/.test(m.subject));
     expect(digests).toHaveLength(1);
     expect(digests[0].subject).toBe("Memberbase: your daily digest (2 notifications)");
+    // Derived from its rows alone (first id, count, a hash of all ids): the same on every attempt.
+    const ids = (await sql<{ id: string }[]>`select id from public.email_outbox where user_id = ${member.id} and subject like 'Digest %' order by id`).map((r) => r.id);
+    expect(digests[0].headers["message-id"]).toMatch(new RegExp(`^<outbox-${ids[0]}\\+2\\.[0-9a-f]{16}@memberbase>$`));
     expect(digests[0].text).toContain("Digest one");
     expect(digests[0].text).toContain("second body");
     expect(digests[0].text).toMatch(/Stop emails about booking updates: /);
@@ -188,12 +193,58 @@ describe("send-notifications: delivery", () => {
       expect(((await again.json()) as { error: { code: string } }).error.code).toBe("token_used");
       // From now on a new message is shown in-app but not mailed (once the expert has read the
       // thread: a conversation gets one notice until it is read).
-      await asRequest(memberClaims(expert.id), (tx) => tx`select public.mark_conversation_read(id) from public.conversations where member_id = ${member.id}`, { commit: true });
-      await asRequest(memberClaims(member.id), (tx) => tx`insert into public.messages (conversation_id, body)
-        select id, 'one more' from public.conversations where member_id = ${member.id}`, { commit: true });
+      const [{ id: conversationId }] = await sql`select id from public.conversations where member_id = ${member.id}`;
+      ok(await (await memberClient(expert.id)).rpc("mark_conversation_read", { conversation_id: conversationId }));
+      succeeded(await (await memberClient(member.id)).from("messages").insert({ conversation_id: conversationId, body: "one more" }));
       const [counts] = await sql`select (select count(*)::int from public.notifications where user_id = ${expert.id} and kind = 'message_received') as in_app,
                                         (select count(*)::int from public.email_outbox where user_id = ${expert.id} and kind = 'message_received') as mails`;
       expect(counts).toEqual({ in_app: 2, mails: 1 });
     });
   });
 });
+
+// Delivery is at least once: a send that times out is tried again, and every attempt at a mail
+// carries the same Message-ID (from its outbox row), so a second copy is recognisable as the same mail.
+const mailDev = mailDevPid(ports.smtp);
+describe.skipIf(mailDev === undefined && "MailDev of this suite's own stack not found (an external stack's mail catcher is not ours to stall)")(
+  "send-notifications: MailDev stalled (SIGSTOP) longer than the SMTP timeout mid-run",
+  () => {
+    it("retries the timed-out mail, loses none, and every copy of a mail carries its row's Message-ID", async () => {
+      const n = 3;
+      await sql`select private.notify(${member.id}, 'booking_confirmed', 'bookings', 'Stalled ' || g) from generate_series(1, ${n}) g`;
+      const rows = await sql<{ id: string; subject: string }[]>`select id, subject from public.email_outbox where user_id = ${member.id} and subject like 'Stalled %' order by id`;
+      expect(rows).toHaveLength(n);
+      process.kill(mailDev!, "SIGSTOP");
+      let running: ReturnType<typeof run>;
+      try {
+        running = run(100); // the first mail's session stalls past the function's 15 s SMTP timeout
+        await new Promise((r) => setTimeout(r, 17000));
+      } finally {
+        process.kill(mailDev!, "SIGCONT");
+      }
+      const first = await running;
+      expect(first.status).toBe(200);
+      expect(first.body.retrying).toBeGreaterThanOrEqual(1);
+      expect(first.body.failed).toBe(0);
+      const [retried] = await sql<{ id: string; error: string }[]>`
+        select a.outbox_id as id, a.error from public.email_delivery_attempts a join public.email_outbox o on o.id = a.outbox_id
+         where o.user_id = ${member.id} and o.subject like 'Stalled %' and a.outcome = 'retry' order by a.outbox_id limit 1`;
+      expect(retried.error).toContain("no reply within 15000 ms");
+      // The retry's time comes; then everything is sent.
+      await sql`update public.email_outbox set next_attempt_at = now() where user_id = ${member.id} and subject like 'Stalled %' and status = 'pending'`;
+      await drain();
+      const after = await sql<{ id: string; status: string; attempts: number }[]>`
+        select id, status, attempts from public.email_outbox where user_id = ${member.id} and subject like 'Stalled %' order by id`;
+      expect(after.map((r) => r.status)).toEqual(Array(n).fill("sent"));
+      expect(after.find((r) => r.id === retried.id)!.attempts).toBe(2);
+      const caught = (await mailsTo(member.email)).filter((m) => m.subject.startsWith("Stalled "));
+      // Each row's mail arrived (a copy more is allowed: that is at least once), and every copy of
+      // it carries the Message-ID derived from that row.
+      for (const row of rows) {
+        const copies = caught.filter((m) => m.subject === row.subject);
+        expect(copies.length, row.subject).toBeGreaterThanOrEqual(1);
+        expect(new Set(copies.map((m) => m.headers["message-id"]))).toEqual(new Set([`<outbox-${row.id}@memberbase>`]));
+      }
+    }, 90000);
+  },
+);

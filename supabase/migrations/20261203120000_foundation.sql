@@ -19,6 +19,10 @@
 --     does not expose), and public.<name> is a one-line security invoker wrapper with the same
 --     signature, defaults, result, comment and grants, written right after the body. Supabase's
 --     advisors then report no anon/authenticated_security_definer_function_executable.
+--   * Errors carry the HTTP status the client should see through PostgREST, chosen per raise:
+--     PTxyz is answered as HTTP xyz, so "not found / not yours" is PT404 (never P0002, which
+--     PostgREST answers 500), a rate or budget PT429; P0001 and 22xxx/23514 (a rule broken) are 400,
+--     23505 (a conflict) 409, 42501 (not allowed) 401/403. No business error is a 500.
 --
 -- Account status (profiles.status, set by admins (audited) or the service role). 'suspended' (an
 -- admin's measure, may be lifted) and 'deactivated' (the account is closed, e.g. before deletion)

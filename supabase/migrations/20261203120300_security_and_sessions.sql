@@ -142,7 +142,7 @@ begin
    where d.id = request_id and d.user_id = (select auth.uid()) and d.status = 'pending'
   returning * into result;
   if not found then
-    raise exception 'no pending deletion request % of yours', request_id using errcode = 'P0002';
+    raise exception 'no pending deletion request % of yours', request_id using errcode = 'PT404';
   end if;
   return result;
 end;

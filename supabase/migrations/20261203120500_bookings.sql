@@ -80,7 +80,7 @@ begin
   perform private.require_member();
   select * into e from public.expert_profiles x where x.id = create_booking.expert_id;
   if not found or e.verification_status <> 'verified' or not e.is_available or not private.account_active(e.id) then
-    raise exception 'expert % is not available for booking', create_booking.expert_id using errcode = 'P0002';
+    raise exception 'expert % is not available for booking', create_booking.expert_id using errcode = 'PT404';
   end if;
   if e.id = (select auth.uid()) then
     raise exception 'you cannot book yourself' using errcode = '22023';
@@ -129,7 +129,7 @@ declare
 begin
   select * into b from public.bookings x where x.id = booking_id for update;
   if not found or me is null or (me is distinct from b.member_id and me is distinct from b.expert_id and not private.is_admin()) then
-    raise exception 'no booking % of yours', booking_id using errcode = 'P0002';
+    raise exception 'no booking % of yours', booking_id using errcode = 'PT404';
   end if;
   if new_status <> 'cancelled' then
     perform private.require_member();

@@ -112,7 +112,7 @@ begin
     where e.id = expert_favorites_count.expert_id
       and ((e.verification_status = 'verified' and private.account_active(e.id)) or e.id = me or private.is_admin())
   ) then
-    raise exception 'no expert %', expert_favorites_count.expert_id using errcode = 'P0002';
+    raise exception 'no expert %', expert_favorites_count.expert_id using errcode = 'PT404';
   end if;
   return (select count(*)::integer from public.favorites f where f.expert_id = expert_favorites_count.expert_id);
 end;

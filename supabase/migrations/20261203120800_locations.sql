@@ -276,22 +276,44 @@ language plpgsql
 stable
 set search_path = ''
 as $$
+declare
+  cutoff double precision;
 begin
-  -- The KNN search over the public cell points: the GiST index yields cells nearest-first (<->),
+  -- 1. The KNN search over the public cell points: the GiST index yields cells nearest-first (<->),
   -- bounded by ST_DWithin's radius box, and stops after max_results matches. Great-circle distances
   -- on the mean-radius sphere, the metric <-> uses, so index order and reported distances agree.
+  select max(k.d) into cutoff from (
+    select x.cell operator(extensions.<->) center as d
+    from public.expert_locations x
+    join public.expert_profiles e on e.id = x.expert_id
+    join public.profiles p on p.id = x.expert_id
+    where extensions.st_dwithin(x.cell, center, radius_m, false)
+      and e.verification_status = 'verified'
+      and e.is_available
+      and p.status = 'active'
+      and (nearby_candidates.tag is null or e.expertise @> array[nearby_candidates.tag])
+      and (nearby_candidates.min_rating is null or e.rating_avg >= nearby_candidates.min_rating)
+    order by x.cell operator(extensions.<->) center
+    limit nearby_candidates.max_results) k;
+  if cutoff is null then
+    return;
+  end if;
+  -- 2. Experts in one cell are equally far, so the KNN's order among them is arbitrary. Everyone
+  -- within the cutoff distance (a small disc: the index again) is ranked by a total order —
+  -- distance, then rating (best first), then id — so the same call answers the same experts.
   return query
   select x.expert_id, x.cell operator(extensions.<->) center
   from public.expert_locations x
   join public.expert_profiles e on e.id = x.expert_id
   join public.profiles p on p.id = x.expert_id
-  where extensions.st_dwithin(x.cell, center, radius_m, false)
+  where extensions.st_dwithin(x.cell, center, cutoff + 1, false)
+    and x.cell operator(extensions.<->) center <= cutoff
     and e.verification_status = 'verified'
     and e.is_available
     and p.status = 'active'
     and (nearby_candidates.tag is null or e.expertise @> array[nearby_candidates.tag])
     and (nearby_candidates.min_rating is null or e.rating_avg >= nearby_candidates.min_rating)
-  order by x.cell operator(extensions.<->) center
+  order by 2, e.rating_avg desc nulls last, x.expert_id
   limit nearby_candidates.max_results;
 end;
 $$;
@@ -360,7 +382,7 @@ begin
     -- No centre given: search around the caller's own stored location.
     select m.location into center from public.member_locations m where m.member_id = (select auth.uid());
     if center is null then
-      raise exception 'no location: pass lat and lng or call set_my_location first' using errcode = 'P0002';
+      raise exception 'no location: pass lat and lng or call set_my_location first' using errcode = 'PT404';
     end if;
   else
     center := private.checked_point(lat, lng);
@@ -389,8 +411,8 @@ begin
   join public.expert_locations x on x.expert_id = c.expert_id
   join public.expert_profiles e on e.id = c.expert_id
   join public.profiles p on p.id = c.expert_id
-  -- Cell distance first; the id settles ties (experts in one cell) deterministically.
-  order by c.distance_m, c.expert_id;
+  -- The same total order as the candidates: cell distance, then rating (best first), then id.
+  order by c.distance_m, e.rating_avg desc nulls last, c.expert_id;
 end;
 $$;
 comment on function private.nearby_experts(double precision, double precision, numeric, text, numeric, integer) is

@@ -59,7 +59,7 @@ begin
   end if;
   select bk.member_id, bk.expert_id, bk.status into b from public.bookings bk where bk.id = new.booking_id;
   if not found then
-    raise exception 'no booking % of yours', new.booking_id using errcode = 'P0002';
+    raise exception 'no booking % of yours', new.booking_id using errcode = 'PT404';
   end if;
   if b.member_id is distinct from new.author_id then
     raise exception 'only the member who booked can review this booking' using errcode = '42501';

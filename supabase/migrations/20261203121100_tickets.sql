@@ -133,7 +133,7 @@ begin
   end if;
   select s.member_id, s.status into t from public.support_tickets s where s.id = new.ticket_id;
   if not found then
-    raise exception 'no ticket % of yours', new.ticket_id using errcode = 'P0002';
+    raise exception 'no ticket % of yours', new.ticket_id using errcode = 'PT404';
   end if;
   if new.is_internal and not private.is_privileged_session() then
     raise exception 'only support staff write internal notes' using errcode = '42501';

@@ -132,7 +132,7 @@ declare
 begin
   select a.balance_cents into balance from public.credit_accounts a where a.id = post_credit.account_id for update;
   if not found then
-    raise exception 'no credit account %', post_credit.account_id using errcode = 'P0002';
+    raise exception 'no credit account %', post_credit.account_id using errcode = 'PT404';
   end if;
   if balance::bigint + amount_cents < 0 then
     raise exception 'insufficient credits: balance % cents, % cents needed', balance, -amount_cents::bigint using errcode = '22023';
@@ -172,7 +172,7 @@ begin
     raise exception 'reference must be 1-128 letters, digits, dots, colons, dashes or underscores' using errcode = '22023';
   end if;
   if not exists (select 1 from public.profiles p where p.id = adjust_credits.user_id) then
-    raise exception 'no member %', adjust_credits.user_id using errcode = 'P0002';
+    raise exception 'no member %', adjust_credits.user_id using errcode = 'PT404';
   end if;
   entry := private.post_credit(private.ensure_credit_account(adjust_credits.user_id), adjust_credits.amount_cents,
                                adjust_credits.kind, 'admin', reference, actor, left(adjust_credits.memo, 500));

@@ -45,7 +45,7 @@ begin
   perform private.require_member();
   select * into b from public.bookings x where x.id = quote_credits.booking_id;
   if not found or b.member_id is distinct from me then
-    raise exception 'no booking % of yours', quote_credits.booking_id using errcode = 'P0002';
+    raise exception 'no booking % of yours', quote_credits.booking_id using errcode = 'PT404';
   end if;
   q.booking_id := b.id;
   q.price_cents := b.price_cents;
@@ -92,7 +92,7 @@ begin
   perform private.require_member();
   select * into b from public.bookings x where x.id = apply_credits.booking_id for update;
   if not found or b.member_id is distinct from me then
-    raise exception 'no booking % of yours', apply_credits.booking_id using errcode = 'P0002';
+    raise exception 'no booking % of yours', apply_credits.booking_id using errcode = 'PT404';
   end if;
   select * into spent from public.credit_transactions t
    where t.source = 'booking' and t.source_id = b.id::text and t.kind = 'spend';

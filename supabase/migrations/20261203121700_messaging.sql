@@ -365,7 +365,7 @@ begin
   end if;
   if not exists (select 1 from public.expert_profiles e join public.profiles p on p.id = e.id
                   where e.id = open_conversation.expert_id and e.verification_status = 'verified' and p.status = 'active') then
-    raise exception 'no verified, active expert %', expert_id using errcode = 'P0002';
+    raise exception 'no verified, active expert %', expert_id using errcode = 'PT404';
   end if;
   insert into public.conversations (member_id, expert_id) values (me, open_conversation.expert_id)
   on conflict on constraint conversations_pair_key do nothing
@@ -397,7 +397,7 @@ begin
    where p.conversation_id = mark_conversation_read.conversation_id and p.user_id = (select auth.uid())
   returning * into result;
   if not found then
-    raise exception 'no conversation % of yours', conversation_id using errcode = 'P0002';
+    raise exception 'no conversation % of yours', conversation_id using errcode = 'PT404';
   end if;
   return result;
 end;
@@ -419,7 +419,7 @@ begin
   end if;
   select * into m from public.messages x where x.id = moderate_message.message_id for update;
   if not found then
-    raise exception 'no message %', message_id using errcode = 'P0002';
+    raise exception 'no message %', message_id using errcode = 'PT404';
   end if;
   if hide then
     update public.messages x set hidden_at = coalesce(x.hidden_at, now()), hidden_reason = left(moderate_message.reason, 500)

@@ -173,7 +173,7 @@ begin
   select * into room from public.chat_rooms r where r.id = room_membership_action.room_id;
   mine := private.my_room_membership(room_membership_action.room_id);
   if room.id is null or (room.visibility = 'private' and mine.status is null and not private.is_admin()) then
-    raise exception 'no room %', room_id using errcode = 'P0002';
+    raise exception 'no room %', room_id using errcode = 'PT404';
   end if;
 
   if action = 'join' then
@@ -189,7 +189,7 @@ begin
     return result;
   elsif action = 'leave' then
     if mine.status is distinct from 'active' then
-      raise exception 'you are not in this room' using errcode = 'P0002';
+      raise exception 'you are not in this room' using errcode = 'PT404';
     elsif mine.role = 'owner' then
       raise exception 'hand the room to another member (set_room_role owner) before leaving' using errcode = '22023';
     end if;
@@ -209,7 +209,7 @@ begin
 
   if action = 'invite' then
     if not exists (select 1 from public.profiles p where p.id = target and p.status = 'active') then
-      raise exception 'no active member %', target using errcode = 'P0002';
+      raise exception 'no active member %', target using errcode = 'PT404';
     end if;
     if theirs.status = 'active' then
       return theirs;
@@ -222,7 +222,7 @@ begin
   end if;
 
   if theirs.status is distinct from 'active' then
-    raise exception 'member % is not in this room', target using errcode = 'P0002';
+    raise exception 'member % is not in this room', target using errcode = 'PT404';
   end if;
   if theirs.role = 'owner' or (theirs.role = 'moderator' and mine.role is distinct from 'owner' and not private.is_admin()) then
     raise exception 'moderators cannot act on the owner or other moderators' using errcode = '42501';
@@ -270,7 +270,7 @@ declare
 begin
   select * into m from public.room_messages x where x.id = hide_room_message.message_id;
   if not found or not private.room_moderates(m.room_id) then
-    raise exception 'no message % that you moderate', message_id using errcode = 'P0002';
+    raise exception 'no message % that you moderate', message_id using errcode = 'PT404';
   end if;
   update public.room_messages x set hidden_at = coalesce(x.hidden_at, now()), hidden_reason = left(reason, 500)
    where x.id = m.id returning * into m;

@@ -2,7 +2,8 @@
 // so tables other capabilities add are seeded without editing this file; and an independent oracle
 // of which rows belong to a member, computed from the actual foreign-key values.
 import { expect } from "vitest";
-import { asRequest, memberClaims, sql } from "./db.ts";
+import { sql } from "./db.ts";
+import { memberClient, ok, succeeded } from "./rest.ts";
 
 export interface LinkPath {
   table_name: string;
@@ -23,15 +24,13 @@ export async function linkPaths(): Promise<LinkPath[]> {
 async function completedBooking(memberId: string, expertId: string): Promise<string> {
   await sql`update public.expert_profiles set verification_status = 'verified', verified_at = coalesce(verified_at, now()),
                    is_available = true, hourly_rate_cents = coalesce(hourly_rate_cents, 6000) where id = ${expertId}`;
-  const [{ id }] = await asRequest(memberClaims(memberId),
-    (tx) => tx<{ id: string }[]>`select (public.create_booking(${expertId}, now() + interval '2 days', 60)).id`, { commit: true });
+  const { id } = ok(await (await memberClient(memberId)).rpc("create_booking", { expert_id: expertId, scheduled_at: new Date(Date.now() + 2 * 86400e3).toISOString(), duration_minutes: 60 }));
   await sql`update public.bookings set status = 'completed' where id = ${id}`;
   return id;
 }
 
 async function review(authorId: string, bookingId: string, expertId: string): Promise<void> {
-  await asRequest(memberClaims(authorId), (tx) => tx`insert into public.reviews (booking_id, expert_id, rating, title, body)
-                                                      values (${bookingId}, ${expertId}, 4, 'Helpful', 'seeded by the privacy tests')`, { commit: true });
+  succeeded(await (await memberClient(authorId)).from("reviews").insert({ booking_id: bookingId, expert_id: expertId, rating: 4, title: "Helpful", body: "seeded by the privacy tests" } as never));
 }
 
 async function verifiedExpert(id: string): Promise<void> {
@@ -49,7 +48,7 @@ async function conversations(memberId: string, counterpartId: string): Promise<v
   const [done] = await sql`select 1 from public.conversations where member_id = ${memberId} and expert_id = ${counterpartId}`;
   if (done) return;
   await verifiedExpert(counterpartId);
-  await asRequest(memberClaims(memberId), (tx) => tx`select public.start_conversation(${counterpartId}, 'seeded by the privacy tests')`, { commit: true });
+  ok(await (await memberClient(memberId)).rpc("start_conversation", { expert_id: counterpartId, body: "seeded by the privacy tests" }));
   await verifiedExpert(memberId);
   await sql.begin(async (tx) => {
     const [c] = await tx`insert into public.conversations (member_id, expert_id) values (${counterpartId}, ${memberId})
@@ -87,27 +86,26 @@ const seeders: Record<string, (memberId: string, counterpartId: string) => Promi
   blocks: async (memberId, counterpartId) => {
     if (memberId === counterpartId) return;
     await conversations(memberId, counterpartId);
-    await asRequest(memberClaims(memberId), (tx) => tx`insert into public.blocks (blocked_id) values (${counterpartId}) on conflict do nothing`, { commit: true });
+    succeeded(await (await memberClient(memberId)).from("blocks").upsert({ blocked_id: counterpartId } as never, { onConflict: "blocker_id,blocked_id", ignoreDuplicates: true }));
   },
   message_reports: async (memberId, counterpartId) => {
     if (memberId === counterpartId) return;
     await conversations(memberId, counterpartId);
-    await asRequest(memberClaims(memberId), (tx) => tx`insert into public.message_reports (message_id, reason)
-      select min(m.id), 'seeded by the privacy tests' from public.messages m where m.sender_id = ${counterpartId}`, { commit: true });
+    const client = await memberClient(memberId);
+    const [first] = ok(await client.from("messages").select("id").eq("sender_id", counterpartId).order("id").limit(1));
+    succeeded(await client.from("message_reports").insert({ message_id: first.id, reason: "seeded by the privacy tests" }));
   },
   // A room the member created (so owns and is in) with a message of theirs.
   room_members: async (memberId) => {
-    await asRequest(memberClaims(memberId), async (tx) => {
-      const [{ id }] = await tx<{ id: string }[]>`select (public.create_room('Seeded room', 'seeded by the privacy tests')).id`;
-      await tx`insert into public.room_messages (room_id, body) values (${id}, 'seeded by the privacy tests')`;
-    }, { commit: true });
+    const client = await memberClient(memberId);
+    const { id } = ok(await client.rpc("create_room", { name: "Seeded room", topic: "seeded by the privacy tests" }));
+    succeeded(await client.from("room_messages").insert({ room_id: id, body: "seeded by the privacy tests" }));
   },
   room_messages: async (memberId) => {
-    await asRequest(memberClaims(memberId), async (tx) => {
-      const [room] = await tx<{ room_id: string }[]>`select room_id from public.room_members where user_id = ${memberId} and status = 'active' limit 1`;
-      const id = room?.room_id ?? (await tx<{ id: string }[]>`select (public.create_room('Seeded room', null)).id`)[0].id;
-      await tx`insert into public.room_messages (room_id, body) values (${id}, 'seeded by the privacy tests')`;
-    }, { commit: true });
+    const client = await memberClient(memberId);
+    const [room] = ok(await client.from("room_members").select("room_id").eq("user_id", memberId).eq("status", "active").limit(1));
+    const id = room?.room_id ?? ok(await client.rpc("create_room", { name: "Seeded room" })).id;
+    succeeded(await client.from("room_messages").insert({ room_id: id, body: "seeded by the privacy tests" }));
   },
   // Attempts are written by the delivery side only (private.finish_email): one delivered email.
   email_delivery_attempts: async (memberId) => {
@@ -121,7 +119,7 @@ const seeders: Record<string, (memberId: string, counterpartId: string) => Promi
               values (${memberId}, 'admin', 'seeded', ${memberId}, '{"by":"the privacy tests"}')`;
   },
   data_deletion_requests: async (memberId) => {
-    await asRequest(memberClaims(memberId), (tx) => tx`select public.request_account_deletion('seeded by the privacy tests')`, { commit: true });
+    ok(await (await memberClient(memberId)).rpc("request_account_deletion", { reason: "seeded by the privacy tests" }));
   },
   // Billing rows are mirrored from Stripe: made as the webhook makes them, from events.
   billing_customers: async (memberId) => void (await billingCustomer(memberId)),

@@ -6,6 +6,8 @@ import type { MemberClaims } from "./claims.ts";
 export const sql = postgres(Deno.env.get("SUPABASE_DB_URL")!, { max: 4, idle_timeout: 20, prepare: false, onnotice: () => {} });
 
 export type Tx = postgres.TransactionSql;
+/** A connection taken from the pool for one caller's sole use until release(). */
+export type ReservedSql = postgres.ReservedSql;
 
 export function asMember<T>(claims: MemberClaims, work: (tx: Tx) => Promise<T>): Promise<T> {
   return sql.begin(async (tx) => {

@@ -44,10 +44,15 @@ function assertAddress(address: string): void {
   if (!/^[^\s<>@]+@[^\s<>@]+$/.test(address)) throw new SmtpError(`not a mail address: ${address.slice(0, 100)}`, null, true);
 }
 
-/** nodemailer's error: `responseCode` is the SMTP reply, `code` the stage (EENVELOPE, EMESSAGE, EAUTH, ECONNECTION, ETLS, ...). */
-function classify(e: unknown): SmtpError {
+/** nodemailer's error: `responseCode` is the SMTP reply, `code` the stage (EENVELOPE, EMESSAGE, EAUTH, ECONNECTION, ETLS, ETIMEDOUT, ...). */
+function classify(e: unknown, timeoutMs: number): SmtpError {
   const err = e as { message?: string; responseCode?: number; code?: string; command?: string };
   const reply = typeof err.responseCode === "number" ? err.responseCode : null;
+  if (err.code === "ETIMEDOUT") {
+    // nodemailer does not say which step went quiet: if it was the reply to the message, the server
+    // may have taken it. Delivery is at least once, so this is retried, and said as it is.
+    return new SmtpError(`no reply within ${timeoutMs} ms (${err.message ?? "timeout"}; outcome unknown if the message was already handed over)`, null, false);
+  }
   const aboutThisMail = err.code === "EENVELOPE" || err.code === "EMESSAGE";
   const step = err.command ? ` (${err.command})` : "";
   return new SmtpError(`SMTP${step}: ${err.message ?? String(e)}`.slice(0, 500), reply, reply !== null && reply >= 500 && aboutThisMail);
@@ -80,7 +85,7 @@ export async function sendMail(config: SmtpConfig, mail: OutgoingMail): Promise<
       headers: Object.fromEntries(Object.entries(mail.headers ?? {}).map(([k, v]) => [k, { prepared: true, value: v.replace(/[\r\n]+/g, " ") }])),
     });
   } catch (e) {
-    throw classify(e);
+    throw classify(e, timeout);
   } finally {
     transport.close();
   }

@@ -38,6 +38,21 @@ const categoryNames: Record<string, string> = {
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 /**
+ * The Message-ID of the mail for these outbox rows: derived from the rows alone, never from the run
+ * or the attempt, so every attempt at the same mail carries the same one. Delivery is at least once
+ * (a timed-out send whose message the server may already have taken is tried again), and a re-send
+ * is then recognisable as the same mail, by the recipient's mail system and by whoever reads the log.
+ * One row: <outbox-ID@memberbase>; a digest: its first row's id, the count, and a digest of all ids.
+ */
+export async function outboxMessageId(rows: Pick<OutboxEmail, "id">[]): Promise<string> {
+  const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+  if (ids.length === 1) return `outbox-${ids[0]}@memberbase`;
+  const hash = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(ids.join(","))));
+  const hex = [...hash.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return `outbox-${ids[0]}+${ids.length}.${hex}@memberbase`;
+}
+
+/**
  * One message for these rows (one immediate email, or all of a member's due digest rows).
  * unsubscribeUrl gives the signed link for a category.
  */

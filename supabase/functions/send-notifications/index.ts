@@ -4,6 +4,10 @@
 //   Body { limit?: 1..500 } (default 100). Claims due outbox rows (`for update skip locked`, so
 //   overlapping runs never share one), sends each over SMTP (a member's due digest rows as one
 //   mail), and records the outcome of every attempt. 200 { claimed, sent, retrying, failed }.
+//   Delivery is AT LEAST ONCE: a transient failure is retried, including a timeout after the message
+//   was handed over (the server may have taken it: the attempt records "outcome unknown"). Every
+//   attempt at a mail carries the same Message-ID, derived from its outbox rows (outboxMessageId), so
+//   a second copy is recognisable as the same mail.
 // GET  /functions/v1/send-notifications/unsubscribe?token=...  303 to the app's page
 //   (SITE_URL/unsubscribe?token=...), which asks and POSTs the token here: hosted functions serve
 //   no HTML on the default functions domain.
@@ -19,7 +23,7 @@ import { requireServiceRole } from "../_shared/service-role.ts";
 import { sql } from "../_shared/db.ts";
 import { sendMail, smtpConfigFromEnv, SmtpError } from "../_shared/smtp.ts";
 import { signUnsubscribeToken, verifyUnsubscribeToken } from "../_shared/unsubscribe-token.ts";
-import { compose, type OutboxEmail } from "./compose.ts";
+import { compose, outboxMessageId, type OutboxEmail } from "./compose.ts";
 
 const runBody = z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict();
 
@@ -58,7 +62,7 @@ async function deliver(limit: number) {
         links.set(category, `${publicUrl()}?token=${await signUnsubscribeToken(secret, group[0].user_id, category)}`);
       }
       const mail = compose(group, { appName, unsubscribeUrl: links });
-      await sendMail(smtp, { ...mail, from: { name: appName, address: from }, to: email, messageId: `outbox-${group[0].id}.${worker.slice(-12)}@memberbase` });
+      await sendMail(smtp, { ...mail, from: { name: appName, address: from }, to: email, messageId: await outboxMessageId(group) });
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       permanent = e instanceof SmtpError && e.permanent;

@@ -49,7 +49,7 @@ select throws_ok($$update public.data_deletion_requests set status = 'completed'
 select throws_ok($$select public.request_account_deletion(repeat('x', 2001))$$, '22001', null, 'an overlong reason is refused');
 select tests.authenticate_as('bob');
 select is_empty($$select * from public.data_deletion_requests where user_id = tests.user_id('alice')$$, 'another member cannot see alice''s request');
-select throws_ok(format('select public.cancel_account_deletion(%L)', (select id from public.data_deletion_requests where user_id = tests.user_id('alice'))), 'P0002', null, 'another member cannot cancel alice''s request');
+select throws_ok(format('select public.cancel_account_deletion(%L)', (select id from public.data_deletion_requests where user_id = tests.user_id('alice'))), 'PT404', null, 'another member cannot cancel alice''s request');
 select tests.authenticate_as('adam');
 select is((select count(*)::int from public.data_deletion_requests where user_id = tests.user_id('alice')), 1, 'an admin sees deletion requests (audit)');
 select tests.authenticate_as('alice');
@@ -83,7 +83,7 @@ select is((select count(*)::int from public.profiles where id = (select auth.uid
 
 -- Bookings: lifecycle and who may do what.
 select tests.authenticate_as('alice');
-select throws_ok(format('select public.create_booking(%L, now() + interval ''2 days'', 60)', tests.user_id('uma')), 'P0002', null, 'cannot book an unverified expert');
+select throws_ok(format('select public.create_booking(%L, now() + interval ''2 days'', 60)', tests.user_id('uma')), 'PT404', null, 'cannot book an unverified expert');
 select throws_ok(format('select public.create_booking(%L, now() - interval ''2 days'', 60)', tests.user_id('erin')), '22023', null, 'cannot book in the past');
 select throws_ok(format('select public.create_booking(%L, now() + interval ''2 days'', 5)', tests.user_id('erin')), '22023', null, 'cannot book 5 minutes');
 select is((select price_cents from public.create_booking(tests.user_id('erin'), now() + interval '2 days', 90, 'first chat')), 13500, 'price comes from the expert''s rate (90 min at $90/h)');
@@ -94,7 +94,7 @@ select is((select count(*)::int from public.activity where kind = 'booked'), 1, 
 select tests.authenticate_as('bob');
 select is_empty($$select * from public.bookings where member_id = tests.user_id('alice')$$, 'another member cannot read alice''s bookings');
 select is_empty($$select * from public.activity where user_id = tests.user_id('alice')$$, 'another member cannot read alice''s activity');
-select throws_ok(format('select public.set_booking_status(%L, ''cancelled'')', (select id from public.bookings where member_id = tests.user_id('alice'))), 'P0002', null, 'another member cannot cancel alice''s booking');
+select throws_ok(format('select public.set_booking_status(%L, ''cancelled'')', (select id from public.bookings where member_id = tests.user_id('alice'))), 'PT404', null, 'another member cannot cancel alice''s booking');
 select tests.authenticate_as_anon();
 select throws_ok($$select * from public.bookings$$, '42501', null, 'anon cannot read bookings');
 select tests.authenticate_as('erin');

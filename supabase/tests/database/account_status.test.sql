@@ -92,12 +92,12 @@ select is((select status::text from public.set_booking_status('5a000000-0000-400
           'and can cancel a booking with them');
 
 select tests.authenticate_as('alice');
-select throws_ok(format($$select public.create_booking(%L, now() + interval '5 days', 60)$$, tests.user_id('sue')), 'P0002', null,
+select throws_ok(format($$select public.create_booking(%L, now() + interval '5 days', 60)$$, tests.user_id('sue')), 'PT404', null,
                  'a suspended expert cannot be booked');
 select is((select count(*)::int from public.expert_profiles where id = tests.user_id('sue')), 0, 'a suspended expert is not listed to members');
 select is((select count(*)::int from public.profiles where id = tests.user_id('sue')), 0, 'nor is their profile');
 select is((select count(*)::int from public.nearby_experts(52.5, 13.4, 10) n where n.expert_id = tests.user_id('sue')), 0, 'nor found nearby');
-select throws_ok(format($$select public.expert_favorites_count(%L)$$, tests.user_id('sue')), 'P0002', null, 'nor has a public favorites count');
+select throws_ok(format($$select public.expert_favorites_count(%L)$$, tests.user_id('sue')), 'PT404', null, 'nor has a public favorites count');
 select is((select count(*)::int from public.nearby_experts(52.5, 13.4, 10) n where n.expert_id = tests.user_id('erin')), 1,
           'while the active expert a few hundred metres away is found');
 select is((select count(*)::int from public.expert_profiles where id = tests.user_id('erin')), 1, 'an active verified expert stays listed');

@@ -26,7 +26,7 @@ select set_config('test.private_room', (select id::text from public.chat_rooms w
 select tests.authenticate_as('pat');
 select is(array(select name from public.chat_rooms where name in ('Gardening', 'Inner circle') order by name), array['Gardening'],
   'a non-member sees public rooms only');
-select throws_ok(format($$select public.join_room(%L)$$, current_setting('test.private_room')), 'P0002', null,
+select throws_ok(format($$select public.join_room(%L)$$, current_setting('test.private_room')), 'PT404', null,
   'a private room cannot be joined (or even found) without an invitation');
 
 select tests.authenticate_as('mona');
@@ -106,7 +106,7 @@ select tests.authenticate_as('mia');
 select throws_ok($$insert into public.room_messages (room_id, body) values (current_setting('test.public_room')::uuid, 'muffled')$$, '42501', null,
   'a muted member cannot write');
 select is((select count(*)::int from public.room_messages where room_id = current_setting('test.public_room')::uuid), 3, 'but still reads');
-select throws_ok(format($$select public.hide_room_message((select id from public.room_messages where body = 'Welcome, gardeners!'), 'x')$$), 'P0002', null,
+select throws_ok(format($$select public.hide_room_message((select id from public.room_messages where body = 'Welcome, gardeners!'), 'x')$$), 'PT404', null,
   'a plain member cannot hide messages');
 select tests.authenticate_as('mona');
 select lives_ok($$select public.hide_room_message((select id from public.room_messages where body = 'Tomatoes need sun'), 'off topic')$$,
@@ -118,7 +118,7 @@ select is((select count(*)::int from public.room_messages where body = 'Tomatoes
 select tests.authenticate_as('owen');
 update public.room_messages set body = 'edited by the owner' where body = 'Hi all, Lea here';
 select is((select count(*)::int from public.room_messages where body = 'edited by the owner'), 0, 'nobody edits someone else''s message');
-select throws_ok(format($$select public.set_room_role(%L, %L, 'member')$$, current_setting('test.public_room'), tests.user_id('rex')), 'P0002', null,
+select throws_ok(format($$select public.set_room_role(%L, %L, 'member')$$, current_setting('test.public_room'), tests.user_id('rex')), 'PT404', null,
   'roles are for current members');
 select tests.authenticate_as('adam');
 select is((select count(*)::int from public.room_messages where room_id = current_setting('test.public_room')::uuid), 3, 'an admin reads every room message');

@@ -132,8 +132,8 @@ select throws_ok($$select private.credit_referral(extensions.gen_random_uuid())$
 select throws_ok($$select private.claim_referral_credit((select auth.uid()), null)$$, '42501', null, 'a member cannot call private.claim_referral_credit');
 select throws_ok($$select private.credit_qualified_referrals(10)$$, '42501', null, 'a member cannot run the referral sweep');
 select throws_ok($$select public.apply_credits('00000000-0000-4000-8000-000000000999', -500)$$, '22023', 'amount_cents must be positive', 'a negative spend (a credit in disguise) is refused');
-select throws_ok($$select public.apply_credits('00000000-0000-4000-8000-00000000b0b0')$$, 'P0002', null, 'a member cannot apply credits to another member''s booking');
-select throws_ok($$select public.quote_credits('00000000-0000-4000-8000-00000000b0b0')$$, 'P0002', null, 'a member cannot quote another member''s booking');
+select throws_ok($$select public.apply_credits('00000000-0000-4000-8000-00000000b0b0')$$, 'PT404', null, 'a member cannot apply credits to another member''s booking');
+select throws_ok($$select public.quote_credits('00000000-0000-4000-8000-00000000b0b0')$$, 'PT404', null, 'a member cannot quote another member''s booking');
 select is((select balance_cents from public.affiliate_stats()), 800, 'affiliate_stats reports the balance and changes nothing');
 select tests.clear_authentication();
 select is((select balance_cents from public.credit_accounts where user_id = tests.user_id('alice')), 800, 'none of those attempts changed alice''s balance');

@@ -16,9 +16,9 @@ select tests.make_role('adam', 'admin');
 
 -- Opening a conversation
 select tests.authenticate_as('alice');
-select throws_ok(format($$select public.start_conversation(%L, 'hi')$$, tests.user_id('bob')), 'P0002', null,
+select throws_ok(format($$select public.start_conversation(%L, 'hi')$$, tests.user_id('bob')), 'PT404', null,
   'a member cannot open a conversation with another member');
-select throws_ok(format($$select public.start_conversation(%L, 'hi')$$, tests.user_id('ivan')), 'P0002', null,
+select throws_ok(format($$select public.start_conversation(%L, 'hi')$$, tests.user_id('ivan')), 'PT404', null,
   'nor with an unverified expert');
 select throws_ok(format($$select public.start_conversation(%L, 'hi')$$, tests.user_id('alice')), '22023', null,
   'nor with themselves');
@@ -97,7 +97,7 @@ select is_empty($$select * from public.messages$$, 'nor its messages');
 select is_empty($$select * from public.conversation_participants$$, 'nor its read state');
 select throws_ok(format($$insert into public.messages (conversation_id, body) values (%L, 'intrusion')$$,
                         current_setting('test.conversation')), '42501', null, 'a non-participant cannot write into it');
-select throws_ok(format($$select public.mark_conversation_read(%L)$$, current_setting('test.conversation')), 'P0002', null,
+select throws_ok(format($$select public.mark_conversation_read(%L)$$, current_setting('test.conversation')), 'PT404', null,
   'nor mark it read');
 select throws_ok(format($$insert into public.message_reports (message_id, reason) values (%L, 'spam')$$, current_setting('test.first_message')),
   '42501', null, 'nor report its messages');

@@ -22,7 +22,7 @@ select throws_ok($$ insert into public.favorites (member_id, expert_id) values (
 select throws_ok($$ delete from public.favorites $$, '42501', null, 'anon cannot delete favorites');
 select throws_ok($$ select * from public.list_favorites() $$, '42501', null, 'anon cannot call list_favorites');
 select is(public.expert_favorites_count(tests.user_id('fav_expert')), 0, 'anon may read a verified expert''s favorite count');
-select throws_ok($$ select public.expert_favorites_count(tests.user_id('fav_unverified')) $$, 'P0002', null,
+select throws_ok($$ select public.expert_favorites_count(tests.user_id('fav_unverified')) $$, 'PT404', null,
   'an unverified expert''s count is as hidden as the expert');
 
 -- owner: insert, select, no update

@@ -44,7 +44,7 @@ select is_empty($$ select * from public.member_locations $$, 'attack: another me
 select is_empty($$ select * from public.member_area(tests.user_id('loc_owner')) $$, 'another member does not get the owner''s city');
 select results_eq($$ with d as (delete from public.member_locations returning 1) select count(*)::int from d $$,
   $$ values (0) $$, 'attack: another member cannot delete the owner''s location');
-select throws_ok($$ select * from public.nearby_experts(null, null, 10) $$, 'P0002', null, 'nearby_experts without a centre needs a stored location');
+select throws_ok($$ select * from public.nearby_experts(null, null, 10) $$, 'PT404', null, 'nearby_experts without a centre needs a stored location');
 
 select tests.authenticate_as('loc_expert');
 select is_empty($$ select * from public.member_locations $$, 'an expert cannot read member locations');

@@ -34,11 +34,11 @@ select tests.authenticate_as('alice');
 select throws_ok($$insert into public.reviews (booking_id, rating) values ('b0000000-0000-4000-8000-000000000002', 5)$$,
   '22023', 'a booking can be reviewed once it is completed (this one is requested)', 'a member cannot review a booking that is not completed');
 select throws_ok($$insert into public.reviews (booking_id, rating) values ('b0000000-0000-4000-8000-000000000003', 1)$$,
-  'P0002', null, 'a member cannot review someone else''s booking');
+  'PT404', null, 'a member cannot review someone else''s booking');
 select throws_ok(format($$insert into public.reviews (booking_id, expert_id, rating) values ('b0000000-0000-4000-8000-000000000003', %L, 1)$$, tests.user_id('erin')),
-  'P0002', null, 'naming the expert does not help review someone else''s booking');
+  'PT404', null, 'naming the expert does not help review someone else''s booking');
 select throws_ok($$insert into public.reviews (booking_id, rating) values ('b0000000-0000-4000-8000-0000000000ff', 5)$$,
-  'P0002', null, 'a member cannot review a booking that does not exist');
+  'PT404', null, 'a member cannot review a booking that does not exist');
 select throws_ok(format($$insert into public.reviews (booking_id, expert_id, rating) values ('b0000000-0000-4000-8000-000000000001', %L, 5)$$, tests.user_id('ed')),
   '22023', 'expert_id does not match the booking''s expert', 'a member cannot aim a review at another expert');
 select throws_ok(format($$insert into public.reviews (booking_id, author_id, rating) values ('b0000000-0000-4000-8000-000000000001', %L, 5)$$, tests.user_id('bob')),

@@ -45,7 +45,7 @@ select is((select count(*)::int from public.activity where user_id = tests.user_
 select tests.authenticate_as('bob');
 select is_empty($$select * from public.support_tickets$$, 'another member reads no other tickets');
 select is_empty($$select * from public.ticket_messages$$, 'another member reads no other ticket messages');
-select throws_ok($$insert into public.ticket_messages (ticket_id, body) select id, 'butting in' from t$$, 'P0002', null, 'another member cannot reply to alice''s ticket');
+select throws_ok($$insert into public.ticket_messages (ticket_id, body) select id, 'butting in' from t$$, 'PT404', null, 'another member cannot reply to alice''s ticket');
 update public.support_tickets set status = 'closed' where id = (select id from t);
 select lives_ok($$select public.open_support_ticket('My own', 'Question', 'account')$$, 'bob opens his own ticket');
 select is((select count(*)::int from public.support_tickets), 1, 'bob reads only his own ticket');

@@ -1,6 +1,8 @@
-// The PostgREST-style request helper itself: role, claims and RLS apply as they would over HTTP.
+// The access matrix's SQL pass runs statements in PostgREST's session (helpers/sql-session.ts): role,
+// claims and RLS apply there as they do for a request over HTTP, and nothing it runs is kept.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { anonClaims, asRequest, memberClaims, serviceClaims, sql } from "./helpers/db.ts";
+import { anonClaims, memberClaims, serviceClaims, sql } from "./helpers/db.ts";
+import { inRequestSession } from "./helpers/sql-session.ts";
 import { createUser, deleteUser, type TestUser } from "./helpers/users.ts";
 
 let alice: TestUser;
@@ -24,29 +26,29 @@ afterAll(async () => {
   await deleteUser(bob.id);
 });
 
-describe("asRequest", () => {
+describe("inRequestSession", () => {
   it("sets role and claims as PostgREST does", async () => {
-    const [row] = await asRequest(memberClaims(alice.id, { aal: "aal2" }), (tx) => tx`
+    const [row] = await inRequestSession(memberClaims(alice.id, { aal: "aal2" }), (tx) => tx`
       select current_user as role, auth.uid()::text as uid, auth.jwt() ->> 'aal' as aal, current_setting('request.method') as method`, { method: "POST" });
     expect(row).toEqual({ role: "authenticated", uid: alice.id, aal: "aal2", method: "POST" });
   });
 
   it("shows a member only their own rows", async () => {
-    const rows = await asRequest(memberClaims(alice.id), (tx) => tx`select note from public.rls_smoke`);
+    const rows = await inRequestSession(memberClaims(alice.id), (tx) => tx`select note from public.rls_smoke`);
     expect(rows.map((r) => r.note)).toEqual(["alice"]);
   });
 
   it("refuses a member writing a row as someone else", async () => {
-    await expect(asRequest(memberClaims(alice.id), (tx) => tx`insert into public.rls_smoke (owner, note) values (${bob.id}, 'forged')`)).rejects.toThrow(/row-level security/);
+    await expect(inRequestSession(memberClaims(alice.id), (tx) => tx`insert into public.rls_smoke (owner, note) values (${bob.id}, 'forged')`)).rejects.toThrow(/row-level security/);
   });
 
   it("shows anon nothing and the service role everything", async () => {
-    expect(await asRequest(anonClaims, (tx) => tx`select * from public.rls_smoke`)).toHaveLength(0);
-    expect((await asRequest(serviceClaims, (tx) => tx`select * from public.rls_smoke`)).length).toBeGreaterThanOrEqual(2);
+    expect(await inRequestSession(anonClaims, (tx) => tx`select * from public.rls_smoke`)).toHaveLength(0);
+    expect((await inRequestSession(serviceClaims, (tx) => tx`select * from public.rls_smoke`)).length).toBeGreaterThanOrEqual(2);
   });
 
   it("rolls back unless asked to commit", async () => {
-    await asRequest(memberClaims(alice.id), (tx) => tx`insert into public.rls_smoke (note) values ('temporary')`);
+    await inRequestSession(memberClaims(alice.id), (tx) => tx`insert into public.rls_smoke (note) values ('temporary')`);
     const [{ count }] = await sql`select count(*)::int as count from public.rls_smoke where note = 'temporary'`;
     expect(count).toBe(0);
   });
