@@ -5,7 +5,7 @@ begin;
 select plan(12);
 
 select results_eq(
-  $$select jobname::text, schedule::text from cron.job order by jobname$$,
+  $$select jobname::text collate "default", schedule::text collate "default" from cron.job order by jobname$$,
   $$values ('process-deletion-requests', '* * * * *'), ('purge-expired-rows', '17 3 * * *'),
            ('referral-sweep', '* * * * *'), ('send-notifications', '* * * * *')$$,
   'every periodic job is scheduled');
