@@ -230,6 +230,37 @@ describe("process-deletion-requests", () => {
     // Leave no due request behind for other files' runs.
     await sql`delete from auth.users where id in ${sql([due.id, waiting.id, cancelled.id])}`;
   });
+
+  it("a request left processing by a run that died is taken again once its lease is over; a live lease is left alone", async () => {
+    const [orphan, held] = [await createUser(), await createUser()];
+    const requests = await sql<{ id: string; user_id: string }[]>`
+      insert into public.data_deletion_requests (user_id, process_after, requested_at)
+      values (${orphan.id}, now() - interval '2 minutes', now() - interval '7 days'), (${held.id}, now() - interval '1 minute', now() - interval '7 days')
+      returning id, user_id`;
+    const idOf = (u: TestUser) => requests.find((r) => r.user_id === u.id)!.id;
+    // Two runs claim one each and die before doing anything (the state a killed host leaves): one
+    // lease is over, the other still running.
+    const [a] = await sql`select * from private.claim_deletion_request('process-deletion-requests/killed')`;
+    const [b] = await sql`select * from private.claim_deletion_request('process-deletion-requests/alive')`;
+    expect([a.id, b.id].sort()).toEqual([idOf(orphan), idOf(held)].sort());
+    await sql`update public.data_deletion_requests set lease_expires_at = now() - interval '1 second' where id = ${idOf(orphan)}`;
+    const res = await post("process-deletion-requests", serviceClaims, { limit: 100 });
+    const state = async (u: TestUser) => (await sql`select status, claimed_by from public.data_deletion_requests where id = ${idOf(u)}`)[0];
+    if (authSkipReason) {
+      // Auth is down: the retaken request is pending again for the next run, not stuck processing.
+      expect(res.status).toBe(503);
+      expect((await state(orphan)).status).toBe("pending");
+    } else {
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { processed: string[] }).processed).toEqual([idOf(orphan)]);
+      expect(await sql`select 1 from auth.users where id = ${orphan.id}`).toHaveLength(0);
+      expect((await state(orphan)).status).toBe("completed");
+      expect((await state(orphan)).claimed_by).toMatch(/^process-deletion-requests\/[0-9a-f-]{36}$/);
+    }
+    expect(await state(held)).toEqual({ status: "processing", claimed_by: "process-deletion-requests/alive" });
+    expect(await sql`select 1 from auth.users where id = ${held.id}`).toHaveLength(1);
+    await sql`delete from auth.users where id in ${sql([orphan.id, held.id])}`;
+  });
 });
 
 // ---- The same, with a member who signed up through Auth and calls with Auth's own tokens ----

@@ -2,7 +2,8 @@
 // migrations, and in the running stack they happen with nobody calling anything — a message's
 // email reaches the mail catcher, a qualified referral is credited, a deletion past its grace
 // period is carried out (with Auth running) — within one minute's tick, which this file waits for
-// once. The retention purge is run by its job's own command; the admin views are closed to members.
+// once (the recovery sweep's run is checked in the same minute). The retention purge is run by its
+// job's own command; the admin views are closed to members.
 import { describe, expect, it } from "vitest";
 import { authSkipReason, stack } from "./helpers/stack.ts";
 import { sql } from "./helpers/db.ts";
@@ -20,8 +21,10 @@ describe("the schedule", () => {
   it("holds every periodic job, active, each function job calling its function", async () => {
     const jobs = await sql`select jobname, schedule, command, active, username from cron.job order by jobname`;
     expect(jobs.map((j) => [j.jobname, j.schedule, j.active, j.username])).toEqual([
+      ["expire-parked-stripe-events", "41 3 * * *", true, "postgres"],
       ["process-deletion-requests", "* * * * *", true, "postgres"],
       ["purge-expired-rows", "17 3 * * *", true, "postgres"],
+      ["recover-expired-claims", "* * * * *", true, "postgres"],
       ["referral-sweep", "* * * * *", true, "postgres"],
       ["send-notifications", "* * * * *", true, "postgres"],
     ]);
@@ -88,7 +91,7 @@ describe("the jobs run from the schedule, with nobody calling", () => {
     const runs = await sql<{ jobname: string; status: string }[]>`
       select distinct on (j.jobname) j.jobname, d.status from cron.job_run_details d join cron.job j using (jobid)
        where d.start_time > ${since} order by j.jobname, d.runid desc`;
-    for (const { jobname } of functionJobs) expect(runs.find((r) => r.jobname === jobname)?.status, jobname).toBe("succeeded");
+    for (const jobname of [...functionJobs.map((j) => j.jobname), "recover-expired-claims"]) expect(runs.find((r) => r.jobname === jobname)?.status, jobname).toBe("succeeded");
     const calls = await sql<{ function_name: string; transport: string; status_code: number }[]>`
       select distinct on (function_name) function_name, transport, status_code from private.function_calls
        where requested_at > ${since} order by function_name, id`;
@@ -101,13 +104,13 @@ describe("the jobs run from the schedule, with nobody calling", () => {
 
   it("shows each job's last run and the backlog to admins in private views, and nothing to members", async () => {
     const jobs = await sql`select jobname, last_run_at, last_status, function_name, last_call_status_code from private.scheduled_jobs order by jobname`;
-    expect(jobs.map((j) => j.jobname)).toEqual(["process-deletion-requests", "purge-expired-rows", "referral-sweep", "send-notifications"]);
+    expect(jobs.map((j) => j.jobname)).toEqual(["expire-parked-stripe-events", "process-deletion-requests", "purge-expired-rows", "recover-expired-claims", "referral-sweep", "send-notifications"]);
     const send = jobs.find((j) => j.jobname === "send-notifications")!;
     expect(send).toMatchObject({ last_status: "succeeded", function_name: "send-notifications", last_call_status_code: 200 });
     expect(send.last_run_at.getTime()).toBeGreaterThan(since.getTime());
     const [health] = await sql`select * from private.operations_health`;
     expect(Object.keys(health).sort()).toEqual(
-      ["deletions_overdue", "deletions_stuck", "exports_stuck", "function_calls_failed_today", "function_calls_waiting", "outbox_due", "outbox_expired_claims", "outbox_oldest_due_at"].sort(),
+      ["deletions_expired_claims", "deletions_overdue", "exports_stuck", "function_calls_failed_today", "function_calls_waiting", "outbox_due", "outbox_expired_claims", "outbox_oldest_due_at"].sort(),
     );
     for (const role of ["anon", "authenticated"]) {
       const [access] = await sql`select has_table_privilege(${role}, 'private.scheduled_jobs', 'select') as jobs,

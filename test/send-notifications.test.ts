@@ -1,7 +1,8 @@
 // send-notifications over HTTP through the gateway: real SMTP into the stack's mail catcher, the
 // content checked there; two overlapping runs send each outbox email once; a daily digest is one
-// mail; a member without an address fails for good with the attempt recorded; one-click
-// unsubscribe without a session (its GET sent on to the app's page), with forged, altered and reused tokens refused.
+// mail; claims of a sender that died are sent once their lease is over (at least once); a member
+// without an address fails for good with the attempt recorded; one-click unsubscribe without a
+// session (its GET sent on to the app's page), with forged, altered and reused tokens refused.
 import { beforeAll, describe, expect, it } from "vitest";
 import { stack } from "./helpers/stack.ts";
 import { memberClaims, sql } from "./helpers/db.ts";
@@ -116,6 +117,35 @@ describe("send-notifications: delivery", () => {
     const subjects = (await mailsTo(member.email)).map((m) => m.subject).filter((s) => s.startsWith("Overlap "));
     expect(subjects).toHaveLength(n);
     expect(new Set(subjects).size).toBe(n);
+  });
+
+  it("a sender that died holding claims: once their lease is over the next run sends every one (at least once, the attempt recorded unknown)", async () => {
+    const n = 20;
+    await sql`select private.notify(${member.id}, 'booking_confirmed', 'bookings', 'Orphaned ' || g) from generate_series(1, ${n}) g`;
+    // The state a killed run leaves: its rows claimed (owner, lease, attempt counted), no outcome.
+    // Half the leases are over, half still running.
+    const claimed = await sql<{ id: string }[]>`
+      update public.email_outbox o set status = 'sending', claimed_by = 'send-notifications/killed', claimed_at = now() - interval '11 minutes',
+             attempts = o.attempts + 1,
+             lease_expires_at = case when o.subject ~ '[02468]$' then now() - interval '1 minute' else now() + interval '10 minutes' end
+       where o.user_id = ${member.id} and o.subject like 'Orphaned %' returning o.id`;
+    expect(claimed).toHaveLength(n);
+    await drain();
+    const rows = await sql<{ subject: string; status: string; attempts: string[] }[]>`
+      select o.subject, o.status::text, array(select a.outcome || '/' || a.worker from public.email_delivery_attempts a where a.outbox_id = o.id order by a.id) as attempts
+        from public.email_outbox o where o.user_id = ${member.id} and o.subject like 'Orphaned %' order by o.id`;
+    const expired = rows.filter((r) => /[02468]$/.test(r.subject));
+    const live = rows.filter((r) => !/[02468]$/.test(r.subject));
+    expect(expired.map((r) => r.status)).toEqual(Array(n / 2).fill("sent"));
+    for (const r of expired) expect(r.attempts).toEqual(["unknown/send-notifications/killed", expect.stringMatching(/^sent\/send-notifications\//)]);
+    expect(live.map((r) => [r.status, r.attempts.length])).toEqual(Array(n / 2).fill(["sending", 0])); // a live lease is nobody else's
+    const subjects = (await mailsTo(member.email)).map((m) => m.subject).filter((s) => s.startsWith("Orphaned "));
+    expect(subjects.sort()).toEqual(expired.map((r) => r.subject).sort());
+    // The rest once their lease is over too: nothing is left behind.
+    await sql`update public.email_outbox set lease_expires_at = now() - interval '1 second' where user_id = ${member.id} and subject like 'Orphaned %' and status = 'sending'`;
+    await drain();
+    expect(await sql`select 1 from public.email_outbox where user_id = ${member.id} and subject like 'Orphaned %' and status <> 'sent'`).toHaveLength(0);
+    expect(new Set((await mailsTo(member.email)).map((m) => m.subject).filter((s) => s.startsWith("Orphaned "))).size).toBe(n);
   });
 
   it("gathers a daily-digest member's notices into one mail at the digest hour", async () => {

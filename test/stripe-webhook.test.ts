@@ -1,6 +1,8 @@
 // stripe-webhook over HTTP through the gateway, signed as Stripe signs. Signature failures answer
 // 400 and write nothing; every handled event type delivered 1–5 times in shuffled order (many seeds,
-// some delivered concurrently) leaves exactly the rows of one in-order delivery.
+// some delivered concurrently) leaves exactly the rows of one in-order delivery — also when the
+// customer is linked only by the checkout.session.completed among them (events before it are kept
+// as pending_link and applied when the link appears).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stack, webhookSkipReason } from "./helpers/stack.ts";
 import { sql } from "./helpers/db.ts";
@@ -19,8 +21,8 @@ afterAll(async () => {
   await sql`delete from public.plans where id in ${sql([plans.basic.id, plans.pro.id])}`;
 });
 
-async function member(): Promise<BillingMember> {
-  const m = await createBillingMember();
+async function member(linked = true): Promise<BillingMember> {
+  const m = await createBillingMember({ linked });
   created.push(m.id);
   return m;
 }
@@ -174,6 +176,36 @@ describe.skipIf(webhookSkipReason)(`stripe-webhook: signatures${skipped}`, () =>
   });
 });
 
+describe.skipIf(webhookSkipReason)(`stripe-webhook: events of a customer not linked yet are kept, then applied at the link${skipped}`, () => {
+  it("a subscription event before its checkout answers pending_link (also when re-sent) and is applied when checkout links the customer", async () => {
+    const m = await member(false);
+    const sub = stripeId("sub");
+    const inv = stripeId("in");
+    const at = Math.floor(Date.now() / 1000);
+    const subCreated = event("customer.subscription.created", at,
+      subscription({ id: sub, customer: m.customer, price: plans.pro.price, status: "active", periodStart: T, periodEnd: T + DAY }));
+    const paid = event("invoice.paid", at + 1,
+      invoice({ id: inv, customer: m.customer, subscription: sub, status: "paid", amountDue: 2900, amountPaid: 2900, periodStart: T, periodEnd: T + DAY, number: "MB-P1" }));
+    for (const e of [subCreated, paid, subCreated]) {
+      const res = await deliver(e);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ received: true, outcome: "pending_link" });
+    }
+    expect(await sql`select 1 from public.subscriptions where stripe_subscription_id = ${sub}`).toHaveLength(0);
+    const checkout = event("checkout.session.completed", at + 2,
+      { id: stripeId("cs"), object: "checkout.session", client_reference_id: m.id, customer: m.customer, mode: "subscription" });
+    expect(await (await deliver(checkout)).json()).toEqual({ received: true, outcome: "applied" });
+    expect(await sql`select user_id, status::text, plan_id from public.subscriptions where stripe_subscription_id = ${sub}`)
+      .toEqual([{ user_id: m.id, status: "active", plan_id: plans.pro.id }]);
+    expect(await sql`select user_id, status::text, amount_paid_cents from public.invoices where stripe_invoice_id = ${inv}`)
+      .toEqual([{ user_id: m.id, status: "paid", amount_paid_cents: 2900 }]);
+    expect(await sql`select outcome, payload is null as cleared from public.stripe_events where id in ${sql([subCreated.id, paid.id])}`)
+      .toEqual([{ outcome: "applied", cleared: true }, { outcome: "applied", cleared: true }]);
+    // Applied now: a further re-send is a duplicate that changes nothing.
+    expect(await (await deliver(subCreated)).json()).toEqual({ received: true, outcome: "duplicate" });
+  });
+});
+
 describe.skipIf(webhookSkipReason)(`stripe-webhook: deliveries 1–5 times in any order leave the same rows${skipped}`, () => {
   let reference: string;
   let script0: StripeEvent[];
@@ -204,7 +236,7 @@ describe.skipIf(webhookSkipReason)(`stripe-webhook: deliveries 1–5 times in an
   });
 
   it("the script delivers every event type the webhook handles", async () => {
-    const [{ src }] = await sql<{ src: string }[]>`select pg_get_functiondef('private.apply_stripe_event(jsonb)'::regprocedure) as src`;
+    const [{ src }] = await sql<{ src: string }[]>`select pg_get_functiondef('private.dispatch_stripe_event(jsonb)'::regprocedure) as src`;
     const handled = [...new Set([...src.matchAll(/'([a-z_]+\.[a-z_.]+)'/g)].map((m) => m[1]))];
     expect(handled.length).toBeGreaterThan(15);
     expect(handled.filter((t) => !script0.some((e) => e.type === t))).toEqual([]);
@@ -212,9 +244,11 @@ describe.skipIf(webhookSkipReason)(`stripe-webhook: deliveries 1–5 times in an
       expect.arrayContaining(["customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"]));
   });
 
-  async function shuffledDeliveries(seed: number): Promise<void> {
+  // linked: false — the customer is linked by the checkout.session.completed in the script, so
+  // every event shuffled before it arrives for a customer nobody is linked to yet.
+  async function shuffledDeliveries(seed: number, linked = true): Promise<void> {
     const random = prng(seed);
-    const m = await member();
+    const m = await member(linked);
     const ids = freshIds();
     const deliveries = script(m, ids).flatMap((e) => Array.from({ length: 1 + Math.floor(random() * 5) }, () => e));
     for (let i = deliveries.length - 1; i > 0; i--) {
@@ -227,6 +261,7 @@ describe.skipIf(webhookSkipReason)(`stripe-webhook: deliveries 1–5 times in an
       for (const res of answers) expect(res.status, `seed ${seed}`).toBe(200);
     }
     expect(await mirror(m, ids), `seed ${seed}`).toBe(reference);
+    expect(await sql`select id from public.stripe_events where id like ${`evt_${ids.tag}x%`} and outcome = 'pending_link'`, `seed ${seed}`).toEqual([]);
   }
 
   for (const [from, to] of [[1, 8], [9, 16], [17, 24]]) {
@@ -234,4 +269,20 @@ describe.skipIf(webhookSkipReason)(`stripe-webhook: deliveries 1–5 times in an
       for (let seed = from; seed <= to; seed++) await shuffledDeliveries(seed);
     });
   }
+
+  for (const [from, to] of [[101, 108], [109, 116]]) {
+    it(`seeds ${from}–${to}: subscription/invoice before checkout — the customer is linked only by the shuffled checkout`, async () => {
+      for (let seed = from; seed <= to; seed++) await shuffledDeliveries(seed, false);
+    });
+  }
+
+  it("checkout delivered last, after every other event (each twice): the same rows", async () => {
+    const m = await member(false);
+    const ids = freshIds();
+    const events = script(m, ids);
+    const checkout = events.filter((e) => e.type === "checkout.session.completed");
+    const rest = events.filter((e) => e.type !== "checkout.session.completed");
+    for (const e of [...rest, ...[...rest].reverse(), ...checkout]) expect((await deliver(e)).status).toBe(200);
+    expect(await mirror(m, ids)).toBe(reference);
+  });
 });

@@ -243,14 +243,14 @@ isOneToOne: false
                   ]
                 },"data_deletion_requests": {
                   Row: {
-                    "id": string,"process_after": string,"processed_at": string | null,"reason": string | null,"requested_at": string,"source": string,"status": Database["public"]['Enums']["request_status"],"user_id": string | null
+                    "claimed_by": string | null,"id": string,"lease_expires_at": string | null,"process_after": string,"processed_at": string | null,"reason": string | null,"requested_at": string,"source": string,"status": Database["public"]['Enums']["request_status"],"user_id": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "id"?: string,"process_after"?: string,"processed_at"?: string | null,"reason"?: string | null,"requested_at"?: string,"source"?: string,"status"?: Database["public"]['Enums']["request_status"],"user_id"?: string | null
+                    "claimed_by"?: string | null,"id"?: string,"lease_expires_at"?: string | null,"process_after"?: string,"processed_at"?: string | null,"reason"?: string | null,"requested_at"?: string,"source"?: string,"status"?: Database["public"]['Enums']["request_status"],"user_id"?: string | null
                   }
                   Update: {
-                    "id"?: string,"process_after"?: string,"processed_at"?: string | null,"reason"?: string | null,"requested_at"?: string,"source"?: string,"status"?: Database["public"]['Enums']["request_status"],"user_id"?: string | null
+                    "claimed_by"?: string | null,"id"?: string,"lease_expires_at"?: string | null,"process_after"?: string,"processed_at"?: string | null,"reason"?: string | null,"requested_at"?: string,"source"?: string,"status"?: Database["public"]['Enums']["request_status"],"user_id"?: string | null
                   }
                   Relationships: [
                     {
@@ -303,14 +303,14 @@ isOneToOne: false
                   ]
                 },"email_outbox": {
                   Row: {
-                    "attempts": number,"body": string | null,"category": Database["public"]['Enums']["notification_category"],"claimed_at": string | null,"claimed_by": string | null,"created_at": string,"data": NonNullable<Json>,"digest": boolean,"id": number,"kind": string,"last_error": string | null,"next_attempt_at": string,"sent_at": string | null,"status": Database["public"]['Enums']["email_status"],"subject": string,"user_id": string
+                    "attempts": number,"body": string | null,"category": Database["public"]['Enums']["notification_category"],"claimed_at": string | null,"claimed_by": string | null,"created_at": string,"data": NonNullable<Json>,"digest": boolean,"id": number,"kind": string,"last_error": string | null,"lease_expires_at": string | null,"next_attempt_at": string,"sent_at": string | null,"status": Database["public"]['Enums']["email_status"],"subject": string,"user_id": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "attempts"?: number,"body"?: string | null,"category": Database["public"]['Enums']["notification_category"],"claimed_at"?: string | null,"claimed_by"?: string | null,"created_at"?: string,"data"?: NonNullable<Json>,"digest"?: boolean,"id"?: never,"kind": string,"last_error"?: string | null,"next_attempt_at"?: string,"sent_at"?: string | null,"status"?: Database["public"]['Enums']["email_status"],"subject": string,"user_id": string
+                    "attempts"?: number,"body"?: string | null,"category": Database["public"]['Enums']["notification_category"],"claimed_at"?: string | null,"claimed_by"?: string | null,"created_at"?: string,"data"?: NonNullable<Json>,"digest"?: boolean,"id"?: never,"kind": string,"last_error"?: string | null,"lease_expires_at"?: string | null,"next_attempt_at"?: string,"sent_at"?: string | null,"status"?: Database["public"]['Enums']["email_status"],"subject": string,"user_id": string
                   }
                   Update: {
-                    "attempts"?: number,"body"?: string | null,"category"?: Database["public"]['Enums']["notification_category"],"claimed_at"?: string | null,"claimed_by"?: string | null,"created_at"?: string,"data"?: NonNullable<Json>,"digest"?: boolean,"id"?: never,"kind"?: string,"last_error"?: string | null,"next_attempt_at"?: string,"sent_at"?: string | null,"status"?: Database["public"]['Enums']["email_status"],"subject"?: string,"user_id"?: string
+                    "attempts"?: number,"body"?: string | null,"category"?: Database["public"]['Enums']["notification_category"],"claimed_at"?: string | null,"claimed_by"?: string | null,"created_at"?: string,"data"?: NonNullable<Json>,"digest"?: boolean,"id"?: never,"kind"?: string,"last_error"?: string | null,"lease_expires_at"?: string | null,"next_attempt_at"?: string,"sent_at"?: string | null,"status"?: Database["public"]['Enums']["email_status"],"subject"?: string,"user_id"?: string
                   }
                   Relationships: [
                     {
@@ -897,14 +897,14 @@ isOneToOne: false
                   ]
                 },"stripe_events": {
                   Row: {
-                    "id": string,"livemode": boolean,"outcome": string,"processed_at": string,"stripe_created_at": string,"type": string
+                    "id": string,"livemode": boolean,"outcome": string,"payload": Json | null,"processed_at": string,"stripe_created_at": string,"stripe_customer_id": string | null,"type": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "id": string,"livemode"?: boolean,"outcome": string,"processed_at"?: string,"stripe_created_at": string,"type": string
+                    "id": string,"livemode"?: boolean,"outcome": string,"payload"?: Json | null,"processed_at"?: string,"stripe_created_at": string,"stripe_customer_id"?: string | null,"type": string
                   }
                   Update: {
-                    "id"?: string,"livemode"?: boolean,"outcome"?: string,"processed_at"?: string,"stripe_created_at"?: string,"type"?: string
+                    "id"?: string,"livemode"?: boolean,"outcome"?: string,"payload"?: Json | null,"processed_at"?: string,"stripe_created_at"?: string,"stripe_customer_id"?: string | null,"type"?: string
                   }
                   Relationships: [
                     
@@ -1065,7 +1065,9 @@ isOneToOne: false
       } },
 "cancel_account_deletion":
 { Args: { "request_id": string }; Returns: {
-              "id": string,
+              "claimed_by": string | null,
+"id": string,
+"lease_expires_at": string | null,
 "process_after": string,
 "processed_at": string | null,
 "reason": string | null,
@@ -1373,7 +1375,9 @@ isOneToOne: false
       } },
 "request_account_deletion":
 { Args: { "reason"?: string }; Returns: {
-              "id": string,
+              "claimed_by": string | null,
+"id": string,
+"lease_expires_at": string | null,
 "process_after": string,
 "processed_at": string | null,
 "reason": string | null,

@@ -24,9 +24,13 @@ create table public.data_deletion_requests (
   source text not null default 'member' check (source in ('member', 'account-delete', 'admin')),
   requested_at timestamptz not null default now(),
   process_after timestamptz not null default now(),
-  processed_at timestamptz
+  processed_at timestamptz,
+  claimed_by text check (char_length(claimed_by) <= 100),
+  lease_expires_at timestamptz
 );
 comment on table public.data_deletion_requests is 'Audit trail of account deletions; user_id and reason are cleared when the account is deleted.';
+comment on column public.data_deletion_requests.claimed_by is 'The run that took the request (processing), or last took it.';
+comment on column public.data_deletion_requests.lease_expires_at is 'A processing request whose lease is over belongs to a run that died: the next run takes it again (privacy: private.claim_deletion_request).';
 
 create table public.data_export_requests (
   id uuid primary key default gen_random_uuid(),
@@ -44,6 +48,8 @@ create index login_history_user_idx on public.login_history (user_id, signed_in_
 create unique index login_history_session_idx on public.login_history (session_id);
 create index data_deletion_requests_user_idx on public.data_deletion_requests (user_id);
 create index data_deletion_requests_due_idx on public.data_deletion_requests (process_after) where status = 'pending';
+create index data_deletion_requests_lease_idx on public.data_deletion_requests (lease_expires_at) where status = 'processing';
+create index data_export_requests_processing_idx on public.data_export_requests (requested_at) where status = 'processing';
 create index data_export_requests_user_idx on public.data_export_requests (user_id, requested_at desc);
 
 -- Grants and row level security

@@ -8,6 +8,24 @@
 -- member's booking, so every path counts; the few links that would hand a member other people's
 -- data are excluded, each with its reason: the capability owning the table adds the row to
 -- private.excluded_member_links (foundation).
+--
+-- Claimed work is never stranded by a run that dies. A deletion request is claimed with an owner
+-- and a lease (claimed_by, lease_expires_at; the lease length is private.privacy_settings): a run
+-- takes due pending requests AND processing ones whose lease is over (private.claim_deletion_request),
+-- and every step of a deletion is safe to do twice (Stripe calls with idempotency keys, Auth's
+-- delete of a gone user counts as done). An export is owned by the connection streaming it, which
+-- holds an advisory lock on the request (data-export); a processing export whose lock nobody holds
+-- died with its process and is recorded failed (private.fail_abandoned_exports). Recovery entry
+-- points for a scheduler: private.retake_expired_deletion_claims(), private.fail_abandoned_exports().
+
+-- Tables
+create table private.privacy_settings (
+  id boolean primary key default true check (id),
+  deletion_lease interval not null default '15 minutes' check (deletion_lease > interval '0')
+);
+comment on table private.privacy_settings is 'The one row of privacy work settings: how long a run may hold a deletion request before another run takes it again.';
+insert into private.privacy_settings default values;
+revoke all on private.privacy_settings from public, anon, authenticated, service_role;
 
 -- Functions
 create or replace function private.member_link_exclusions()
@@ -122,6 +140,78 @@ comment on function private.member_export_plan() is
   'One row per member-linked table for the data export: read as the member under RLS (member) when they can read the table, else by the service connection (service); columns the member cannot read and credential-like columns (secret, password, token, hash) are omitted.';
 revoke execute on function private.member_export_plan() from public, anon, authenticated;
 grant execute on function private.member_export_plan() to service_role;
+
+-- A processing request whose lease is over goes back to pending: its run died mid-work.
+create or replace function private.retake_expired_deletion_claims()
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  retaken integer;
+begin
+  update public.data_deletion_requests d set status = 'pending', lease_expires_at = null
+   where d.status = 'processing' and d.lease_expires_at < now();
+  get diagnostics retaken = row_count;
+  return retaken;
+end;
+$$;
+comment on function private.retake_expired_deletion_claims() is 'Puts deletion requests whose run died (processing, lease over) back to pending; returns how many. Safe on a schedule.';
+revoke execute on function private.retake_expired_deletion_claims() from public, anon, authenticated;
+grant execute on function private.retake_expired_deletion_claims() to service_role;
+
+-- One due request for worker: the oldest pending one past its grace period, or a processing one
+-- whose lease is over (skip locked: concurrent runs never take the same one).
+create or replace function private.claim_deletion_request(worker text)
+returns table (id uuid, user_id uuid)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if worker is null or char_length(worker) not between 1 and 100 then
+    raise exception 'worker must be 1-100 characters' using errcode = '22023';
+  end if;
+  return query
+    update public.data_deletion_requests d
+       set status = 'processing', claimed_by = worker,
+           lease_expires_at = now() + (select s.deletion_lease from private.privacy_settings s)
+     where d.id = (select x.id from public.data_deletion_requests x
+                    where (x.status = 'pending' and x.process_after <= now())
+                       or (x.status = 'processing' and x.lease_expires_at < now())
+                    order by x.process_after, x.id
+                    limit 1
+                      for update skip locked)
+    returning d.id, d.user_id;
+end;
+$$;
+comment on function private.claim_deletion_request(text) is 'Claims one due deletion request for worker (pending past its grace period, or processing with its lease over), with a lease of privacy_settings.deletion_lease.';
+revoke execute on function private.claim_deletion_request(text) from public, anon, authenticated;
+grant execute on function private.claim_deletion_request(text) to service_role;
+
+-- A processing export whose advisory lock no connection holds: the export died with its process.
+-- An export inserts its request and takes the lock a moment later, so requests younger than
+-- `grace` are left be.
+create or replace function private.fail_abandoned_exports(grace interval default '1 minute')
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  failed integer;
+begin
+  update public.data_export_requests r set status = 'failed', completed_at = now()
+   where r.status = 'processing' and r.requested_at < now() - grace
+     and pg_catalog.pg_try_advisory_xact_lock(pg_catalog.hashtext('memberbase.data-export'), pg_catalog.hashtext(r.id::text));
+  get diagnostics failed = row_count;
+  return failed;
+end;
+$$;
+comment on function private.fail_abandoned_exports(interval) is 'Records as failed every processing export older than grace (1 minute) whose stream died (its advisory lock is free); returns how many. Safe on a schedule.';
+revoke execute on function private.fail_abandoned_exports(interval) from public, anon, authenticated;
+grant execute on function private.fail_abandoned_exports(interval) to service_role;
 
 -- A booking outlives a deleted member (the expert's record) with member_id set null by the foreign
 -- key; the member's own note goes with them.

@@ -7,7 +7,14 @@
 --   its effect: a redelivery finds the id taken and changes nothing;
 -- - state only moves forward: each mirrored row remembers the Stripe event (created, id) it
 --   reflects and takes an event's data only when that event is newer, so deliveries in any order
---   end in the state of the newest event (ties on Stripe's one-second `created` broken by event id).
+--   end in the state of the newest event (ties on Stripe's one-second `created` broken by event id);
+-- - an event whose customer is not linked to a member yet is not done: it is kept in stripe_events
+--   as 'pending_link' with its payload and applied, in event order, in the transaction that links
+--   the customer (a billing_customers row appears: checkout.session.completed or the billing
+--   functions). So any arrival order, checkout last included, ends in the same state. A redelivery
+--   of a parked event is tried again, never answered 'duplicate'. Parking and linking take the same
+--   per-customer lock, so an event parked concurrently with the link is never left behind. A parked
+--   event nobody links within 30 days is dropped (private.expire_parked_stripe_events, scheduled).
 --
 -- Member deletion (see README): billing_customers, subscriptions and payment_methods go with the
 -- member (the account-delete path cancels the subscription and detaches cards in Stripe first);
@@ -172,10 +179,15 @@ create table public.stripe_events (
   type text not null,
   stripe_created_at timestamptz not null,
   livemode boolean not null default false,
-  outcome text not null check (outcome in ('applied', 'stale', 'ignored', 'unknown_customer', 'unknown_price')),
-  processed_at timestamptz not null default now()
+  outcome text not null check (outcome in ('applied', 'stale', 'ignored', 'unknown_customer', 'unknown_price', 'pending_link')),
+  processed_at timestamptz not null default now(),
+  stripe_customer_id text,
+  payload jsonb,
+  constraint stripe_events_parked_payload check ((outcome = 'pending_link') = (payload is not null))
 );
-comment on table public.stripe_events is 'Every Stripe event id processed, claimed in the same transaction as its effect, with the outcome (applied, stale = older than the mirrored state, ignored = unhandled type, unknown_*).';
+comment on table public.stripe_events is 'Every Stripe event id processed, claimed in the same transaction as its effect, with the outcome (applied, stale = older than the mirrored state, ignored = unhandled type, pending_link = kept until its customer is linked, unknown_*).';
+comment on column public.stripe_events.stripe_customer_id is 'The Stripe customer the event is about (the key its parked events are applied by when the customer is linked).';
+comment on column public.stripe_events.payload is 'The whole event while it waits for its customer''s link (pending_link); cleared once applied.';
 
 -- Links the data export and the deletion check do not follow (privacy), with the reason.
 insert into private.excluded_member_links (table_name, column_name, reason) values
@@ -189,6 +201,7 @@ create index subscriptions_scheduled_plan_idx on public.subscriptions (scheduled
 create index subscriptions_customer_idx on public.subscriptions (stripe_customer_id);
 create index payment_methods_user_idx on public.payment_methods (user_id);
 create index invoices_user_idx on public.invoices (user_id, created_at desc);
+create index stripe_events_parked_idx on public.stripe_events (stripe_customer_id, stripe_created_at, id) where outcome = 'pending_link';
 
 -- Grants and row level security
 -- Grants: members and anon only read (plans: everyone); the service side writes.
@@ -468,10 +481,11 @@ end;
 $$;
 revoke execute on function private.apply_stripe_checkout(jsonb) from public, anon, authenticated;
 
-create or replace function private.apply_stripe_event(event jsonb)
+-- What one event does to the mirror (its outcome), without recording it: apply_stripe_event and
+-- the parked events' replay both use it.
+create or replace function private.dispatch_stripe_event(event jsonb)
 returns text
 language plpgsql
-security definer -- the service role applies events; the helpers stay closed to every API role
 set search_path = ''
 as $$
 declare
@@ -479,17 +493,8 @@ declare
   kind text := event ->> 'type';
   event_at timestamptz := private.stripe_time(event -> 'created');
   obj jsonb := event #> '{data,object}';
-  result text;
 begin
-  if event_id is null or kind is null or event_at is null or jsonb_typeof(obj) <> 'object' then
-    raise exception 'not a Stripe event (id, type, created and data.object are required)' using errcode = '22023';
-  end if;
-  -- A redelivery of a committed event: answered from the index, without writing anything.
-  perform from public.stripe_events e where e.id = event_id;
-  if found then
-    return 'duplicate';
-  end if;
-  result := case
+  return case
     when kind like 'customer.subscription.%' then private.apply_stripe_subscription(obj, event_at, event_id)
     when kind in ('invoice.created', 'invoice.updated', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded',
                   'invoice.payment_failed', 'invoice.voided', 'invoice.marked_uncollectible')
@@ -513,17 +518,151 @@ begin
              (obj ->> 'amount_refunded')::integer, event_at, event_id)
     else 'ignored'
   end;
+end;
+$$;
+revoke execute on function private.dispatch_stripe_event(jsonb) from public, anon, authenticated;
+
+-- The Stripe customer an event is about: its object's customer (a detached card names it in
+-- previous_attributes), or the customer itself.
+create or replace function private.stripe_event_customer(event jsonb)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select coalesce(event #>> '{data,object,customer}', event #>> '{data,previous_attributes,customer}',
+                  case when event #>> '{data,object,object}' = 'customer' then event #>> '{data,object,id}' end);
+$$;
+revoke execute on function private.stripe_event_customer(jsonb) from public, anon, authenticated;
+
+-- One lock per Stripe customer, taken by whoever parks an event of it and by whoever links it.
+create or replace function private.lock_stripe_customer(customer text)
+returns void
+language sql
+set search_path = ''
+as $$
+  select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('memberbase.stripe-customer:' || customer, 0));
+$$;
+revoke execute on function private.lock_stripe_customer(text) from public, anon, authenticated;
+
+create or replace function private.apply_stripe_event(event jsonb)
+returns text
+language plpgsql
+security definer -- the service role applies events; the helpers stay closed to every API role
+set search_path = ''
+as $$
+declare
+  customer text := private.stripe_event_customer(event);
+  event_id text := event ->> 'id';
+  kind text := event ->> 'type';
+  event_at timestamptz := private.stripe_time(event -> 'created');
+  prior text;
+  result text;
+begin
+  if event_id is null or kind is null or event_at is null or jsonb_typeof(event #> '{data,object}') <> 'object' then
+    raise exception 'not a Stripe event (id, type, created and data.object are required)' using errcode = '22023';
+  end if;
+  if customer is not null then
+    perform private.lock_stripe_customer(customer);
+  end if;
+  -- A redelivery of a committed event: answered from the index, without writing anything; a parked
+  -- one is tried again (its customer may be known by now).
+  select e.outcome into prior from public.stripe_events e where e.id = event_id for update;
+  if prior is not null and prior <> 'pending_link' then
+    return 'duplicate';
+  end if;
+  result := private.dispatch_stripe_event(event);
+  -- Not linked yet: kept with its payload and applied when the link appears (checkout's own
+  -- unknown member is no link to wait for).
+  if result = 'unknown_customer' and customer is not null and kind <> 'checkout.session.completed' then
+    result := 'pending_link';
+  end if;
+  if prior is not null then
+    update public.stripe_events e
+       set outcome = result, payload = case when result = 'pending_link' then event end, processed_at = now()
+     where e.id = event_id;
+    return result;
+  end if;
   -- The claim, in the same transaction as the effect: of two concurrent deliveries of one event the
   -- second fails here on the primary key (unique_violation) and its whole effect rolls back with it.
-  insert into public.stripe_events (id, type, stripe_created_at, livemode, outcome)
-  values (event_id, kind, event_at, coalesce((event ->> 'livemode')::boolean, false), result);
+  insert into public.stripe_events (id, type, stripe_created_at, livemode, outcome, stripe_customer_id, payload)
+  values (event_id, kind, event_at, coalesce((event ->> 'livemode')::boolean, false), result, customer,
+          case when result = 'pending_link' then event end);
   return result;
 end;
 $$;
 comment on function private.apply_stripe_event(jsonb) is
-  'Applies one signature-verified Stripe event in one transaction: ''duplicate'' if its id is recorded; else applies it where newer than the mirrored state and records the id (a concurrent duplicate fails with unique_violation); returns the outcome.';
+  'Applies one signature-verified Stripe event in one transaction: ''duplicate'' if its id is recorded (unless parked); else applies it where newer than the mirrored state and records the id (a concurrent duplicate fails with unique_violation); an event of a customer not linked yet is kept as ''pending_link''; returns the outcome.';
 revoke execute on function private.apply_stripe_event(jsonb) from public, anon, authenticated;
 grant execute on function private.apply_stripe_event(jsonb) to service_role;
+
+-- The parked events of a customer, applied in event order (created, id) once it is linked; each
+-- keeps the "state only moves forward" rule, so the result is that of any in-order delivery.
+create or replace function private.apply_parked_stripe_events(customer text)
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  parked record;
+  result text;
+  applied integer := 0;
+begin
+  perform private.lock_stripe_customer(customer);
+  for parked in
+    select e.id, e.payload from public.stripe_events e
+     where e.stripe_customer_id = customer and e.outcome = 'pending_link'
+     order by e.stripe_created_at, e.id
+       for update
+  loop
+    result := private.dispatch_stripe_event(parked.payload);
+    if result <> 'unknown_customer' then
+      update public.stripe_events e set outcome = result, payload = null, processed_at = now() where e.id = parked.id;
+      applied := applied + 1;
+    end if;
+  end loop;
+  return applied;
+end;
+$$;
+comment on function private.apply_parked_stripe_events(text) is 'Applies the events parked as pending_link for a Stripe customer now linked, in event order; returns how many were applied.';
+revoke execute on function private.apply_parked_stripe_events(text) from public, anon, authenticated;
+grant execute on function private.apply_parked_stripe_events(text) to service_role;
+
+-- A customer nobody links within the retention (a deleted member's customer, whose later events
+-- find no member, or a checkout that never completes): its parked events are dropped as
+-- unknown_customer, payload and all, so nothing of a gone member is kept indefinitely.
+create or replace function private.expire_parked_stripe_events(older_than interval default '30 days')
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  expired integer;
+begin
+  update public.stripe_events e set outcome = 'unknown_customer', payload = null, processed_at = now()
+   where e.outcome = 'pending_link' and e.stripe_created_at < now() - older_than;
+  get diagnostics expired = row_count;
+  return expired;
+end;
+$$;
+comment on function private.expire_parked_stripe_events(interval) is 'Drops parked (pending_link) Stripe events older than older_than (30 days) as unknown_customer, clearing their payload; returns how many. Safe on a schedule (daily).';
+revoke execute on function private.expire_parked_stripe_events(interval) from public, anon, authenticated;
+grant execute on function private.expire_parked_stripe_events(interval) to service_role;
+
+create or replace function private.apply_parked_on_link()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.apply_parked_stripe_events(new.stripe_customer_id);
+  return null;
+end;
+$$;
+revoke execute on function private.apply_parked_on_link() from public, anon, authenticated;
 
 -- Security invoker: a member reads their own subscription under RLS (plans are public), so asking
 -- about someone else answers nothing of theirs; definer callers (RPCs, the service side) see all.
@@ -643,6 +782,8 @@ grant execute on function private.member_dashboard_billing() to authenticated;
 create trigger plans_touch before update on public.plans for each row execute function private.touch_updated_at();
 create trigger subscriptions_touch before update on public.subscriptions for each row execute function private.touch_updated_at();
 create trigger invoices_touch before update on public.invoices for each row execute function private.touch_updated_at();
+create trigger billing_customers_apply_parked after insert or update of stripe_customer_id on public.billing_customers
+  for each row execute function private.apply_parked_on_link();
 create trigger invoices_scrub_deleted_member before update of user_id on public.invoices
   for each row execute function private.scrub_invoice_of_deleted_member();
 

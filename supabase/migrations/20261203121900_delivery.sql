@@ -4,8 +4,13 @@
 -- notification emails off (email_preferences.notification_emails: immediate | daily_digest | off).
 -- The send-notifications function (service role, safe on a schedule) claims due outbox rows with
 -- `for update skip locked`, sends them over SMTP, and records every attempt; failures retry with
--- exponential backoff up to max_attempts, and a claim that outlives claim_timeout is never resent
--- (at most once). Unsubscribe links carry a signed, single-use token per category.
+-- exponential backoff up to max_attempts. Delivery is AT LEAST ONCE: every claim has an owner
+-- (claimed_by) and a lease (lease_expires_at = claim time + claim_timeout); a claim whose lease
+-- is over belongs to a sender that died, and whether its mail went out is unknown, so the row is
+-- taken again (an attempt recorded 'unknown', counted against max_attempts) and re-sent with the
+-- same Message-ID, derived from the outbox row(s): a second copy is recognisable as the same mail.
+-- Recovery entry point for a scheduler: private.retake_expired_email_claims() (claim_emails runs it
+-- too). Unsubscribe links carry a signed, single-use token per category.
 
 -- Notification triggers for the events that matter, all through private.notify() (so each honours
 -- the member's channel x category switches at creation): booking requested / confirmed / cancelled
@@ -23,7 +28,7 @@ create table private.email_settings (
   id boolean primary key default true check (id),
   max_attempts integer not null default 5 check (max_attempts between 1 and 20),
   retry_base interval not null default '1 minute' check (retry_base > interval '0'),
-  claim_timeout interval not null default '10 minutes' check (claim_timeout > interval '0'),
+  claim_timeout interval not null default '10 minutes' check (claim_timeout > interval '0'), -- the lease of a claim
   digest_hour integer not null default 8 check (digest_hour between 0 and 23),
   updated_at timestamptz not null default now()
 );
@@ -44,6 +49,7 @@ create table public.email_outbox (
   next_attempt_at timestamptz not null default now(),
   claimed_at timestamptz,
   claimed_by text check (char_length(claimed_by) <= 100),
+  lease_expires_at timestamptz,
   sent_at timestamptz,
   last_error text check (char_length(last_error) <= 1000),
   created_at timestamptz not null default now()
@@ -52,6 +58,7 @@ comment on table public.email_outbox is 'Notification emails waiting for, or don
 comment on column public.email_outbox.digest is 'Part of the member''s daily digest: due at the next digest hour, sent together with the member''s other digest rows.';
 comment on column public.email_outbox.status is 'pending -> sending (claimed) -> sent | pending again (retry) | failed; suppressed when the member unsubscribed before it went out.';
 comment on column public.email_outbox.next_attempt_at is 'Not claimed before this time: creation, the digest hour, or the backoff after a failed attempt.';
+comment on column public.email_outbox.lease_expires_at is 'While sending: the claim''s end; past it the sender is taken for dead and the row is sent again (same Message-ID).';
 
 create table public.email_delivery_attempts (
   id bigint generated always as identity primary key,
@@ -60,10 +67,10 @@ create table public.email_delivery_attempts (
   worker text not null check (char_length(worker) <= 100),
   started_at timestamptz not null,
   finished_at timestamptz not null default now(),
-  outcome text not null check (outcome in ('sent', 'retry', 'failed', 'abandoned')),
+  outcome text not null check (outcome in ('sent', 'retry', 'failed', 'unknown')),
   error text check (char_length(error) <= 1000)
 );
-comment on table public.email_delivery_attempts is 'Every delivery attempt of an outbox email: who tried, when, and how it ended (abandoned = the claim expired; never resent).';
+comment on table public.email_delivery_attempts is 'Every delivery attempt of an outbox email: who tried, when, and how it ended (unknown = the claim''s lease ran out before its sender reported back; the mail is sent again with the same Message-ID).';
 
 create table public.email_unsubscribes (
   token_id uuid primary key,
@@ -75,7 +82,7 @@ comment on table public.email_unsubscribes is 'Unsubscribe tokens that were used
 
 -- Indexes
 create index email_outbox_due_idx on public.email_outbox (next_attempt_at, id) where status = 'pending';
-create index email_outbox_claimed_idx on public.email_outbox (claimed_at) where status = 'sending';
+create index email_outbox_lease_idx on public.email_outbox (lease_expires_at) where status = 'sending';
 create index email_outbox_user_idx on public.email_outbox (user_id, created_at desc);
 create index email_delivery_attempts_outbox_idx on public.email_delivery_attempts (outbox_id, attempt);
 create index email_unsubscribes_user_idx on public.email_unsubscribes (user_id);
@@ -162,8 +169,45 @@ $$;
 comment on function private.next_digest_at(uuid) is 'The next digest hour in the member''s time zone (UTC when it is unknown).';
 revoke execute on function private.next_digest_at(uuid) from public, anon, authenticated;
 
--- Claims due emails for one worker. A claim that outlived claim_timeout is marked failed, never
--- resent: its worker may have sent it before dying.
+-- Claims whose lease is over: their sender died, and may or may not have sent the mail. Each is
+-- recorded as an 'unknown' attempt and taken again now (at least once: the re-send carries the same
+-- Message-ID), or failed when that was its last attempt.
+create or replace function private.retake_expired_email_claims()
+returns integer
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  s private.email_settings := (select x from private.email_settings x);
+  retaken integer;
+begin
+  with stale as (
+    select o.id, o.claimed_by, o.claimed_at from public.email_outbox o
+     where o.status = 'sending' and o.lease_expires_at < now()
+       for update skip locked),
+  retake as (
+    update public.email_outbox o
+       set status = case when o.attempts >= s.max_attempts then 'failed' else 'pending' end::public.email_status,
+           next_attempt_at = now(), claimed_at = null, claimed_by = null, lease_expires_at = null,
+           last_error = 'the sender did not report back within claim_timeout: outcome unknown'
+      from stale
+     where o.id = stale.id
+    returning o.id, o.attempts, o.status, stale.claimed_by, stale.claimed_at)
+  insert into public.email_delivery_attempts (outbox_id, attempt, worker, started_at, outcome, error)
+  select r.id, r.attempts, coalesce(r.claimed_by, 'unknown'), coalesce(r.claimed_at, now()), 'unknown',
+         case when r.status = 'failed' then 'claim expired: outcome unknown; last attempt, not sent again'
+              else 'claim expired: outcome unknown; sent again with the same Message-ID' end
+    from retake r;
+  get diagnostics retaken = row_count;
+  return retaken;
+end;
+$$;
+comment on function private.retake_expired_email_claims() is 'Takes back outbox claims whose lease ran out (sender died): an ''unknown'' attempt each, then due again (same Message-ID) or failed after max_attempts; returns how many. Safe on a schedule.';
+revoke execute on function private.retake_expired_email_claims() from public, anon, authenticated;
+grant execute on function private.retake_expired_email_claims() to service_role;
+
+-- Claims due emails for one worker, with a lease of claim_timeout; expired claims are taken back first.
 create or replace function private.claim_emails(worker text, batch_size integer)
 returns table (id bigint, user_id uuid, email text, kind text, category public.notification_category, subject text, body text,
                data jsonb, digest boolean, attempts integer, created_at timestamptz)
@@ -177,14 +221,7 @@ begin
   if worker is null or char_length(worker) not between 1 and 100 or batch_size is null or batch_size not between 1 and 500 then
     raise exception 'worker must be 1-100 characters and batch_size 1-500' using errcode = '22023';
   end if;
-  with stale as (
-    update public.email_outbox o
-       set status = 'failed', last_error = 'claim expired before the sender reported back; not resent (at most once)'
-     where o.status = 'sending' and o.claimed_at < now() - s.claim_timeout
-    returning o.id, o.attempts, o.claimed_by, o.claimed_at)
-  insert into public.email_delivery_attempts (outbox_id, attempt, worker, started_at, outcome, error)
-  select st.id, st.attempts, coalesce(st.claimed_by, 'unknown'), st.claimed_at, 'abandoned', 'claim expired'
-    from stale st;
+  perform private.retake_expired_email_claims();
 
   return query
     with due as (
@@ -194,7 +231,8 @@ begin
        limit batch_size
        for update skip locked)
     update public.email_outbox o
-       set status = 'sending', claimed_at = now(), claimed_by = worker, attempts = o.attempts + 1
+       set status = 'sending', claimed_at = now(), claimed_by = worker, lease_expires_at = now() + s.claim_timeout,
+           attempts = o.attempts + 1
       from due, auth.users u
      where o.id = due.id and u.id = o.user_id
     returning o.id, o.user_id, u.email::text, o.kind, o.category, o.subject, o.body, o.data, o.digest, o.attempts, o.created_at;
@@ -227,7 +265,7 @@ begin
          sent_at = case when sent then now() end,
          last_error = case when sent then null else left(error, 1000) end,
          next_attempt_at = case when outcome = 'retry' then now() + s.retry_base * power(2, o.attempts - 1) else x.next_attempt_at end,
-         claimed_at = null, claimed_by = null
+         claimed_at = null, claimed_by = null, lease_expires_at = null
    where x.id = o.id
   returning x.status into o.status;
   return o.status;

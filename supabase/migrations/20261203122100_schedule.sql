@@ -13,6 +13,8 @@
 --     gateway with the service role key and records the answer.
 -- Every call is a row of private.function_calls either way (pg_net's request id, or the
 -- dispatcher's outcome), so a run is visible beside cron.job_run_details.
+-- Recovery sweeps (expired claims of the outbox and of deletions, exports whose process died) and
+-- the expiry of parked Stripe events are SQL jobs calling those capabilities' own functions.
 -- Daily digests need no job of their own: digest rows become due at each member's local digest
 -- hour (private.next_digest_at), so the every-minute send delivers them then.
 -- Retention periods are rows of private.retention_periods (admins may change them); one daily job
@@ -170,10 +172,10 @@ as
 select
   (select count(*) from public.email_outbox where status = 'pending' and next_attempt_at <= now()) as outbox_due,
   (select min(next_attempt_at) from public.email_outbox where status = 'pending' and next_attempt_at <= now()) as outbox_oldest_due_at,
-  (select count(*) from public.email_outbox o, private.email_settings s where o.status = 'sending' and o.claimed_at < now() - s.claim_timeout) as outbox_expired_claims,
+  (select count(*) from public.email_outbox where status = 'sending' and lease_expires_at < now()) as outbox_expired_claims,
   (select count(*) from public.data_export_requests where status = 'processing' and requested_at < now() - interval '15 minutes') as exports_stuck,
   (select count(*) from public.data_deletion_requests where status = 'pending' and process_after < now() - interval '1 hour') as deletions_overdue,
-  (select count(*) from public.data_deletion_requests where status = 'processing' and requested_at < now() - interval '1 hour') as deletions_stuck,
+  (select count(*) from public.data_deletion_requests where status = 'processing' and lease_expires_at < now()) as deletions_expired_claims,
   (select count(*) from private.function_calls where status = 'queued' and requested_at < now() - interval '5 minutes') as function_calls_waiting,
   (select count(*) from private.function_calls where status = 'failed' and requested_at > now() - interval '1 day') as function_calls_failed_today;
 comment on view private.operations_health is 'One row: outbox backlog and its oldest due row, expired claims, stuck exports and deletions, scheduled calls waiting or failed.';
@@ -186,4 +188,12 @@ revoke all on private.scheduled_jobs, private.operations_health from public, ano
 select cron.schedule('send-notifications', '* * * * *', $$select private.call_function('send-notifications', '{"limit": 200}')$$);
 select cron.schedule('process-deletion-requests', '* * * * *', $$select private.call_function('process-deletion-requests', '{"limit": 25}')$$);
 select cron.schedule('referral-sweep', '* * * * *', $$select private.call_function('affiliate-credit', '{"sweep": true}')$$);
+-- Recovery (the leases of delivery and privacy): outbox rows and deletion requests whose claim
+-- outlived its lease are taken again, and exports whose streaming connection died are recorded
+-- failed. The send and deletion runs retake on their own too; this job covers the minutes when
+-- none runs, and the exports, which nothing else sweeps.
+select cron.schedule('recover-expired-claims', '* * * * *',
+  $$select private.retake_expired_email_claims(), private.retake_expired_deletion_claims(), private.fail_abandoned_exports()$$);
+-- Parked Stripe events nobody links within 30 days are dropped (billing).
+select cron.schedule('expire-parked-stripe-events', '41 3 * * *', $$select private.expire_parked_stripe_events()$$);
 select cron.schedule('purge-expired-rows', '17 3 * * *', $$select private.purge_expired_rows()$$);

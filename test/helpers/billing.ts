@@ -40,11 +40,14 @@ export interface BillingMember extends TestUser {
   customer: string;
 }
 
-/** A member with a Stripe customer link (as billing-checkout / billing-payment-methods make it). */
-export async function createBillingMember(): Promise<BillingMember> {
+/**
+ * A member with a Stripe customer link (as billing-checkout / billing-payment-methods make it), or,
+ * with linked: false, a Stripe customer not linked yet (checkout.session.completed links it).
+ */
+export async function createBillingMember({ linked = true } = {}): Promise<BillingMember> {
   const user = await createUser();
   const customer = stripeId("cus");
-  await sql`insert into public.billing_customers (user_id, stripe_customer_id) values (${user.id}, ${customer})`;
+  if (linked) await sql`insert into public.billing_customers (user_id, stripe_customer_id) values (${user.id}, ${customer})`;
   return { ...user, customer };
 }
 

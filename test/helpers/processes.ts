@@ -37,3 +37,8 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs: numbe
   }
   return false;
 }
+
+/** The stripe-mock process listening on `port` (its -http-addr). */
+export function stripeMockPid(port: number): number | undefined {
+  return findProcess((cmd) => cmd.includes("-http-addr") && cmd[cmd.indexOf("-http-addr") + 1] === `127.0.0.1:${port}`);
+}

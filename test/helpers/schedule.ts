@@ -6,6 +6,8 @@ import { sql } from "./db.ts";
 
 /** The jobs that call edge functions (they change rows as earlier files left them due). */
 export const functionJobs = ["send-notifications", "process-deletion-requests", "referral-sweep"];
+/** The recovery sweep: it retakes claims and fails abandoned exports, which tests of those count. */
+export const recoveryJob = "recover-expired-claims";
 
 async function setActive(jobs: string[], active: boolean): Promise<void> {
   await sql`select cron.alter_job(jobid, active := ${active}) from cron.job where jobname in ${sql(jobs)}`;

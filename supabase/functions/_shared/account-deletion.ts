@@ -66,8 +66,9 @@ export async function cancelBilling(userId: string): Promise<BillingCleanup> {
 /** Deletes the member's account now; returns the id of the data_deletion_requests audit row. */
 export async function deleteAccountNow(userId: string): Promise<{ requestId: string; billing: BillingCleanup }> {
   const [request] = await sql<{ id: string }[]>`
-    insert into public.data_deletion_requests (user_id, status, source, process_after)
-    select p.id, 'processing', 'account-delete', now() from public.profiles p where p.id = ${userId}
+    insert into public.data_deletion_requests (user_id, status, source, process_after, claimed_by, lease_expires_at)
+    select p.id, 'processing', 'account-delete', now(), 'account-delete', now() + s.deletion_lease
+      from public.profiles p, private.privacy_settings s where p.id = ${userId}
     returning id`;
   if (!request) throw new HttpError(404, "not_found", "There is no account for this user (already deleted?)");
   let billing: BillingCleanup;
@@ -93,19 +94,17 @@ export interface ProcessResult {
 
 /**
  * Deletes the accounts of pending requests whose grace period is over, oldest first, at most `limit`.
- * Each request is claimed (pending -> processing, skip locked) so concurrent runs never take the same one.
+ * Each request is claimed with this run as owner and a lease (private.claim_deletion_request, skip
+ * locked) so concurrent runs never take the same one; a request whose run died mid-work (still
+ * processing, lease over) is taken again, and every step below is safe to repeat.
  * When Auth is unavailable the claimed request goes back to pending (retried on the next run) and
  * the run stops with 503 auth_unavailable.
  */
 export async function processDueRequests(limit: number): Promise<ProcessResult> {
   const result: ProcessResult = { processed: [], failed: [] };
+  const worker = `process-deletion-requests/${crypto.randomUUID()}`;
   for (let i = 0; i < limit; i++) {
-    const [claimed] = await sql<{ id: string; user_id: string | null }[]>`
-      update public.data_deletion_requests d set status = 'processing'
-       where d.id = (select x.id from public.data_deletion_requests x
-                      where x.status = 'pending' and x.process_after <= now()
-                      order by x.process_after for update skip locked limit 1)
-      returning d.id, d.user_id`;
+    const [claimed] = await sql<{ id: string; user_id: string | null }[]>`select * from private.claim_deletion_request(${worker})`;
     if (!claimed) break;
     try {
       if (claimed.user_id) {
@@ -118,7 +117,8 @@ export async function processDueRequests(limit: number): Promise<ProcessResult> 
       result.processed.push(claimed.id);
     } catch (e) {
       if (e instanceof HttpError && (e.code === "auth_unavailable" || e.code === "stripe_unavailable")) {
-        await sql`update public.data_deletion_requests set status = 'pending' where id = ${claimed.id} and status = 'processing'`;
+        await sql`update public.data_deletion_requests set status = 'pending', lease_expires_at = null
+                   where id = ${claimed.id} and status = 'processing' and claimed_by = ${worker}`;
         throw new HttpError(e.status, e.code, e.message, { ...(e.details as object), ...result });
       }
       await sql`update public.data_deletion_requests set status = 'failed', processed_at = now() where id = ${claimed.id}`;

@@ -1,5 +1,7 @@
 // POST /functions/v1/process-deletion-requests (service role only): deletes the accounts of
 // deletion requests whose 7-day grace period is over. Run it from a scheduler with the service key.
+// Each request is claimed with this run as owner and a lease (private.claim_deletion_request); a
+// request a dead run left processing is taken again once its lease is over.
 // Body: { limit?: 1..100 } (default 25). 200 { processed, failed }; 503 auth_unavailable (the
 // request stays pending and is retried next run).
 import { z } from "zod";

@@ -3,7 +3,8 @@
 // verifier, default 5-minute tolerance; a missing or bad signature answers 400 and writes nothing.
 // The verified event goes to private.apply_stripe_event in one statement: the event id is claimed
 // in the same transaction as its effect, older events never overwrite newer state, and unhandled
-// types are recorded and answered 200 (Stripe retries only non-2xx answers).
+// types are recorded and answered 200 (Stripe retries only non-2xx answers). An event of a customer
+// not linked to a member yet answers 200 `pending_link`: it is kept and applied when the link appears.
 import { readBody, serve } from "../_shared/handler.ts";
 import { HttpError, json } from "../_shared/errors.ts";
 import { sql } from "../_shared/db.ts";

@@ -4,7 +4,7 @@
 -- entitlements and the features that use them; the dashboard's billing section; invoices kept
 -- anonymised when a member is deleted.
 begin;
-select plan(71);
+select plan(80);
 
 select tests.create_user('alice');
 select tests.create_user('bob');
@@ -125,6 +125,24 @@ select is(private.apply_stripe_event(jsonb_build_object('id', 'evt_svc1', 'type'
           'duplicate', 'a redelivered event id is a duplicate');
 select tests.clear_authentication();
 select is(private.entitlements(tests.user_id('bob')) ->> 'plan', 't-basic', 'past_due keeps the plan while Stripe retries the payment');
+
+-- ===== Events of a customer not linked yet are kept, then applied when the link appears =====
+select tests.create_user('dave');
+create temp table parked_sub as select jsonb_build_object('id', 'evt_park1', 'type', 'customer.subscription.created', 'created', extract(epoch from now())::bigint,
+  'data', jsonb_build_object('object', jsonb_build_object('id', 'sub_park', 'customer', 'cus_park', 'status', 'active',
+    'items', jsonb_build_object('data', jsonb_build_array(jsonb_build_object('quantity', 1, 'price', jsonb_build_object('id', 'price_tpro'))))))) as e;
+select is(private.apply_stripe_event((select e from parked_sub)), 'pending_link', 'an event of a customer nobody is linked to is kept');
+select is(private.apply_stripe_event((select e from parked_sub)), 'pending_link', 'its redelivery is tried again, not a duplicate');
+select is((select payload ->> 'id' from public.stripe_events where id = 'evt_park1'), 'evt_park1', 'with its payload');
+insert into public.billing_customers (user_id, stripe_customer_id) values (tests.user_id('dave'), 'cus_park');
+select is((select user_id from public.subscriptions where stripe_subscription_id = 'sub_park'), tests.user_id('dave'), 'linking the customer applies it');
+select is((select outcome || '/' || (payload is null) from public.stripe_events where id = 'evt_park1'), 'applied/true', 'and records it applied, payload cleared');
+select is(private.apply_stripe_event((select e from parked_sub)), 'duplicate', 'once applied a redelivery is a duplicate');
+select is(private.apply_stripe_event(jsonb_build_object('id', 'evt_park2', 'type', 'invoice.paid', 'created', extract(epoch from now() - interval '31 days')::bigint,
+            'data', jsonb_build_object('object', jsonb_build_object('id', 'in_park', 'customer', 'cus_gone', 'status', 'paid', 'currency', 'usd')))),
+          'pending_link', 'an event of another unlinked customer is kept');
+select is(private.expire_parked_stripe_events(), 1, 'and dropped after 30 days unlinked');
+select is((select outcome || '/' || (payload is null) from public.stripe_events where id = 'evt_park2'), 'unknown_customer/true', 'payload and all');
 
 -- ===== Entitlements in the features that exist =====
 -- Saved searches: bob (t-basic) may have 3 notifying searches, and so may a member on the free plan.

@@ -3,7 +3,7 @@
 -- tables' access matrix (public.email_outbox, public.email_delivery_attempts,
 -- public.email_unsubscribes), claiming, retries with backoff, attempts, and unsubscribe tokens.
 begin;
-select plan(47);
+select plan(53);
 
 select tests.create_user('alice');
 select tests.create_user('bob');
@@ -148,14 +148,28 @@ select is(private.finish_email((select id from public.email_outbox where subject
   'failed'::public.email_status, 'after max_attempts it fails for good');
 select is((select array_agg(outcome order by attempt) from public.email_delivery_attempts a join public.email_outbox o on o.id = a.outbox_id
             where o.subject = 'Your subscription renewed'), array['retry', 'retry', 'failed'], 'every attempt is recorded');
--- A claim whose worker vanished is abandoned, never resent
+-- A claim whose sender vanished: its lease runs out, the attempt's outcome is unknown, and the
+-- mail is taken again (at least once) until max_attempts
 update public.email_outbox set status = 'pending', next_attempt_at = now(), attempts = 0 where subject = 'Digest me';
-update public.email_outbox set next_attempt_at = now() where subject = 'Digest me';
 select private.claim_emails('w3', 10);
-update public.email_outbox set claimed_at = now() - interval '1 hour' where subject = 'Digest me';
-select is((select count(*)::int from private.claim_emails('w4', 10)), 0, 'an expired claim is not handed out again');
-select is((select status::text || '/' || (select outcome from public.email_delivery_attempts a where a.outbox_id = o.id)
-             from public.email_outbox o where subject = 'Digest me'), 'failed/abandoned', 'it is recorded as abandoned');
+select ok((select lease_expires_at = claimed_at + interval '10 minutes' and claimed_by = 'w3' from public.email_outbox where subject = 'Digest me'),
+  'a claim has an owner and a lease of claim_timeout');
+select is((select count(*)::int from private.claim_emails('w4', 10)), 0, 'a live claim is not handed out again');
+update public.email_outbox set lease_expires_at = now() - interval '1 second' where subject = 'Digest me';
+select is((select array_agg(id) from private.claim_emails('w4', 10)), (select array_agg(id) from public.email_outbox where subject = 'Digest me'),
+  'an expired claim is taken again by the next worker');
+select is((select string_agg(a.outcome || '/' || a.worker, ',' order by a.id) from public.email_delivery_attempts a join public.email_outbox o on o.id = a.outbox_id
+            where o.subject = 'Digest me'), 'unknown/w3', 'the dead sender''s attempt is recorded as unknown');
+select is(private.finish_email((select id from public.email_outbox where subject = 'Digest me'), 'w3', true), null,
+  'the dead sender cannot finish the claim it lost');
+select is(private.finish_email((select id from public.email_outbox where subject = 'Digest me'), 'w4', true), 'sent'::public.email_status,
+  'the new owner records it sent');
+update public.email_outbox set status = 'pending', next_attempt_at = now(), attempts = 2 where subject = 'Digest me';
+select private.claim_emails('w5', 10);
+update public.email_outbox set lease_expires_at = now() - interval '1 second' where subject = 'Digest me';
+select is(private.retake_expired_email_claims(), 1, 'the scheduler''s sweep takes the expired claim back');
+select is((select status from public.email_outbox where subject = 'Digest me'), 'failed'::public.email_status,
+  'an unknown outcome on the last attempt (max_attempts) fails the mail for good');
 
 -- Unsubscribe tokens: once only
 update public.email_outbox set status = 'pending' where user_id = tests.user_id('alice') and category = 'bookings';

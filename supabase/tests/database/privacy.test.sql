@@ -1,7 +1,8 @@
 -- Privacy: the catalog of member-linked tables (who may read it, what it finds, what it excludes),
--- the export plan's read modes, and what account deletion keeps of public.bookings.
+-- the export plan's read modes, what account deletion keeps of public.bookings, and the claims of
+-- deletion requests (owner and lease) and abandoned exports.
 begin;
-select plan(24);
+select plan(35);
 
 select tests.create_user('alice');
 select tests.create_user('bob');
@@ -75,6 +76,38 @@ select lives_ok(format('delete from auth.users where id = %L', tests.user_id('er
 select is((select count(*)::int from public.bookings where id = (select id from alice_booking) and member_id is null and expert_id is null), 1, 'a booking can outlive both parties');
 select is((select count(*)::int from pg_constraint where conrelid = 'public.bookings'::regclass and pg_get_constraintdef(oid) ~* 'distinct from'), 0,
           'no constraint refuses a booking without both parties');
+
+-- Claims with an owner and a lease: a deletion request whose run died is taken again
+select tests.create_user('carol');
+update private.privacy_settings set deletion_lease = '5 minutes';
+-- Other files' requests in the shared database are out of this (rolled-back) transaction's way.
+update public.data_deletion_requests set status = 'cancelled' where status in ('pending', 'processing');
+update public.data_export_requests set status = 'failed' where status = 'processing';
+insert into public.data_deletion_requests (user_id, process_after) values
+  (tests.user_id('bob'), now() - interval '2 minutes'), (tests.user_id('carol'), now() + interval '1 day');
+select tests.authenticate_as('bob');
+select throws_ok($$select * from private.claim_deletion_request('me')$$, '42501', null, 'a member cannot claim deletion requests');
+select tests.clear_authentication();
+select is((select user_id from private.claim_deletion_request('run-1')), tests.user_id('bob'), 'a run claims the due request');
+select ok((select status = 'processing' and claimed_by = 'run-1' and lease_expires_at between now() + interval '299 seconds' and now() + interval '301 seconds'
+             from public.data_deletion_requests where user_id = tests.user_id('bob')), 'with itself as owner and a lease of deletion_lease');
+select is((select count(*)::int from private.claim_deletion_request('run-2')), 0, 'a live lease is not taken, nor a request in its grace period');
+update public.data_deletion_requests set lease_expires_at = now() - interval '1 second' where user_id = tests.user_id('bob');
+select is((select user_id from private.claim_deletion_request('run-2')), tests.user_id('bob'), 'an expired lease is taken by the next run');
+select is((select claimed_by from public.data_deletion_requests where user_id = tests.user_id('bob')), 'run-2', 'which owns it now');
+update public.data_deletion_requests set lease_expires_at = now() - interval '1 second' where user_id = tests.user_id('bob');
+select is(private.retake_expired_deletion_claims(), 1, 'the scheduler''s sweep puts an expired claim back');
+select is((select status from public.data_deletion_requests where user_id = tests.user_id('bob')), 'pending'::public.request_status, 'as pending');
+
+-- An export whose stream died (its advisory lock is free) is recorded failed, not left processing
+insert into public.data_export_requests (user_id, status, requested_at) values
+  (tests.user_id('bob'), 'processing', now() - interval '2 minutes'), (tests.user_id('carol'), 'completed', now() - interval '2 minutes'),
+  (tests.user_id('carol'), 'processing', now());
+select is(private.fail_abandoned_exports(), 1, 'the sweep fails the abandoned export');
+select is((select status from public.data_export_requests where user_id = tests.user_id('carol') and requested_at = now()), 'processing'::public.request_status,
+          'but not one just requested (its export takes the lock a moment after the insert)');
+select is((select array_agg(status::text order by status) from public.data_export_requests where user_id in (tests.user_id('bob'), tests.user_id('carol')) and requested_at < now()),
+          array['completed', 'failed'], 'and leaves a finished one alone');
 
 select * from finish();
 rollback;

@@ -6,7 +6,8 @@ select plan(12);
 
 select results_eq(
   $$select jobname::text collate "default", schedule::text collate "default" from cron.job order by jobname$$,
-  $$values ('process-deletion-requests', '* * * * *'), ('purge-expired-rows', '17 3 * * *'),
+  $$values ('expire-parked-stripe-events', '41 3 * * *'), ('process-deletion-requests', '* * * * *'),
+           ('purge-expired-rows', '17 3 * * *'), ('recover-expired-claims', '* * * * *'),
            ('referral-sweep', '* * * * *'), ('send-notifications', '* * * * *')$$,
   'every periodic job is scheduled');
 select is((select command from cron.job where jobname = 'referral-sweep'),
