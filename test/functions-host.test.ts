@@ -12,7 +12,8 @@ import { freePort, stopChild } from "../stack/service.ts";
 const fixtures = join(import.meta.dirname, "fixtures", "functions");
 // Ports from the OS: a fixed one can be held by some client connection's ephemeral port.
 let base = "";
-const timeoutMs = 1500;
+// Long enough that a fresh worker's first answer on a loaded machine is not itself a timeout.
+const timeoutMs = 4000;
 let host: ChildProcess;
 
 interface Probe {
