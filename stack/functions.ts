@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, stateDir, supabaseDir, type FunctionConfig } from "./config.ts";
+import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, stateDir, supabaseDir, toml, type FunctionConfig } from "./config.ts";
 import { runAsync } from "./run-async.ts";
 import { httpOk, portOpen, preparation, spawnLogged, StackError, stopChild, waitFor, type Service } from "./service.ts";
 import { stripeFunctionEnv } from "./stripe.ts";
@@ -53,10 +53,12 @@ export function functionEnv(): Record<string, string> {
     SUPABASE_JWKS: JSON.stringify({ keys: [{ kty: "oct", k: Buffer.from(jwtSecret).toString("base64url") }] }),
     ...stripeFunctionEnv(), // Stripe keys and API location: the one place, see stack/stripe.ts
     // --- send-notifications: SMTP to this stack's MailDev, and a local signing secret for its
-    // unsubscribe links (hosted: `supabase secrets set SMTP_HOST=... NOTIFICATIONS_SIGNING_SECRET=...`).
+    // unsubscribe links (hosted: `supabase secrets set SMTP_HOST=... SMTP_PORT=465 NOTIFICATIONS_SIGNING_SECRET=... SITE_URL=...`).
     SMTP_HOST: "127.0.0.1",
     SMTP_PORT: String(ports.smtp),
     NOTIFICATIONS_SIGNING_SECRET: localSecrets.NOTIFICATIONS_SIGNING_SECRET, // refused by a deployed function
+    // The app, where an unsubscribe link's GET lands (config.toml's [auth] site_url, as for Auth's mails).
+    SITE_URL: String(toml.auth?.site_url ?? "http://127.0.0.1:3000"),
     // ---
     ...dotEnv(),
   };

@@ -8,6 +8,7 @@ import { mailService } from "./mail.ts";
 import { oidcService } from "./oidc.ts";
 import { functionsService } from "./functions.ts";
 import { gatewayService } from "./gateway.ts";
+import { cronDispatchService } from "./cron-dispatch.ts";
 import { postgrestService } from "./postgrest.ts";
 import { formatFootprint, measureFootprint } from "./footprint.ts";
 import { missingPrerequisites, optionalNotes, prerequisitesMessage } from "./prerequisites.ts";
@@ -15,7 +16,7 @@ import { StackError, type Service } from "./service.ts";
 import { stripeAvailability, stripeFunctionEnv, stripeService } from "./stripe.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
-export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, stripeService, functionsService, gatewayService];
+export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, stripeService, functionsService, gatewayService, cronDispatchService];
 /** Services that need nothing from the others to start: they start alongside the rest, which
  * shortens a cold start; every one is up before the gateway opens the stack to clients. */
 const independent = new Set<Service>([mailService, oidcService, stripeService, functionsService]);
@@ -61,7 +62,9 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
   };
   // Settled from the start: one that fails while the chain still runs is no unhandled rejection.
   const alongside = Promise.allSettled(services.filter((s) => independent.has(s)).map(startOne));
-  const chain = services.filter((s) => !independent.has(s) && s !== gatewayService);
+  // The gateway opens the stack to clients, and the scheduled jobs' dispatcher posts through it: both last.
+  const last = [gatewayService, cronDispatchService];
+  const chain = services.filter((s) => !independent.has(s) && !last.includes(s));
   let failure: unknown;
   try {
     for (const s of chain) await startOne(s);
@@ -72,7 +75,7 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
   const others = await alongside;
   if (failure) throw failure;
   for (const r of others) if (r.status === "rejected") throw r.reason;
-  await startOne(gatewayService);
+  for (const s of last) await startOne(s);
   log(`  ${"ready".padEnd(10)} ${"".padEnd(44)} ${String(Math.round(performance.now() - t0)).padStart(6)} ms  (${formatFootprint(measureFootprint())})`);
   return info();
 }

@@ -8,15 +8,21 @@ import type { Service } from "./service.ts";
 
 const platformSql = (part: "roles" | "database") => readFileSync(join(root, "stack", `platform-${part}.sql`), "utf8");
 
-/** Sets up one database as a new hosted project's (the cluster's roles must exist). */
-export async function bootstrapDatabase(superuserUrl: string): Promise<void> {
+/** Runs the platform's parts in order, each in one transaction, as a superuser. */
+async function runPlatform(superuserUrl: string, parts: Array<"roles" | "database">): Promise<void> {
   const sql = postgres(superuserUrl, { max: 1, onnotice: () => {} });
   try {
-    await sql.begin((tx) => tx.unsafe(platformSql("database")));
+    for (const part of parts) await sql.begin((tx) => tx.unsafe(platformSql(part)));
   } finally {
     await sql.end();
   }
 }
+
+/** Sets up one database as a new hosted project's (the cluster's roles must exist). */
+export const bootstrapDatabase = (superuserUrl: string) => runPlatform(superuserUrl, ["database"]);
+
+/** Sets up a new cluster as a new hosted project's: Supabase's roles, then its postgres database. */
+export const bootstrapCluster = (superuserUrl: string) => runPlatform(superuserUrl, ["roles", "database"]);
 
 export const platformService: Service = {
   name: "platform",
@@ -29,11 +35,10 @@ export const platformService: Service = {
         this.detail = "already bootstrapped";
         return;
       }
-      await sql.begin((tx) => tx.unsafe(platformSql("roles")));
     } finally {
       await sql.end();
     }
-    await bootstrapDatabase(adminDbUrl);
+    await bootstrapCluster(adminDbUrl);
     this.detail = "bootstrapped as a new hosted project";
   },
   async stop() {},

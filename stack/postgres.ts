@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
-import { adminDbUrl, pgBinDir, ports, stateDir } from "./config.ts";
+import { pgBinDir, ports, stateDir } from "./config.ts";
 import { runAsync } from "./run-async.ts";
 import { portOpen, StackError, waitFor, type Service } from "./service.ts";
 
@@ -46,42 +46,70 @@ export function isInitialised(): boolean {
   return existsSync(join(dataDir, "PG_VERSION"));
 }
 
+/** A cluster of its own: the stack's, or a scratch one (the deploy check's, whose database must be
+ * named postgres as a hosted project's is: pg_cron lives in that one database). */
+export interface Cluster {
+  dataDir: string;
+  socketDir: string;
+  port: number;
+}
+
+/** The data and socket directories exist and belong to the postgres OS user (when we are root). */
+function ownDirs(c: Cluster): void {
+  for (const d of [c.dataDir, c.socketDir]) mkdirSync(d, { recursive: true });
+  if (process.getuid?.() === 0) for (const d of [c.dataDir, c.socketDir]) chownSync(d, uid("postgres"), gid("postgres"));
+}
+
+/** initdb with supabase_admin as the bootstrap superuser, as in Supabase's image. */
+export async function initCluster(c: Cluster): Promise<void> {
+  ownDirs(c);
+  const pw = join(c.socketDir, "pwfile");
+  writeFileSync(pw, "postgres\n");
+  if (process.getuid?.() === 0) chownSync(pw, uid("postgres"), gid("postgres"));
+  await run(pgBin("initdb"), ["-D", c.dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", ...(durable() ? [] : ["--no-sync"])]);
+}
+
+/** Starts the cluster with the stack's settings and waits until supabase_admin can connect. */
+export async function startCluster(c: Cluster): Promise<void> {
+  ownDirs(c);
+  // Written at every start: the port follows MEMBERBASE_PORT_OFFSET even for an existing data dir.
+  writeFileSync(join(c.dataDir, "postgresql.auto.conf"), serverSettings(c));
+  if (process.getuid?.() === 0) chownSync(join(c.dataDir, "postgresql.auto.conf"), uid("postgres"), gid("postgres"));
+  await run(pgBin("pg_ctl"), ["-D", c.dataDir, "-l", join(c.socketDir, "postgres.log"), "-w", "-t", "300", "start"]);
+  await waitFor("postgres", async () => {
+    const sql = postgres(`postgresql://supabase_admin:postgres@127.0.0.1:${c.port}/postgres`, { max: 1, onnotice: () => {} });
+    try {
+      await sql`select 1`;
+      return true;
+    } finally {
+      await sql.end();
+    }
+  });
+}
+
+export async function stopCluster(c: Cluster): Promise<void> {
+  if (!existsSync(join(c.dataDir, "postmaster.pid"))) return;
+  await run(pgBin("pg_ctl"), ["-D", c.dataDir, "-m", "fast", "-w", "stop"]);
+}
+
+const cluster: Cluster = { dataDir, socketDir, port: ports.db };
+
 export const postgresService: Service & { fresh: boolean } = {
   name: "postgres",
   url: `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`,
   fresh: false,
   async start() {
-    for (const d of [stateDir, dataDir, socketDir]) mkdirSync(d, { recursive: true });
-    if (process.getuid?.() === 0) for (const d of [dataDir, socketDir]) chownSync(d, uid("postgres"), gid("postgres"));
+    mkdirSync(stateDir, { recursive: true });
     if (await portOpen(ports.db))
       throw new StackError(`port ${ports.db} is already in use (another \`npm run dev\` or \`supabase start\`?); stop it, or point the tests at it with SUPABASE_URL, SUPABASE_ANON_KEY, SUPABASE_SERVICE_ROLE_KEY and SUPABASE_DB_URL`);
     this.fresh = !isInitialised();
-    if (this.fresh) {
-      const pw = join(socketDir, "pwfile");
-      writeFileSync(pw, "postgres\n");
-      if (process.getuid?.() === 0) chownSync(pw, uid("postgres"), gid("postgres"));
-      // supabase_admin is the bootstrap superuser, as in Supabase's image.
-      await run(pgBin("initdb"), ["-D", dataDir, "-U", "supabase_admin", "--pwfile", pw, "-A", "scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", ...(durable() ? [] : ["--no-sync"])]);
-    }
-    // Written at every start: the port follows MEMBERBASE_PORT_OFFSET even for an existing data dir.
-    writeFileSync(join(dataDir, "postgresql.auto.conf"), serverSettings());
-    if (process.getuid?.() === 0) chownSync(join(dataDir, "postgresql.auto.conf"), uid("postgres"), gid("postgres"));
-    await run(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "300", "start"]);
+    if (this.fresh) await initCluster(cluster);
+    await startCluster(cluster);
     const version = (await runAsync(pgBin("postgres"), ["--version"])).stdout.trim().replace(/^postgres \(PostgreSQL\) /, "");
     this.detail = `PostgreSQL ${version} from ${pgBinDir}, ${this.fresh ? "new" : "existing"} data dir ${dataDir}, ${durable() ? "durable (fsync on)" : "throwaway (fsync off)"}`;
-    await waitFor("postgres", async () => {
-      const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
-      try {
-        await sql`select 1`;
-        return true;
-      } finally {
-        await sql.end();
-      }
-    });
   },
   async stop() {
-    if (!existsSync(join(dataDir, "postmaster.pid"))) return;
-    await run(pgBin("pg_ctl"), ["-D", dataDir, "-m", "fast", "-w", "stop"]);
+    await stopCluster(cluster);
   },
 };
 
@@ -96,12 +124,12 @@ export async function restartImmediately(): Promise<void> {
   await run(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "300", "start"]);
 }
 
-function serverSettings(): string {
+function serverSettings(c: Cluster): string {
   return [
     // 127.0.0.2 too: the Supabase CLI treats 127.0.0.1:<db.port> as its Docker database (see RESEARCH).
     `listen_addresses = '127.0.0.1,127.0.0.2'`,
-    `port = ${ports.db}`,
-    `unix_socket_directories = '${socketDir}'`,
+    `port = ${c.port}`,
+    `unix_socket_directories = '${c.socketDir}'`,
     `max_connections = 200`,
     `shared_buffers = '256MB'`,
     // Every acknowledged commit survives a crash unless this cluster is declared throwaway (durable()).

@@ -10,6 +10,9 @@ import { claimsOf, password, signUpConfirmed } from "./helpers/auth.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { linkPaths, memberRowsByForeignKeys, referencesTo, seedMember, type SeedResult } from "./helpers/member-rows.ts";
+import { jobsPausedDuringFile } from "./helpers/schedule.ts";
+
+jobsPausedDuringFile("process-deletion-requests"); // this file counts what its own calls did
 
 const { createUser } = usersDeletedAfterFile();
 

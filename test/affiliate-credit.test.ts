@@ -5,6 +5,9 @@ import { memberClaims, sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { createUser, deleteUser, type TestUser } from "./helpers/users.ts";
 import { stack } from "./helpers/stack.ts";
+import { jobsPausedDuringFile } from "./helpers/schedule.ts";
+
+jobsPausedDuringFile("referral-sweep"); // this file counts what its own calls did
 
 const url = `${stack.apiUrl}/functions/v1/affiliate-credit`;
 

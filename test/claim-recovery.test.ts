@@ -12,6 +12,10 @@ import { signAccessToken } from "./helpers/jwt.ts";
 import { createSession, usersDeletedAfterFile } from "./helpers/users.ts";
 import { eventually, functionsHostPid, mailDevPid, stripeMockPid } from "./helpers/processes.ts";
 import { ports } from "../stack/config.ts";
+import { functionJobs, jobsPausedDuringFile, recoveryJob } from "./helpers/schedule.ts";
+
+// This file calls the functions and the sweeps itself and counts what they did: the schedule waits meanwhile.
+jobsPausedDuringFile(...functionJobs, recoveryJob);
 
 const { createUser } = usersDeletedAfterFile();
 const notOurStack = functionsHostPid() === undefined ? "the functions host of this suite's own stack was not found (an external stack is not ours to kill)" : undefined;

@@ -1,9 +1,11 @@
-// The deploy check: a database set up as a new hosted Supabase project has it (stack/platform-*.sql),
+// The deploy check: a cluster of its own, its postgres database set up as a new hosted Supabase
+// project has it (stack/platform-*.sql; its own cluster because pg_cron lives in the one database
+// named postgres, as on hosted, and the schedule's migration creates it there),
 // Auth's own schema first, then every migration and the seed pushed by the real CLI as `postgres`
 // over TCP, one transaction per file (as `supabase db push` does to a hosted project), then pgTAP.
 // Any statement that needs more than hosted privileges (a superuser, membership in
 // supabase_auth_admin, CREATE on schema auth, an extension no migration creates) fails it.
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -11,26 +13,30 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authBinary, authEnv } from "../stack/auth.ts";
 import { authSchemaFromCli } from "../stack/auth-schema.ts";
 import { supabaseCli } from "../stack/migrations.ts";
-import { bootstrapDatabase } from "../stack/platform.ts";
+import { bootstrapCluster } from "../stack/platform.ts";
+import { initCluster, startCluster, stopCluster, type Cluster } from "../stack/postgres.ts";
+import { freePort } from "../stack/service.ts";
 import { runAsync } from "../stack/run-async.ts";
 import { stack } from "./helpers/stack.ts";
 
-const database = `deploy_check_${process.pid}`;
-const as = (user: string, db: string, host?: string) => {
+const scratch = mkdtempSync(join(tmpdir(), "mb-deploy-"));
+chmodSync(scratch, 0o755); // the postgres OS user runs the cluster inside it
+const cluster: Cluster = { dataDir: join(scratch, "db"), socketDir: join(scratch, "run"), port: 0 };
+const as = (user: string, host?: string) => {
   const url = new URL(stack.dbUrl);
   url.username = user;
-  url.pathname = `/${db}`;
+  url.port = String(cluster.port);
+  url.pathname = "/postgres";
   if (host) url.hostname = host;
   return url.toString();
 };
-const admin = postgres(as("supabase_admin", "postgres"), { max: 1, onnotice: () => {} });
 
 /** Auth's own migrations when a real Auth server is at hand, else the CLI's snapshot of its schema. */
 async function authSchema(): Promise<string> {
   if (stack.authServer) {
     const cwd = mkdtempSync(join(tmpdir(), "deploy-auth-"));
     try {
-      const env = { PATH: process.env.PATH ?? "", ...authEnv(), GOTRUE_DB_DATABASE_URL: as("supabase_auth_admin", database) };
+      const env = { PATH: process.env.PATH ?? "", ...authEnv(), GOTRUE_DB_DATABASE_URL: as("supabase_auth_admin") };
       const r = await runAsync(authBinary, ["migrate"], { cwd, env });
       if (r.status !== 0) throw new Error(`auth migrate exited with ${r.status}: ${r.stderr}`);
       return "Supabase Auth's own migrations";
@@ -38,7 +44,7 @@ async function authSchema(): Promise<string> {
       rmSync(cwd, { recursive: true, force: true });
     }
   }
-  const sql = postgres(as("supabase_admin", database), { max: 1, onnotice: () => {} });
+  const sql = postgres(as("supabase_admin"), { max: 1, onnotice: () => {} });
   try {
     await sql.unsafe(await authSchemaFromCli());
   } finally {
@@ -49,20 +55,22 @@ async function authSchema(): Promise<string> {
 
 describe("deploy to a database set up as a new hosted project", () => {
   beforeAll(async () => {
-    await admin.unsafe(`create database ${database}`);
-    await bootstrapDatabase(as("supabase_admin", database));
-  });
+    cluster.port = await freePort();
+    await initCluster(cluster);
+    await startCluster(cluster);
+    await bootstrapCluster(as("supabase_admin"));
+  }, 180_000);
   afterAll(async () => {
-    await admin.unsafe(`drop database if exists ${database} with (force)`);
-    await admin.end();
+    await stopCluster(cluster);
+    rmSync(scratch, { recursive: true, force: true });
   });
 
   it("takes Auth's schema, then every migration and the seed as postgres, then passes pgTAP", async () => {
     const auth = await authSchema();
     // The CLI treats 127.0.0.1:<db.port> as its Docker database; 127.0.0.2 is the same server to it as a remote.
-    await supabaseCli(["db", "push", `--db-url=${as("postgres", database, "127.0.0.2")}`, "--include-seed", "--yes"]);
+    await supabaseCli(["db", "push", `--db-url=${as("postgres", "127.0.0.2")}`, "--include-seed", "--yes"]);
 
-    const sql = postgres(as("postgres", database), { max: 1, onnotice: () => {} });
+    const sql = postgres(as("postgres"), { max: 1, onnotice: () => {} });
     try {
       const files = readdirSync("supabase/migrations").filter((f) => f.endsWith(".sql")).map((f) => f.split("_")[0]).sort();
       const applied = await sql<{ version: string }[]>`select version from supabase_migrations.schema_migrations order by version`;
@@ -79,7 +87,7 @@ describe("deploy to a database set up as a new hosted project", () => {
 
     const dir = "supabase/tests/database";
     const tests = readdirSync(dir).filter((f) => f.endsWith(".test.sql")).sort().map((f) => `${dir}/${f}`);
-    const r = await runAsync("pg_prove", ["--dbname", as("postgres", database), "--failures", ...tests], { env: { ...process.env, PGOPTIONS: "--client-min-messages=warning" } });
+    const r = await runAsync("pg_prove", ["--dbname", as("postgres"), "--failures", ...tests], { env: { ...process.env, PGOPTIONS: "--client-min-messages=warning" } });
     expect(r.status, `${r.stdout.split("\n").filter((l) => /^not ok|^#|Failed/.test(l)).join("\n")}\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/^All tests successful\./m);
   }, 240_000);

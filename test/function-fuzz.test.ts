@@ -12,6 +12,11 @@ import { createSession, createUser, type TestUser } from "./helpers/users.ts";
 import { memberRowsByForeignKeys, seedMember } from "./helpers/member-rows.ts";
 import { functionOrigin, functions, gatewayUrl, originSkipReason } from "./helpers/functions.ts";
 import { stack } from "./helpers/stack.ts";
+import { functionJobs, jobsPausedDuringFile } from "./helpers/schedule.ts";
+
+// This file proves no row changed anywhere: the scheduled jobs (which send, credit and delete what
+// earlier files left due) wait meanwhile.
+jobsPausedDuringFile(...functionJobs);
 
 /** Functions whose work is sensitive (export, deletion, payments): a signed-out session must be refused. */
 const sensitive = (fn: string) => /export|delet|payment|billing/.test(fn);

@@ -14,6 +14,9 @@ import { binDir, cacheDir, functionConfig, supabaseDir } from "../stack/config.t
 import { spawn, type ChildProcess } from "node:child_process";
 import { freePort } from "../stack/service.ts";
 import { join } from "node:path";
+import { functionJobs, jobsPausedDuringFile } from "./helpers/schedule.ts";
+
+jobsPausedDuringFile(...functionJobs); // this file proves no row changed: the scheduled jobs wait meanwhile
 
 /** Functions behind verify_jwt (all but signed webhooks) must refuse any token that does not verify. */
 const verifying = functions.filter((fn) => functionConfig(fn).verifyJwt);

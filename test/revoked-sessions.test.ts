@@ -10,6 +10,9 @@ import { signAccessToken } from "./helpers/jwt.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { gatewayUrl } from "./helpers/functions.ts";
 import { anonClient, authSkipReason, serviceClient, stack, uniqueEmail } from "./helpers/stack.ts";
+import { functionJobs, jobsPausedDuringFile } from "./helpers/schedule.ts";
+
+jobsPausedDuringFile(...functionJobs); // this file proves no row changed: the scheduled jobs wait meanwhile
 
 const users = usersDeletedAfterFile();
 const member = (): Promise<TestUser> => users.createUser();

@@ -1,8 +1,8 @@
 // send-notifications over HTTP through the gateway: real SMTP into the stack's mail catcher, the
 // content checked there; two overlapping runs send each outbox email once; a daily digest is one
 // mail; claims of a sender that died are sent once their lease is over (at least once); a member
-// without an address fails for good with the attempt recorded; one-click
-// unsubscribe without a session, with forged, altered and reused tokens refused.
+// without an address fails for good with the attempt recorded; one-click unsubscribe without a
+// session (its GET sent on to the app's page), with forged, altered and reused tokens refused.
 import { beforeAll, describe, expect, it } from "vitest";
 import { stack } from "./helpers/stack.ts";
 import { memberClaims, sql } from "./helpers/db.ts";
@@ -10,11 +10,16 @@ import { memberClient, ok, succeeded } from "./helpers/rest.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { mailDevPid } from "./helpers/processes.ts";
-import { ports } from "../stack/config.ts";
+import { ports, toml } from "../stack/config.ts";
+import { jobsPausedDuringFile } from "./helpers/schedule.ts";
+
+jobsPausedDuringFile("send-notifications"); // this file counts what its own calls did
 
 const { createUser } = usersDeletedAfterFile();
 
 const url = `${stack.apiUrl}/functions/v1/send-notifications`;
+/** The app (config.toml's [auth] site_url), where the stack's functions send an unsubscribe link's GET. */
+const siteUrl = String(toml.auth.site_url);
 
 async function run(limit = 100, key = stack.serviceRoleKey) {
   const res = await fetch(url, { method: "POST", headers: { apikey: stack.anonKey, authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ limit }) });
@@ -180,12 +185,16 @@ describe("send-notifications: delivery", () => {
       link = new URL(/<(.+)>/.exec(mail.headers["list-unsubscribe"])![1]);
     });
 
-    it("GET shows a confirmation and changes nothing", async () => {
-      const res = await fetch(link);
-      expect(res.status).toBe(200);
-      expect(await res.text()).toMatch(/<form method="post"/);
+    it("GET lands on the app's page with the token (hosted functions serve no HTML) and changes nothing", async () => {
+      const res = await fetch(link, { redirect: "manual" });
+      expect(res.status).toBe(303);
+      const target = new URL(res.headers.get("location")!);
+      expect(`${target.origin}${target.pathname}`).toBe(`${siteUrl.replace(/\/$/, "")}/unsubscribe`);
+      expect(target.searchParams.get("token")).toBe(link.searchParams.get("token"));
       const [pref] = await sql`select enabled from public.notification_preferences where user_id = ${expert.id} and channel = 'email' and category = 'messages'`;
       expect(pref.enabled).toBe(true);
+      const forged = await fetch(`${url}/unsubscribe?token=v1.e30.AAAA`, { redirect: "manual" });
+      expect(forged.status).toBe(403);
     });
 
     it("refuses a forged token and an altered one", async () => {

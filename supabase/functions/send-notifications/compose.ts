@@ -1,6 +1,6 @@
-// Builds the RFC 5322 message for one email or a daily digest: text and HTML alternatives (base64,
-// UTF-8), an unsubscribe link per category in the body, and List-Unsubscribe / One-Click headers
-// (RFC 8058) when the mail is about one category.
+// What one email or a daily digest says: subject, text and HTML alternatives, an unsubscribe link
+// per category in the body, and List-Unsubscribe / One-Click headers (RFC 8058) when the mail is
+// about one category. nodemailer (_shared/smtp.ts) makes the MIME message and encodes the headers.
 
 export interface OutboxEmail {
   id: number;
@@ -16,9 +16,12 @@ export interface OutboxEmail {
   created_at: Date;
 }
 
+/** What nodemailer needs (it builds the MIME message and encodes the headers). */
 export interface Composed {
   subject: string;
-  message: string;
+  text: string;
+  html: string;
+  headers: Record<string, string>;
 }
 
 const categoryNames: Record<string, string> = {
@@ -33,18 +36,6 @@ const categoryNames: Record<string, string> = {
 };
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-
-function encodeHeader(value: string): string {
-  const clean = value.replace(/[\r\n]+/g, " ");
-  return /^[\x20-\x7e]*$/.test(clean) ? clean : `=?UTF-8?B?${btoa(String.fromCharCode(...new TextEncoder().encode(clean)))}?=`;
-}
-
-function base64Lines(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let b64 = "";
-  for (let i = 0; i < bytes.length; i += 3 * 1024) b64 += btoa(String.fromCharCode(...bytes.subarray(i, i + 3 * 1024)));
-  return b64.replace(/.{1,76}/g, "$&\r\n");
-}
 
 // Kinds whose body is another member's own words: framed as a quote under a lead line, so nothing
 // in it ("Stop emails: https://...") reads as ours; the HTML part escapes it and makes no links.
@@ -84,7 +75,7 @@ export async function outboxMessageId(rows: Pick<OutboxEmail, "id">[]): Promise<
  * One message for these rows (one immediate email, or all of a member's due digest rows).
  * unsubscribeUrl gives the signed link for a category.
  */
-export function compose(rows: OutboxEmail[], opts: { from: string; appName: string; unsubscribeUrl: Map<string, string>; messageId: string }): Composed {
+export function compose(rows: OutboxEmail[], opts: { appName: string; unsubscribeUrl: Map<string, string> }): Composed {
   const digest = rows.length > 1 || rows[0].digest;
   const subject = digest ? `${opts.appName}: your daily digest (${rows.length} ${rows.length === 1 ? "notification" : "notifications"})` : rows[0].subject;
   const categories = [...new Set(rows.map((r) => r.category))];
@@ -103,20 +94,9 @@ export function compose(rows: OutboxEmail[], opts: { from: string; appName: stri
     ...categories.map((c) => `<p><a href="${escapeHtml(opts.unsubscribeUrl.get(c)!)}">Stop emails about ${escapeHtml(categoryNames[c] ?? c)}</a></p>`),
     "</body></html>",
   ].join("\n");
-  const boundary = `mb-${crypto.randomUUID()}`;
-  const headers = [
-    `From: ${encodeHeader(opts.appName)} <${opts.from}>`,
-    `To: <${rows[0].email}>`,
-    `Subject: ${encodeHeader(subject)}`,
-    `Date: ${new Date().toUTCString()}`,
-    `Message-ID: <${opts.messageId}>`,
-    "MIME-Version: 1.0",
-    ...(categories.length === 1 ? [`List-Unsubscribe: <${opts.unsubscribeUrl.get(categories[0])}>`, "List-Unsubscribe-Post: List-Unsubscribe=One-Click"] : []),
-    `X-Memberbase-Outbox-Ids: ${rows.map((r) => r.id).join(",")}`,
-    `Content-Type: multipart/alternative; boundary="${boundary}"`,
-  ];
-  const part = (type: string, content: string) =>
-    `--${boundary}\r\nContent-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n${base64Lines(content)}`;
-  const message = `${headers.join("\r\n")}\r\n\r\n${part("text/plain", text)}${part("text/html", html)}--${boundary}--\r\n`;
-  return { subject, message };
+  const headers: Record<string, string> = {
+    ...(categories.length === 1 ? { "List-Unsubscribe": `<${opts.unsubscribeUrl.get(categories[0])}>`, "List-Unsubscribe-Post": "List-Unsubscribe=One-Click" } : {}),
+    "X-Memberbase-Outbox-Ids": rows.map((r) => r.id).join(","),
+  };
+  return { subject, text, html, headers };
 }

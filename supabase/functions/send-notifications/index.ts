@@ -1,6 +1,6 @@
 // send-notifications: delivers the email outbox, and takes one-click unsubscribes.
 //
-// POST /functions/v1/send-notifications (service role key; run it from a scheduler)
+// POST /functions/v1/send-notifications (service role key; the schedule runs it every minute)
 //   Body { limit?: 1..500 } (default 100). Claims due outbox rows (`for update skip locked`, so
 //   overlapping runs never share one), sends each over SMTP (a member's due digest rows as one
 //   mail), and records the outcome of every attempt. 200 { claimed, sent, retrying, failed }.
@@ -8,7 +8,9 @@
 //   was handed over (the server may have taken it: the attempt records "outcome unknown"). Every
 //   attempt at a mail carries the same Message-ID, derived from its outbox rows (outboxMessageId), so
 //   a second copy is recognisable as the same mail.
-// GET  /functions/v1/send-notifications/unsubscribe?token=...  a page with a confirm button.
+// GET  /functions/v1/send-notifications/unsubscribe?token=...  303 to the app's page
+//   (SITE_URL/unsubscribe?token=...), which asks and POSTs the token here: hosted functions serve
+//   no HTML on the default functions domain.
 // POST /functions/v1/send-notifications/unsubscribe?token=...  (RFC 8058 one-click) switches that
 //   category's email off. No session needed: the token is signed (403 invalid_token when forged or
 //   altered), single-use (409 token_used) and expires 90 days after the mail (410 token_expired).
@@ -56,8 +58,8 @@ async function deliver(limit: number) {
       for (const category of new Set(group.map((r) => r.category))) {
         links.set(category, `${publicUrl()}?token=${await signUnsubscribeToken(secret, group[0].user_id, category)}`);
       }
-      const { message } = compose(group, { from, appName, unsubscribeUrl: links, messageId: await outboxMessageId(group) });
-      await sendMail(smtp, { from, to: email, message });
+      const mail = compose(group, { appName, unsubscribeUrl: links });
+      await sendMail(smtp, { ...mail, from: { name: appName, address: from }, to: email, messageId: await outboxMessageId(group) });
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
       permanent = e instanceof SmtpError && e.permanent;
@@ -73,11 +75,14 @@ async function deliver(limit: number) {
   return outcome;
 }
 
-const page = (title: string, body: string, status = 200) =>
-  new Response(`<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body><h1>${title}</h1>${body}</body></html>`, {
-    status,
-    headers: { "content-type": "text/html; charset=utf-8", ...corsHeaders },
-  });
+/** The app's unsubscribe page (SITE_URL + /unsubscribe): hosted functions serve no HTML on the
+ * default functions domain (a GET's text/html is rewritten to text/plain there), so the link's GET
+ * lands on the app, which shows the button and POSTs the token back here. */
+function appUnsubscribeUrl(token: string): string {
+  const site = Deno.env.get("SITE_URL");
+  if (!site) throw new HttpError(503, "not_configured", "SITE_URL (the app's address) is not set");
+  return `${site.replace(/\/$/, "")}/unsubscribe?token=${encodeURIComponent(token)}`;
+}
 
 async function unsubscribe(req: Request, url: URL): Promise<Response> {
   const token = url.searchParams.get("token") ?? "";
@@ -86,9 +91,8 @@ async function unsubscribe(req: Request, url: URL): Promise<Response> {
   if (!payload) throw new HttpError(403, "invalid_token", "This unsubscribe link is not valid");
   if (payload.expired) throw new HttpError(410, "token_expired", "This unsubscribe link has expired: use the one in a newer email, or your notification settings");
   if (req.method === "GET") {
-    // A GET changes nothing (mail scanners open links); the button POSTs, as one-click clients do.
-    const action = `?token=${encodeURIComponent(token)}`;
-    return page("Unsubscribe", `<form method="post" action="${action}"><button type="submit">Stop these emails</button></form>`);
+    // A GET changes nothing (mail scanners open links): the app asks, and its button POSTs.
+    return new Response(null, { status: 303, headers: { location: appUnsubscribeUrl(token), "cache-control": "no-store", ...corsHeaders } });
   }
   const [{ result }] = await sql<{ result: string }[]>`
     select private.consume_unsubscribe(${payload.tokenId}::uuid, ${payload.userId}::uuid, ${payload.category}::public.notification_category) as result`;
