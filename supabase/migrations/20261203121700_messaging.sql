@@ -206,19 +206,24 @@ revoke execute on function private.check_send_rate(uuid) from public, anon, auth
 
 -- Policies on messages ask this instead of reading message_reports under RLS (whose insert policy
 -- reads messages: the two policies would recurse).
-create or replace function private.is_reported_message(message_id bigint)
-returns boolean
+-- A set, not a per-row check: `id = any(...)` is an index condition, so the admin arm of the read
+-- policy never turns a member's read into a scan of every message.
+create or replace function private.reported_message_ids()
+returns bigint[]
 language plpgsql
 stable
 security definer
 set search_path = ''
 as $$
 begin
-  return exists (select 1 from public.message_reports r where r.message_id = is_reported_message.message_id);
+  if not private.is_admin() then
+    return '{}';
+  end if;
+  return array(select distinct r.message_id from public.message_reports r);
 end;
 $$;
-comment on function private.is_reported_message(bigint) is 'Whether anyone reported the message: admins may read reported messages only.';
-grant execute on function private.is_reported_message(bigint) to authenticated, service_role;
+comment on function private.reported_message_ids() is 'For an active admin, the ids of every reported message (admins may read reported messages only); empty for anyone else.';
+grant execute on function private.reported_message_ids() to authenticated, service_role;
 
 create or replace function private.is_withheld_message(message_id bigint)
 returns boolean
@@ -641,10 +646,12 @@ create policy "Participants can read their conversations" on public.conversation
 
 create policy "Participants read visible messages, admins read reported ones" on public.messages
   for select to authenticated
+  -- Both arms are index conditions (conversation_id, id), so reading messages without naming a
+  -- conversation fetches the caller's conversations' messages, never walks the whole table.
   using ((hidden_at is null and (sender_id = (select auth.uid()) or not private.is_withheld_message(id))
-          and exists (select 1 from public.conversations c
-                       where c.id = conversation_id and ((select auth.uid()) = c.member_id or (select auth.uid()) = c.expert_id)))
-         or ((select private.is_admin()) and private.is_reported_message(id)));
+          and conversation_id = any (array(select c.id from public.conversations c
+                                           where c.member_id = (select auth.uid()) or c.expert_id = (select auth.uid()))))
+         or id = any ((select private.reported_message_ids())::bigint[]));
 
 create policy "Active participants can send messages in their conversations" on public.messages
   for insert to authenticated
@@ -680,7 +687,7 @@ create policy "Inactive members cannot block" on public.blocks
   as restrictive for insert to authenticated with check ((select private.is_active_member()));
 
 create policy "Reporters and admins can read reports" on public.message_reports
-  for select to authenticated using ((select auth.uid()) = reporter_id or (select private.is_admin()));
+  for select to authenticated using ((select auth.uid()) = reporter_id or id between (select private.admin_bigint_floor()) and 9223372036854775807);
 
 create policy "Participants can report messages they received" on public.message_reports
   for insert to authenticated

@@ -108,6 +108,25 @@ comment on function private.my_room_membership(uuid) is 'The caller''s membershi
 revoke execute on function private.my_room_membership(uuid) from public, anon, authenticated;
 grant execute on function private.my_room_membership(uuid) to authenticated, service_role;
 
+-- The rooms where the caller's membership has one of these statuses. Read policies compare room ids
+-- with this set (`room_id = any(...)`, an index condition) instead of asking per row, so no read of
+-- rooms, rosters or room messages scans the whole table; definer, as room_members' own policy uses it.
+create or replace function private.my_room_ids(statuses public.room_membership_status[])
+returns uuid[]
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return array(select m.room_id from public.room_members m
+               where m.user_id = (select auth.uid()) and m.status = any (my_room_ids.statuses));
+end;
+$$;
+comment on function private.my_room_ids(public.room_membership_status[]) is 'Ids of the rooms where the caller''s membership status is one of these; for read policies.';
+revoke execute on function private.my_room_ids(public.room_membership_status[]) from public, anon, authenticated;
+grant execute on function private.my_room_ids(public.room_membership_status[]) to authenticated, service_role;
+
 -- Up to when the caller reads a room: forever while active, until leaving or removal after that.
 create or replace function private.room_read_horizon(room_id uuid)
 returns timestamptz
@@ -469,9 +488,9 @@ create trigger room_messages_guard before update on public.room_messages for eac
 -- Policies
 create policy "Members see public rooms and the private rooms they belong to" on public.chat_rooms
   for select to authenticated
-  using (visibility = 'public' or (select private.is_admin())
-         or exists (select 1 from public.room_members m where m.room_id = id and m.user_id = (select auth.uid())
-                                                          and m.status in ('invited', 'active')));
+  using (visibility = 'public'
+         or id = any ((select private.my_room_ids('{invited,active}'))::uuid[])
+         or id between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 
 create policy "Owners can edit their rooms" on public.chat_rooms
   for update to authenticated
@@ -483,14 +502,16 @@ create policy "Inactive members cannot edit rooms" on public.chat_rooms
 
 create policy "Members see their memberships and the rosters of their rooms" on public.room_members
   for select to authenticated
-  using (user_id = (select auth.uid()) or (select private.is_admin())
-         or private.room_read_horizon(room_id) = 'infinity'::timestamptz);
+  using (user_id = (select auth.uid())
+         or room_id = any ((select private.my_room_ids('{active}'))::uuid[])
+         or room_id between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 
 create policy "Room members read messages while in the room" on public.room_messages
   for select to authenticated
-  using (coalesce(edited_at, created_at) <= private.room_read_horizon(room_id)
+  using (room_id = any ((select private.my_room_ids('{active,left,removed}'))::uuid[])
+         and coalesce(edited_at, created_at) <= private.room_read_horizon(room_id)
          and (hidden_at is null or sender_id = (select auth.uid()) or private.room_moderates(room_id))
-         or (select private.is_admin()));
+         or id between (select private.admin_bigint_floor()) and 9223372036854775807);
 
 create policy "Active, unmuted room members can write" on public.room_messages
   for insert to authenticated

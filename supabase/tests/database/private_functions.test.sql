@@ -8,8 +8,11 @@ select is(
     where p.pronamespace = 'private'::regnamespace and p.prosecdef and p.prorettype <> 'trigger'::regtype
       and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))
       and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'account_active', 'is_active_member',
+                            -- read policies' admin arms as key ranges (foundation)
+                            'admin_uuid_floor', 'admin_bigint_floor',
                             -- policy helpers of direct messages and chat rooms
-                            'is_reported_message', 'is_withheld_message', 'my_room_membership', 'room_read_horizon', 'room_moderates',
+                            'reported_message_ids', 'is_withheld_message', 'my_room_membership', 'my_room_ids',
+                            'room_read_horizon', 'room_moderates',
                             -- elevated halves of public RPCs named otherwise: start_conversation, inbox,
                             -- join_room / leave_room / invite_to_room / remove_from_room / mute_room_member / set_room_role
                             'open_conversation', 'conversation_party_name', 'room_membership_action')
