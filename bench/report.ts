@@ -80,6 +80,40 @@ function otherRuns(text: string, scale: number): { scale: number; text: string }
   return runs;
 }
 
+/** The ratio rows (values starting "N.NN×") of a run section, by metric. */
+function ratios(section: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of section.split("\n")) {
+    const cells = line.split(/(?<!\\)\|/).map((c) => c.trim());
+    const m = cells.length >= 5 ? /^(\d+(?:\.\d+)?)×/.exec(cells[2]) : null;
+    if (m) out.set(cells[1], Number(m[1]));
+  }
+  return out;
+}
+
+/** The issue's rule for 10× the data: every ratio within 20 % of its value at scale 1. */
+function scaleComparison(runs: { scale: number; text: string }[]): string {
+  const base = runs.find((r) => r.scale === 1);
+  const big = runs.find((r) => r.scale === 10);
+  if (!base || !big) return "";
+  const a = ratios(base.text);
+  const b = ratios(big.text);
+  const rows = [...a.keys()].filter((k) => b.has(k)).map((k) => {
+    const change = b.get(k)! / a.get(k)! - 1;
+    return `| ${k} | ${a.get(k)!.toFixed(2)}× | ${b.get(k)!.toFixed(2)}× | ${change >= 0 ? "+" : ""}${(change * 100).toFixed(0)} % | ${Math.abs(change) <= 0.2 ? "pass" : "FAIL"} |`;
+  });
+  const held = rows.filter((r) => r.endsWith("pass |")).length;
+  return `## Every ratio at BENCH_SCALE=10 against BENCH_SCALE=1 (target: within 20 %)
+
+| metric | scale 1 | scale 10 | change | result |
+| --- | --- | --- | --- | --- |
+${rows.join("\n")}
+
+**within 20 %: ${held} held, ${rows.length - held} did not**
+
+`;
+}
+
 function markdown(report: Report, previous: string): string {
   const runs = [...otherRuns(previous, report.seed.scale), { scale: report.seed.scale, text: runSection(report) }].sort((a, b) => a.scale - b.scale);
   return `# Member experience benchmark
@@ -88,7 +122,7 @@ One section per data scale (\`BENCH_SCALE\`); each is one run, written by \`npm 
 scale and replaced only by the next run at the same scale.
 
 ${runs.map((r) => r.text).join("\n")}
-## What is measured
+${scaleComparison(runs)}## What is measured
 - **the dashboard over HTTP**, every case through the stack's gateway with a member's access token
   (HS256, signed as Supabase Auth signs them) for one of 200 sampled members, round-robin, all cases
   alternating in one run; time is the whole HTTP request as the client sees it:
