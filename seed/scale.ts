@@ -15,7 +15,7 @@
 //   recording, history pruning, rating aggregates) and FK checks are skipped for speed, so the
 //   generator writes what those triggers would have: an activity row per favorite, booking, search,
 //   review and ticket, at most 100 searches per member, experts' ratings computed from their
-//   reviews. Replica mode needs a superuser (the stack's supabase_admin).
+//   reviews, the searchable experts' cells. Replica mode needs a superuser (the stack's supabase_admin).
 // - All in one transaction (then VACUUM ANALYZE): a failed load leaves nothing behind.
 //
 // Sizes scale with BENCH_SCALE (default 1; 0.1 for a quick run); BENCH_SEED picks another data set.
@@ -89,7 +89,7 @@ export async function loadScaleSeed(opts: ScaleOptions): Promise<ScaleResult> {
     await sql.begin((tx) => seedTransaction(tx, { members, experts, seed, step }));
     // A settled database (visibility map set, fresh statistics), as a long-running one would be.
     await step(`vacuum analyze`, async () => {
-      for (const t of ["auth.users", "public.profiles", "public.expert_profiles", "public.expert_locations", "public.favorites", "public.bookings", "public.search_history", "public.activity", "public.reviews", "public.support_tickets", "public.notifications", "public.conversations", "public.conversation_participants", "public.messages"])
+      for (const t of ["auth.users", "public.profiles", "public.expert_profiles", "public.expert_locations", "private.searchable_cells", "public.favorites", "public.bookings", "public.search_history", "public.activity", "public.reviews", "public.support_tickets", "public.notifications", "public.conversations", "public.conversation_participants", "public.messages"])
         await sql.unsafe(`vacuum (analyze) ${t}`);
     });
     const seconds = (performance.now() - t0) / 1000;
@@ -195,6 +195,14 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
       insert into public.expert_locations (expert_id, location, city, updated_at)
       select x.id, extensions.st_setsrid(extensions.st_makepoint(pt.lng, pt.lat), 4326)::extensions.geography, pt.city, now()
       from bench_experts x, lateral (${pointSql("x.n")}) pt`),
+  );
+  // What the location triggers (off in replica mode) keep: the cells nearby_experts() searches.
+  await step(`searchable cells (the nearby search's index)`, () =>
+    db.unsafe(`
+      insert into private.searchable_cells (expert_id, cell)
+      select l.expert_id, l.cell from public.expert_locations l
+      join public.expert_profiles e on e.id = l.expert_id join public.profiles p on p.id = l.expert_id
+      where e.verification_status = 'verified' and e.is_available and p.status = 'active'`),
   );
 
   await step(`favorites (~${Math.round(members * perMember.favorites)})`, () =>

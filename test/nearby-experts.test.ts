@@ -230,30 +230,91 @@ describe("nearby_experts", () => {
     }
   });
 
+  it("follows what decides whether an expert is found: availability, verification, account status, moves and deletion", async () => {
+    // One expert alone in the mid-Atlantic, far from every other test's experts.
+    const id = randomUUID();
+    const here = { lat: 30.1, lng: -40.1 };
+    const moved = { lat: 31.1, lng: -40.1 };
+    await sql.begin(async (tx) => {
+      await tx`insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+               values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${"nearby-" + id + "@example.test"}, '', now(),
+                       '{"provider":"email","providers":["email"]}', '{}', now(), now())`;
+      await tx`update public.profiles set role = 'expert' where id = ${id}`;
+      await tx`insert into public.expert_profiles (id, headline, is_available, verification_status, verified_at) values (${id}, 'Lone expert', true, 'verified', now())`;
+      await tx`insert into public.expert_locations (expert_id, location) values (${id}, extensions.st_setsrid(extensions.st_makepoint(${here.lng}, ${here.lat}), 4326)::extensions.geography)`;
+    });
+    const found = async (at = here) => (await nearby({ ...at, radiusKm: 5, maxResults: 100 })).some((r) => r.expert_id === id);
+    try {
+      expect(await found()).toBe(true);
+      await sql`update public.expert_profiles set is_available = false where id = ${id}`;
+      expect(await found(), "unavailable").toBe(false);
+      await sql`update public.expert_profiles set is_available = true where id = ${id}`;
+      expect(await found(), "available again").toBe(true);
+      await sql`update public.expert_profiles set verification_status = 'pending' where id = ${id}`;
+      expect(await found(), "verification pending").toBe(false);
+      await sql`update public.expert_profiles set verification_status = 'verified' where id = ${id}`;
+      expect(await found(), "verified again").toBe(true);
+      await sql`update public.profiles set status = 'suspended' where id = ${id}`;
+      expect(await found(), "suspended").toBe(false);
+      await sql`update public.profiles set status = 'active' where id = ${id}`;
+      expect(await found(), "active again").toBe(true);
+      await sql`update public.expert_locations set location = extensions.st_setsrid(extensions.st_makepoint(${moved.lng}, ${moved.lat}), 4326)::extensions.geography where expert_id = ${id}`;
+      expect(await found(), "moved away").toBe(false);
+      expect(await found(moved), "found where they moved").toBe(true);
+
+      // Two transactions at once, each lifting one of two reasons to hide the expert: the second
+      // waits for the first, then sees its commit, so the expert is found once both have committed.
+      await sql`update public.expert_profiles set is_available = false where id = ${id}`;
+      await sql`update public.profiles set status = 'suspended' where id = ${id}`;
+      expect(await found(moved)).toBe(false);
+      const [a, b] = [await sql.reserve(), await sql.reserve()];
+      try {
+        await a`begin`;
+        await a`update public.expert_profiles set is_available = true where id = ${id}`;
+        await b`begin`;
+        const second = b`update public.profiles set status = 'active' where id = ${id}`.execute();
+        await new Promise((r) => setTimeout(r, 300));
+        await a`commit`;
+        await second;
+        await b`commit`;
+      } finally {
+        a.release();
+        b.release();
+      }
+      expect(await found(moved), "both reasons lifted concurrently").toBe(true);
+
+      await sql`delete from public.expert_locations where expert_id = ${id}`;
+      expect(await found(moved), "location deleted").toBe(false);
+    } finally {
+      await sql`delete from auth.users where id = ${id}`;
+    }
+  });
+
   it("refuses bad input with HTTP 400 and 22023 rather than failing", async () => {
     for (const bad of [{ radiusKm: 0.9 }, { radiusKm: 500.1 }, { lat: -90.5 }, { lng: 180.5 }, { maxResults: 0 }, { maxResults: 101 }, { minRating: -1 }]) {
       await expect(nearby({ lat: 48, lng: 11, radiusKm: 10, ...bad })).rejects.toMatchObject({ code: "22023", status: 400 });
     }
   });
 
-  it("finds candidates through the GiST index (KNN order by <->)", async () => {
-    // private.nearby_candidates runs its query as a PL/pgSQL prepared plan: auto_explain is not
-    // available here, so EXPLAIN the same statement with the parameters as a generic plan would.
+  it("finds candidates through the GiST index of searchable cells (KNN order by <->)", async () => {
+    // private.nearby_experts runs its KNN query as a PL/pgSQL prepared plan: EXPLAIN the same
+    // statement with the parameters as a generic plan would (auto_explain needs a superuser).
     const plan = async (radiusM: number, limit: number) =>
       (await sql.begin(async (tx) => {
-        await tx`prepare nearby_probe(extensions.geography, double precision, int) as
-          select x.expert_id, x.cell operator(extensions.<->) $1 from public.expert_locations x
-          join public.expert_profiles e on e.id = x.expert_id join public.profiles p on p.id = x.expert_id
-          where extensions.st_dwithin(x.cell, $1, $2, false) and e.verification_status = 'verified' and e.is_available and p.status = 'active'
-          order by x.cell operator(extensions.<->) $1 limit $3`;
+        await tx`prepare nearby_probe(extensions.geography, double precision, int, text, numeric) as
+          select s.cell operator(extensions.<->) $1 from private.searchable_cells s
+          where extensions.st_dwithin(s.cell, $1, $2, false)
+            and (($4 is null and $5 is null) or exists (select 1 from public.expert_profiles e where e.id = s.expert_id
+                 and ($4 is null or e.expertise @> array[$4]) and ($5 is null or e.rating_avg >= $5)))
+          order by s.cell operator(extensions.<->) $1 limit $3`;
         await tx`set local plan_cache_mode = force_generic_plan`;
-        const rows = await tx.unsafe<{ "QUERY PLAN": string }[]>(`explain execute nearby_probe(extensions.st_makepoint(11, 48)::extensions.geography, ${radiusM}, ${limit})`);
+        const rows = await tx.unsafe<{ "QUERY PLAN": string }[]>(`explain execute nearby_probe(extensions.st_makepoint(11, 48)::extensions.geography, ${radiusM}, ${limit}, null, null)`);
         await tx`deallocate nearby_probe`;
         return rows;
       })).map((r) => r["QUERY PLAN"]).join("\n");
     const local = await plan(40_000, 20);
-    expect(local).toContain("expert_locations_cell_idx");
+    expect(local).toContain("searchable_cells_cell_idx");
     expect(local).toMatch(/Order By: \(cell <-> /);
-    expect(await plan(500_000, 100)).toContain("expert_locations_cell_idx");
+    expect(await plan(500_000, 100)).toContain("searchable_cells_cell_idx");
   });
 });

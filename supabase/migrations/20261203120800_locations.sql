@@ -19,6 +19,11 @@
 -- searches per hour (private.location_settings, 60 by default; HTTP 429 when used up), which
 -- bounds how fast anyone can map cells of many experts. The exact point is kept for the expert
 -- (and admins) only.
+--
+-- The search reads private.searchable_cells: the cell of every expert a member may find (verified,
+-- available, account active), kept by triggers on the three tables that decide it, so its GiST
+-- index walks nearest-first over exactly the candidates (no rows to skip, no joins per row). The
+-- answer's total order is the cell distance, then rating (best first), then expert id.
 
 -- Functions the types and tables below use
 -- The cell function comes first: the generated column below uses it.
@@ -96,8 +101,15 @@ create table private.nearby_search_budget (
 );
 comment on table private.nearby_search_budget is 'Nearby searches per member in the current one-hour window (never exposed).';
 
+create table private.searchable_cells (
+  expert_id uuid primary key references public.expert_locations (expert_id) on delete cascade,
+  cell extensions.geography(Point, 4326) not null
+);
+comment on table private.searchable_cells is 'The cell of each expert nearby_experts() may list (verified, available, account active); kept by private.sync_searchable_cell() triggers, never exposed.';
+
 -- Indexes
-create index expert_locations_cell_idx on public.expert_locations using gist (cell);
+-- The nearby search's index: only searchable experts' cells, so a KNN walk skips nothing.
+create index searchable_cells_cell_idx on private.searchable_cells using gist (cell);
 
 -- Grants and row level security
 alter table public.member_locations enable row level security;
@@ -116,6 +128,7 @@ grant delete on public.expert_locations to authenticated;
 
 revoke all on private.location_settings from public, anon, authenticated, service_role;
 revoke all on private.nearby_search_budget from public, anon, authenticated, service_role;
+revoke all on private.searchable_cells from public, anon, authenticated, service_role;
 
 -- Functions
 create or replace function private.checked_point(lat double precision, lng double precision)
@@ -264,62 +277,41 @@ comment on function public.member_area(uuid) is 'A member''s city and area, for 
 revoke execute on function public.member_area(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.member_area(uuid) to authenticated, service_role;
 
-create or replace function private.nearby_candidates(
-  center extensions.geography,
-  radius_m double precision,
-  tag text,
-  min_rating numeric,
-  max_results integer
-)
-returns table (expert_id uuid, distance_m double precision)
+-- Keeps private.searchable_cells: an expert's cell is there exactly while they have a location, a
+-- verified and available expert profile and an active account. Fired by changes to any of those.
+create or replace function private.sync_searchable_cell()
+returns trigger
 language plpgsql
-stable
+security definer
 set search_path = ''
 as $$
 declare
-  cutoff double precision;
+  who uuid;
 begin
-  -- 1. The KNN search over the public cell points: the GiST index yields cells nearest-first (<->),
-  -- bounded by ST_DWithin's radius box, and stops after max_results matches. Great-circle distances
-  -- on the mean-radius sphere, the metric <-> uses, so index order and reported distances agree.
-  select max(k.d) into cutoff from (
-    select x.cell operator(extensions.<->) center as d
-    from public.expert_locations x
-    join public.expert_profiles e on e.id = x.expert_id
-    join public.profiles p on p.id = x.expert_id
-    where extensions.st_dwithin(x.cell, center, radius_m, false)
-      and e.verification_status = 'verified'
-      and e.is_available
-      and p.status = 'active'
-      and (nearby_candidates.tag is null or e.expertise @> array[nearby_candidates.tag])
-      and (nearby_candidates.min_rating is null or e.rating_avg >= nearby_candidates.min_rating)
-    order by x.cell operator(extensions.<->) center
-    limit nearby_candidates.max_results) k;
-  if cutoff is null then
-    return;
+  if tg_table_name = 'expert_locations' then
+    who := new.expert_id;
+  else
+    who := new.id;
   end if;
-  -- 2. Experts in one cell are equally far, so the KNN's order among them is arbitrary. Everyone
-  -- within the cutoff distance (a small disc: the index again) is ranked by a total order —
-  -- distance, then rating (best first), then id — so the same call answers the same experts.
-  return query
-  select x.expert_id, x.cell operator(extensions.<->) center
-  from public.expert_locations x
-  join public.expert_profiles e on e.id = x.expert_id
-  join public.profiles p on p.id = x.expert_id
-  where extensions.st_dwithin(x.cell, center, cutoff + 1, false)
-    and x.cell operator(extensions.<->) center <= cutoff
-    and e.verification_status = 'verified'
-    and e.is_available
-    and p.status = 'active'
-    and (nearby_candidates.tag is null or e.expertise @> array[nearby_candidates.tag])
-    and (nearby_candidates.min_rating is null or e.rating_avg >= nearby_candidates.min_rating)
-  order by 2, e.rating_avg desc nulls last, x.expert_id
-  limit nearby_candidates.max_results;
+  -- Lock the location row first: two transactions changing different deciding columns (say
+  -- availability and account status) then run one after the other, and the second one's statement
+  -- below sees the first one's commit, so neither leaves a stale answer behind.
+  perform from public.expert_locations l where l.expert_id = who for no key update;
+  if not found then
+    return null;
+  end if;
+  delete from private.searchable_cells s where s.expert_id = who;
+  insert into private.searchable_cells (expert_id, cell)
+  select l.expert_id, l.cell
+  from public.expert_locations l
+  join public.expert_profiles e on e.id = l.expert_id
+  join public.profiles p on p.id = l.expert_id
+  where l.expert_id = who and e.verification_status = 'verified' and e.is_available and p.status = 'active';
+  return null;
 end;
 $$;
-
-comment on function private.nearby_candidates(extensions.geography, double precision, text, numeric, integer) is
-  'Internal to nearby_experts(): ids and distances (metres) from the centre to the nearest matching experts'' cells.';
+comment on function private.sync_searchable_cell() is 'Trigger: puts the expert''s cell into private.searchable_cells while they may be found nearby, and takes it out otherwise.';
+revoke execute on function private.sync_searchable_cell() from public, anon, authenticated;
 
 create or replace function private.spend_nearby_search()
 returns void
@@ -376,6 +368,8 @@ as $$
 declare
   center extensions.geography;
   tag text := nullif(btrim(nearby_experts.expertise), '');
+  radius_m double precision;
+  cutoff double precision;
 begin
   perform private.require_member();
   if lat is null and lng is null then
@@ -400,19 +394,47 @@ begin
     raise exception 'expertise must be at most 100 characters' using errcode = '22023';
   end if;
   perform private.spend_nearby_search();
-
-  return query
-  select c.expert_id, p.display_name, e.headline, e.rating_avg, e.rating_count,
-         coalesce(x.city, e.city), coalesce(x.area, e.area),
-         round((c.distance_m / 1000)::numeric, 1)
   -- The radius in whole kilometres, rounded up: no fine-grained threshold to binary-search.
-  from private.nearby_candidates(center, (ceil(radius_km) * 1000)::double precision, tag,
-                                 nearby_experts.min_rating, nearby_experts.max_results) c
-  join public.expert_locations x on x.expert_id = c.expert_id
-  join public.expert_profiles e on e.id = c.expert_id
-  join public.profiles p on p.id = c.expert_id
-  -- The same total order as the candidates: cell distance, then rating (best first), then id.
-  order by c.distance_m, e.rating_avg desc nulls last, c.expert_id;
+  radius_m := ceil(radius_km) * 1000;
+
+  -- 1. The KNN search over the searchable cells: the GiST index yields them nearest-first (<->),
+  -- bounded by ST_DWithin's radius box, and stops after max_results matches. Without filters every
+  -- row it yields is an answer; expertise and rating are looked up only when asked for. Great-circle
+  -- distances on the mean-radius sphere, the metric <-> uses, so index order and distances agree.
+  select max(k.d) into cutoff from (
+    select s.cell operator(extensions.<->) center as d
+    from private.searchable_cells s
+    where extensions.st_dwithin(s.cell, center, radius_m, false)
+      and ((tag is null and nearby_experts.min_rating is null)
+           or exists (select 1 from public.expert_profiles e
+                      where e.id = s.expert_id
+                        and (tag is null or e.expertise @> array[tag])
+                        and (nearby_experts.min_rating is null or e.rating_avg >= nearby_experts.min_rating)))
+    order by s.cell operator(extensions.<->) center
+    limit nearby_experts.max_results) k;
+  if cutoff is null then
+    return;
+  end if;
+
+  -- 2. Experts in one cell are equally far, so the KNN's order among them is arbitrary. Everyone
+  -- within the cutoff distance (a small disc: the index again) is ranked by the total order —
+  -- distance to the cell, then rating (best first), then id — so the same call answers the same
+  -- experts in the same order; only these rows are joined for the answer's columns.
+  return query
+  select s.expert_id, p.display_name, e.headline, e.rating_avg, e.rating_count,
+         coalesce(x.city, e.city), coalesce(x.area, e.area),
+         round((d.m / 1000)::numeric, 1)
+  from private.searchable_cells s
+  cross join lateral (select s.cell operator(extensions.<->) center as m) d
+  join public.expert_profiles e on e.id = s.expert_id
+  join public.expert_locations x on x.expert_id = s.expert_id
+  join public.profiles p on p.id = s.expert_id
+  where extensions.st_dwithin(s.cell, center, cutoff + 1, false)
+    and d.m <= cutoff
+    and (tag is null or e.expertise @> array[tag])
+    and (nearby_experts.min_rating is null or e.rating_avg >= nearby_experts.min_rating)
+  order by d.m, e.rating_avg desc nulls last, s.expert_id
+  limit nearby_experts.max_results;
 end;
 $$;
 comment on function private.nearby_experts(double precision, double precision, numeric, text, numeric, integer) is
@@ -451,6 +473,16 @@ grant execute on function public.nearby_experts(double precision, double precisi
 
 comment on function public.nearby_experts(double precision, double precision, numeric, text, numeric, integer) is
   'Nearest verified, available, active experts within radius_km (rounded up to whole km) of (lat, lng), or of the caller''s stored location when both are null; distances to each expert''s ~500 m cell, to 0.1 km; never coordinates; 60 searches per hour.';
+
+-- Triggers: what decides whether an expert is searchable (see private.sync_searchable_cell()).
+create trigger expert_locations_searchable_cell after insert or update of location on public.expert_locations
+  for each row execute function private.sync_searchable_cell();
+create trigger expert_profiles_searchable_cell after update of verification_status, is_available on public.expert_profiles
+  for each row when (old.verification_status is distinct from new.verification_status or old.is_available is distinct from new.is_available)
+  execute function private.sync_searchable_cell();
+create trigger profiles_searchable_cell after update of status on public.profiles
+  for each row when (old.status is distinct from new.status)
+  execute function private.sync_searchable_cell();
 
 -- Policies
 create policy "Members can read their own location" on public.member_locations
