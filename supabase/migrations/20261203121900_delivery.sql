@@ -388,7 +388,9 @@ begin
      and (not filters ? 'radius_km' or exists (
            select 1 from public.member_locations m, public.expert_locations l
             where m.member_id = expert_matches_search.member_id and l.expert_id = e.id
-              and extensions.st_dwithin(m.location, l.location, (filters ->> 'radius_km')::numeric * 1000)));
+              -- As nearby_experts measures: to the expert's ~500 m cell, the radius rounded up to whole
+              -- km, so which alerts arrive never tells a distance finer than nearby search does.
+              and extensions.st_dwithin(m.location, l.cell, ceil((filters ->> 'radius_km')::numeric) * 1000, false)));
 end;
 $$;
 comment on function private.expert_matches_search(uuid, uuid, text, jsonb) is 'Whether a verified expert matches a member''s saved search (query text and search_filters).';

@@ -2,7 +2,7 @@
 -- other member, expert, admin x select/insert/update/delete), the validating setters,
 -- member_area() under show_location, and nearby_experts()' input checks and what it reveals.
 begin;
-select plan(59);
+select plan(61);
 
 select tests.create_user('loc_owner');
 select tests.create_user('loc_other');
@@ -139,6 +139,26 @@ select results_eq($$ with d as (delete from public.expert_locations returning 1)
 select tests.authenticate_as('loc_owner');
 select results_eq($$ with d as (delete from public.member_locations returning 1) select count(*)::int from d $$,
   $$ values (1) $$, 'a member deletes their own location');
+
+-- Saved-search alerts (delivery) measure to the expert's cell, radius rounded up to whole km, as
+-- nearby_experts does: two experts ~330 m apart in one cell match exactly the same radii, so which
+-- alerts arrive never tells a distance finer than the cell.
+select tests.clear_authentication();
+insert into public.member_locations (member_id, location) values (tests.user_id('loc_owner'), 'SRID=4326;POINT(11.0 48.0)')
+  on conflict (member_id) do update set location = excluded.location;
+with c as (select private.location_cell('SRID=4326;POINT(11.0 48.09)'::extensions.geography)::extensions.geometry as g)
+insert into public.expert_locations (expert_id, location)
+select tests.user_id(v.u), extensions.st_setsrid(extensions.st_makepoint(extensions.st_x(c.g), extensions.st_y(c.g) + v.dlat), 4326)::extensions.geography
+  from c, (values ('loc_expert', 0.0015), ('loc_expert2', -0.0015)) v(u, dlat)
+  on conflict (expert_id) do update set location = excluded.location;
+select is((select count(distinct cell::text)::int from public.expert_locations where expert_id in (tests.user_id('loc_expert'), tests.user_id('loc_expert2'))),
+  1, 'the two experts share one cell');
+select is(
+  (select count(*)::int from generate_series(900, 1100, 5) r
+    where private.expert_matches_search(tests.user_id('loc_expert'), tests.user_id('loc_owner'), '', jsonb_build_object('radius_km', r / 100.0))
+          is distinct from
+          private.expert_matches_search(tests.user_id('loc_expert2'), tests.user_id('loc_owner'), '', jsonb_build_object('radius_km', r / 100.0))),
+  0, 'saved-search alerts measure to the cell: experts in one cell match the same radii');
 
 select * from finish();
 rollback;
