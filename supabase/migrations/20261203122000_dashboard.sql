@@ -136,17 +136,23 @@ revoke execute on function public.member_stats() from public, anon;
 grant execute on function public.member_stats() to authenticated;
 
 -- The landing page in one call: profile, counts, next bookings, recent activity, spending by month
--- and the billing section, all under the member's RLS. It is read on every landing, so it is ONE
--- statement (one plan, cached by PL/pgSQL for the session): the member's bookings are read once
--- (index on member_id) and feed the totals, the next five and the monthly spending; counts and
--- billing are subqueries of it rather than calls of member_stats(), spending_history() or the
--- billing helpers, each of which would be a function call with statements of its own (and the
--- RLS checks of each table once more). The values are those functions' (pgTAP compares them).
-create or replace function public.member_dashboard()
+-- and the billing section. It is read on every landing, so it is ONE statement (one plan, cached by
+-- PL/pgSQL for the session): the member's bookings are read once (index on member_id) and feed the
+-- totals, the next five and the monthly spending; counts and billing are subqueries of it rather
+-- than calls of member_stats(), spending_history() or the billing helpers, each a function call
+-- with statements of its own. The values are those functions' (pgTAP compares them).
+-- Its body is security definer (the foundation's pattern: private body, public invoker wrapper):
+-- under RLS every one of its ~20 table reads re-derived the caller from the JWT claims
+-- ((select auth.uid()) parses request.jwt.claims each time) and checked its policy, a third of
+-- the statement's time. Instead every read is filtered on the caller's id, taken once: what the
+-- SELECT policies let a member read of their own rows, and nothing else. The one read that is
+-- not the caller's own, the expert's name and headline on a next booking, applies the rule of the
+-- expert_profiles and profiles policies (a verified expert with an active account; admins see all).
+create or replace function private.member_dashboard()
 returns jsonb
 language plpgsql
 stable
-security invoker
+security definer
 set search_path = ''
 as $$
 declare
@@ -218,8 +224,12 @@ begin
                                             'expert_headline', e.headline) order by x.scheduled_at, x.id)
           from (select m.* from mine m where m.status in ('requested', 'confirmed') and m.scheduled_at >= now()
                  order by m.scheduled_at, m.id limit 5) x
-          left join public.expert_profiles e on e.id = x.expert_id
-          left join public.profiles ep on ep.id = e.id), '[]'::jsonb),
+          left join public.expert_profiles e
+                 on e.id = x.expert_id
+                and ((e.verification_status = 'verified' and private.account_active(e.id)) or (select private.is_admin()))
+          left join public.profiles ep
+                 on ep.id = e.id
+                and ((ep.role = 'expert' and ep.status = 'active' and e.verification_status = 'verified') or (select private.is_admin()))), '[]'::jsonb),
       'recent_activity', coalesce((
         select jsonb_agg(jsonb_build_object('id', a.id, 'kind', a.kind, 'subject_type', a.subject_type,
                                             'subject_id', a.subject_id, 'details', a.details, 'created_at', a.created_at)
@@ -235,7 +245,16 @@ begin
           from generate_series(first_month, (date_trunc('month', now() at time zone 'UTC'))::date, interval '1 month') c(month)
           left join spent s on s.month = c.month::date),
       'billing', jsonb_build_object(
-        'entitlements', private.entitlements(me), -- the plan's rule, kept in one place (billing)
+        -- private.entitlements(me) inlined (a call costs more than the rest of billing): the live
+        -- subscription's plan, else the free plan, with its features (pgTAP compares the two).
+        'entitlements', (
+          select jsonb_build_object('plan', p.code, 'plan_name', p.name, 'subscription_status', l.status) || p.features
+            from (select 1) one
+            left join lateral (select s.plan_id, s.status from public.subscriptions s
+                                where s.user_id = me and s.status in ('active', 'trialing', 'past_due')
+                                order by s.current_period_end desc nulls last, s.stripe_event_at desc
+                                limit 1) l on true
+            join public.plans p on p.id = coalesce(l.plan_id, (select f.id from public.plans f where f.code = 'free'))),
         'subscription', (
           select jsonb_build_object('id', s.id, 'status', s.status, 'plan', p.code, 'plan_name', p.name,
                                     'price_cents', p.price_cents, 'currency', p.currency, 'interval', p.interval,
@@ -253,6 +272,21 @@ begin
                            order by i.created_at desc, i.id)
             from (select * from public.invoices x where x.user_id = me order by x.created_at desc, x.id limit 5) i), '[]'::jsonb)),
       'generated_at', now()));
+end;
+$$;
+comment on function private.member_dashboard() is 'Body of public.member_dashboard(): the caller''s own rows only, each read filtered on auth.uid().';
+revoke execute on function private.member_dashboard() from public, anon;
+grant execute on function private.member_dashboard() to authenticated;
+
+create or replace function public.member_dashboard()
+returns jsonb
+language plpgsql
+stable
+security invoker
+set search_path = ''
+as $$
+begin
+  return private.member_dashboard();
 end;
 $$;
 comment on function public.member_dashboard() is 'The caller''s dashboard as one jsonb: profile, counts, next 5 bookings, last 10 activities, 12 months of spending, billing (plan, subscription, 5 latest invoices).';

@@ -2,7 +2,7 @@
 -- known public.bookings, public.reviews, public.support_tickets, public.notifications and
 -- public.activity rows; only ever the caller's own.
 begin;
-select plan(31);
+select plan(36);
 
 select tests.create_user('alice', '{"first_name":"Alice","last_name":"Member"}');
 select tests.create_user('bob');
@@ -118,10 +118,32 @@ select is((select array_agg(e ->> 'id') from jsonb_array_elements(public.member_
 select is((public.member_dashboard() #>> '{counts,unread_notifications}')::int, 1, 'and only their notifications');
 select tests.clear_authentication();
 
+-- The body reads past RLS (security definer), so it applies the policies' rules itself: the billing
+-- entitlements are private.entitlements()'s, and an expert who is no longer listed (suspended
+-- account, or verification withdrawn) shows on a next booking as an id only, as under RLS.
+select tests.authenticate_as('alice');
+select is(public.member_dashboard() #> '{billing,entitlements}', private.entitlements(tests.user_id('alice')), 'the entitlements are private.entitlements()''s');
+select is((select e ->> 'expert_name' from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e limit 1), 'Erin Expert', 'a listed expert shows by name');
+select tests.clear_authentication();
+update public.profiles set status = 'suspended' where id = tests.user_id('erin');
+select tests.authenticate_as('alice');
+select is((select array_agg(distinct coalesce(e ->> 'expert_name', '-') || '/' || coalesce(e ->> 'expert_headline', '-')) from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
+  array['-/-'], 'a suspended expert shows no name or headline');
+select tests.clear_authentication();
+update public.profiles set status = 'active' where id = tests.user_id('erin');
+update public.expert_profiles set verification_status = 'pending' where id = tests.user_id('erin');
+select tests.authenticate_as('alice');
+select is((select array_agg(distinct coalesce(e ->> 'expert_name', '-') || '/' || coalesce(e ->> 'expert_headline', '-')) from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
+  array['-/-'], 'nor does an expert whose verification was withdrawn');
+select is((select array_agg(distinct e ->> 'expert_id') from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
+  array[tests.user_id('erin')::text], 'the booking still names the expert''s id');
+select tests.clear_authentication();
+update public.expert_profiles set verification_status = 'verified' where id = tests.user_id('erin');
+
 select is((select array_agg(proname::text order by proname) from pg_proc
             where pronamespace = 'public'::regnamespace and prosecdef
               and proname in ('member_dashboard', 'member_stats', 'spending_history', 'consultation_history')), null,
-  'the stats and dashboard functions run as the caller (security invoker)');
+  'the stats and dashboard functions run as the caller (security invoker; the dashboard''s body is private)');
 
 select * from finish();
 rollback;
