@@ -1,5 +1,5 @@
 // The signed-in member's dashboard in one database round trip: public.member_dashboard() builds the
-// whole payload under the member's RLS, so this function only checks the caller and passes it on.
+// whole payload from the member's own rows, so this function only checks the caller and passes it on.
 // The payload comes back as text and goes out as is (no parse and re-serialise in Deno), over the
 // module's pooled connection (_shared/db.ts), so a warm request costs one statement.
 // GET, or POST (supabase-js functions.invoke's default) with no body or `{}`.
