@@ -278,6 +278,15 @@ const contract: Record<string, Entry> = {
     const notBooked = await o.rpc("member_area", { member_id: member.id });
     expect(notBooked.error ? notBooked.status : (notBooked.data ?? []).length, "someone without a booking learns nothing").not.toBe(1);
   },
+  "rpc('member_dashboard')": async () => {
+    const data = ok(await m.rpc("member_dashboard")) as { profile: { id: string }; counts: Record<string, unknown>; next_bookings: { id: string }[] };
+    expect(data).toMatchObject({ profile: expect.objectContaining({ id: member.id }), counts: expect.any(Object) });
+    expect(data.next_bookings.map((b) => b.id)).toContain(s.booking);
+    // The same payload as the function's (the function calls it), and nothing without a member's token.
+    const { data: viaFunction } = await m.functions.invoke("member-dashboard");
+    expect({ ...data, generated_at: null }).toEqual({ ...(viaFunction as object), generated_at: null });
+    refused(await anon.rpc("member_dashboard"), 401, "42501");
+  },
   "functions.invoke('member-dashboard')": async () => {
     const { data, error } = await m.functions.invoke("member-dashboard");
     expect(error).toBeNull();

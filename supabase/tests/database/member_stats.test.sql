@@ -2,7 +2,7 @@
 -- known public.bookings, public.reviews, public.support_tickets, public.notifications and
 -- public.activity rows; only ever the caller's own.
 begin;
-select plan(30);
+select plan(36);
 
 select tests.create_user('alice', '{"first_name":"Alice","last_name":"Member"}');
 select tests.create_user('bob');
@@ -89,7 +89,20 @@ select is((select jsonb_object_keys(public.member_dashboard()) order by 1 limit 
 select is((select array_agg(k order by k) from jsonb_object_keys(public.member_dashboard()) k),
   array['billing', 'counts', 'generated_at', 'next_bookings', 'profile', 'recent_activity', 'spending_by_month'], 'the dashboard has every section');
 select is(public.member_dashboard() #>> '{profile,first_name}', 'Alice', 'the profile is the caller''s');
-select is(public.member_dashboard() -> 'counts', (select to_jsonb(s) from public.member_stats() s) || private.member_dashboard_extras(), 'counts are member_stats() plus favorites, credits and affiliate stats');
+-- The dashboard computes its counts in its own statement: they must equal member_stats() plus the
+-- extras computed here from the tables.
+select is(public.member_dashboard() -> 'counts',
+  (select to_jsonb(s) from public.member_stats() s) || jsonb_build_object(
+    'favorites', (select count(*)::int from public.favorites where member_id = tests.user_id('alice')),
+    'unread_messages', (select coalesce(sum(unread_count), 0)::int from public.conversation_participants where user_id = tests.user_id('alice')),
+    'credit_balance_cents', coalesce((select balance_cents from public.credit_accounts where user_id = tests.user_id('alice')), 0),
+    'affiliate', jsonb_build_object(
+      'code', (select code from public.referral_codes where user_id = tests.user_id('alice')),
+      'referrals', (select jsonb_object_agg(st, (select count(*) from public.referrals r where r.referrer_id = tests.user_id('alice') and r.status::text = st))
+                      from unnest(array['pending', 'qualified', 'credited', 'rejected']) st),
+      'total_earned_cents', (select coalesce(sum(t.amount_cents), 0)::int from public.credit_transactions t join public.credit_accounts a on a.id = t.account_id
+                              where a.user_id = tests.user_id('alice') and t.kind = 'referral_bonus'))),
+  'counts are member_stats() plus favorites, unread messages, credits and affiliate stats');
 select is((public.member_dashboard() #>> '{counts,credit_balance_cents}')::int, (select balance_cents from public.credit_accounts where user_id = (select auth.uid())), 'the credit balance is the caller''s');
 select is((select array_agg(e ->> 'id') from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
   array['c0000000-0000-4000-8000-000000000006', 'c0000000-0000-4000-8000-000000000005'], 'next bookings: upcoming only, soonest first');
@@ -97,16 +110,40 @@ select is((select array_agg(e ->> 'kind' order by e ->> 'kind') from jsonb_array
   (select array_agg(a.kind order by a.kind) from (select kind from public.activity where user_id = tests.user_id('alice') order by created_at desc, id desc limit 10) a),
   'recent activity is the caller''s (her fixture credits, review and ticket)');
 select is(jsonb_array_length(public.member_dashboard() -> 'spending_by_month'), 12, 'spending by month covers twelve months');
+select is(public.member_dashboard() -> 'spending_by_month', (select jsonb_agg(to_jsonb(h) order by h.month, h.currency) from public.spending_history(12) h),
+  'spending by month is spending_history(12), computed in the dashboard''s own statement');
 select tests.authenticate_as('bob');
 select is((select array_agg(e ->> 'id') from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
   array['c0000000-0000-4000-8000-000000000008'], 'another member''s dashboard shows only their bookings');
 select is((public.member_dashboard() #>> '{counts,unread_notifications}')::int, 1, 'and only their notifications');
 select tests.clear_authentication();
 
+-- The body reads past RLS (security definer), so it applies the policies' rules itself: the billing
+-- entitlements are private.entitlements()'s, and an expert who is no longer listed (suspended
+-- account, or verification withdrawn) shows on a next booking as an id only, as under RLS.
+select tests.authenticate_as('alice');
+select is(public.member_dashboard() #> '{billing,entitlements}', private.entitlements(tests.user_id('alice')), 'the entitlements are private.entitlements()''s');
+select is((select e ->> 'expert_name' from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e limit 1), 'Erin Expert', 'a listed expert shows by name');
+select tests.clear_authentication();
+update public.profiles set status = 'suspended' where id = tests.user_id('erin');
+select tests.authenticate_as('alice');
+select is((select array_agg(distinct coalesce(e ->> 'expert_name', '-') || '/' || coalesce(e ->> 'expert_headline', '-')) from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
+  array['-/-'], 'a suspended expert shows no name or headline');
+select tests.clear_authentication();
+update public.profiles set status = 'active' where id = tests.user_id('erin');
+update public.expert_profiles set verification_status = 'pending' where id = tests.user_id('erin');
+select tests.authenticate_as('alice');
+select is((select array_agg(distinct coalesce(e ->> 'expert_name', '-') || '/' || coalesce(e ->> 'expert_headline', '-')) from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
+  array['-/-'], 'nor does an expert whose verification was withdrawn');
+select is((select array_agg(distinct e ->> 'expert_id') from jsonb_array_elements(public.member_dashboard() -> 'next_bookings') e),
+  array[tests.user_id('erin')::text], 'the booking still names the expert''s id');
+select tests.clear_authentication();
+update public.expert_profiles set verification_status = 'verified' where id = tests.user_id('erin');
+
 select is((select array_agg(proname::text order by proname) from pg_proc
             where pronamespace = 'public'::regnamespace and prosecdef
               and proname in ('member_dashboard', 'member_stats', 'spending_history', 'consultation_history')), null,
-  'the stats and dashboard functions run as the caller (security invoker)');
+  'the stats and dashboard functions run as the caller (security invoker; the dashboard''s body is private)');
 
 select * from finish();
 rollback;
