@@ -8,7 +8,7 @@ import postgres from "postgres";
 import { adminDbUrl, anonKey, apiUrl, dbUrl, jwtSecret, root, serviceRoleKey, stateDir, supabaseDir } from "../stack/config.ts";
 import { benchIds, loadScaleSeed, region, sizes, type ScaleResult } from "../seed/scale.ts";
 import { budgetFromEnv, measure, prng, summarize, type Summary } from "./measure.ts";
-import { atDatabase, dashboardPieces, getOk, getPiece, memberClaims, serviceClaims, signToken, type Claims } from "./requests.ts";
+import { atDatabase, dashboardPieces, dashboardPiecesSql, getOk, getPiece, memberClaims, serviceClaims, signToken, type Claims } from "./requests.ts";
 import { writeReports, type Row } from "./report.ts";
 import { billingRows } from "./billing.ts";
 import { messagingRows } from "./messaging.ts";
@@ -144,6 +144,26 @@ async function run({ api, apiService, db, load, seed, useRunning }: Ctx): Promis
     rows.push(row("member-dashboard p50 / p95 (gateway → Deno → member_dashboard())", pp(http.dashboard)));
     rows.push(check("member-dashboard ÷ health (p50)", http.dashboard.p50 / http.health.p50, "≤ 1.3×", (x) => x <= 1.3));
     rows.push(check("naive path ÷ member-dashboard (p50, both end to end over HTTP)", http.naive.p50 / http.dashboard.p50, "≥ 5×", (x) => x >= 5));
+  }
+
+  // The same comparison at the database: the naive path's statements, each in its own PostgREST-style
+  // transaction (as its request would be), against member_dashboard() in one, whole transactions.
+  if (!dashboardReason) {
+    const naiveSql = dashboardPiecesSql(tables);
+    log(`bench: dashboard at the database (member_dashboard() vs the naive path's ${naiveSql.length} statements)`);
+    const atDb = await measure(
+      {
+        dashboard: async (i) => (await atDatabase(api, claims[who(i)], (tx) => tx`select public.member_dashboard()::text as d`)).totalMs,
+        naive: async (i) => {
+          let total = 0;
+          for (const q of naiveSql) total += (await atDatabase(api, claims[who(i)], (tx) => tx.unsafe(q(sample[who(i)])))).totalMs;
+          return total;
+        },
+      },
+      dbBudget,
+    );
+    rows.push(row("member_dashboard() at the database p50 / p95 (one PostgREST-style transaction)", pp(atDb.dashboard)));
+    rows.push(check(`naive path ÷ member_dashboard() at the database (p50; ${naiveSql.length} transactions against one)`, atDb.naive.p50 / atDb.dashboard.p50, "≥ 3×", (x) => x >= 3));
   }
 
   // --- Nearby experts: the KNN RPC vs a scan computing the same answer -------------------------

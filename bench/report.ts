@@ -134,6 +134,10 @@ ${scaleComparison(runs)}## What is measured
   request per piece (profile, bookings for totals and spending, next bookings with their experts as
   an embed, recent activity, favorites count with \`count=exact\`, and reviews / unread notifications
   / open tickets when those tables exist), one after another, each through the gateway and PostgREST.
+- **the dashboard at the database**: \`member_dashboard()\` in one PostgREST-style transaction (begin,
+  \`set_config\` of role and claims, the statement, commit) against the naive path's statements, each
+  in a transaction of its own as its request would have it (bench/requests.ts, dashboardPiecesSql),
+  for the same member; whole transactions, no HTTP.
 - **nearby_experts**: \`public.nearby_experts(lat, lng, 25 km, max 20)\` called as a member for
   random centres (mostly around the region's cities, some anywhere in it); the time of the query
   statement at the database, in the session PostgREST would give the request (it is about the

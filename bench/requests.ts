@@ -62,6 +62,33 @@ export function dashboardPieces(tables: Set<string>): Piece[] {
   return pieces;
 }
 
+/**
+ * The naive path at the database: for each piece above, the statement PostgREST runs for it (the
+ * rows as json_agg, an exact count where the piece asks for one), to set beside member_dashboard()
+ * itself in the same PostgREST-style transactions (atDatabase) — what the eight requests cost the
+ * database, without HTTP.
+ */
+export function dashboardPiecesSql(tables: Set<string>): ((me: string) => string)[] {
+  const agg = (q: string) => `select coalesce(json_agg(t), '[]')::text as body from (${q}) t`;
+  const counted = (from: string) => `select (select count(*) from ${from}) as n, (${agg(`select 1 from ${from} limit 1`)}) as body`;
+  const pieces: ((me: string) => string)[] = [
+    (me) => agg(`select id, first_name, last_name, display_name, avatar_url, role, status, created_at from public.profiles where id = '${me}'`),
+    (me) => agg(`select id, status, scheduled_at, duration_minutes, price_cents, credits_applied_cents, card_amount_cents, currency, expert_id, completed_at
+                   from public.bookings where member_id = '${me}' limit 1000`),
+    (me) => agg(`select b.id, b.status, b.scheduled_at, b.duration_minutes, b.price_cents, b.currency, b.expert_id,
+                        (select row_to_json(x) from (select e.headline, (select row_to_json(y) from (select p.display_name from public.profiles p where p.id = e.id) y) as profile
+                                                       from public.expert_profiles e where e.id = b.expert_id) x) as expert
+                   from public.bookings b where b.member_id = '${me}' and b.status in ('requested', 'confirmed') and b.scheduled_at >= now()
+                  order by b.scheduled_at, b.id limit 5`),
+    (me) => agg(`select * from public.activity where user_id = '${me}' order by created_at desc, id desc limit 10`),
+    (me) => counted(`public.favorites where member_id = '${me}'`),
+  ];
+  if (tables.has("reviews")) pieces.push((me) => agg(`select rating from public.reviews where author_id = '${me}' limit 1000`));
+  if (tables.has("notifications")) pieces.push((me) => counted(`public.notifications where user_id = '${me}' and read_at is null`));
+  if (tables.has("support_tickets")) pieces.push((me) => counted(`public.support_tickets where member_id = '${me}' and status in ('open', 'pending')`));
+  return pieces;
+}
+
 /** GET through HTTP; fails on anything but 200/206 (a bench of error responses measures nothing). */
 export async function getOk(url: string, headers: Record<string, string>): Promise<unknown> {
   const res = await fetch(url, { headers });

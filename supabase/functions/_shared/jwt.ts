@@ -35,6 +35,11 @@ function keySet(): JWK[] {
 
 const keys = keySet();
 const secrets = keys.filter((k) => k.kty === "oct" && typeof k.k === "string");
+// Each secret imported once as an HMAC CryptoKey: handing jose the raw bytes imports it again on
+// every verification, a cost every member request of every function paid.
+const hmacKeys = new Map<JWK, Promise<CryptoKey>>(
+  secrets.map((k) => [k, crypto.subtle.importKey("raw", new Uint8Array(base64url.decode(k.k!)), { name: "HMAC", hash: "SHA-256" }, false, ["verify"])]),
+);
 const publicKeys = keys.filter((k) => k.kty !== "oct");
 const publicKeySet = publicKeys.length ? createLocalJWKSet({ keys: publicKeys }) : undefined;
 
@@ -98,7 +103,7 @@ export async function verifyAccessToken(token: string): Promise<JWTPayload> {
     const candidates = secrets.filter((k) => !header.kid || !k.kid || k.kid === header.kid);
     for (const [i, key] of candidates.entries()) {
       try {
-        return (await jwtVerify(token, base64url.decode(key.k!), options)).payload;
+        return (await jwtVerify(token, await hmacKeys.get(key)!, options)).payload;
       } catch (e) {
         if (!(e instanceof errors.JWSSignatureVerificationFailed) || i === candidates.length - 1) throw e;
       }
