@@ -192,11 +192,17 @@ language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  per_minute integer;
+  recent integer;
 begin
   perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('memberbase.send_rate:' || sender::text, 0));
-  -- A new statement after the lock: its snapshot sees the sends the lock waited for.
-  if private.recent_message_count(sender) >= (select s.messages_per_minute from private.messaging_settings s) then
-    raise exception 'flood_limit: at most % messages per minute; wait and send again', (select s.messages_per_minute from private.messaging_settings s)
+  -- A new statement after the lock: its snapshot sees the sends the lock waited for. One statement
+  -- reads the limit and counts (it runs inside every send).
+  select s.messages_per_minute, private.recent_message_count(check_send_rate.sender) into per_minute, recent
+    from private.messaging_settings s;
+  if recent >= per_minute then
+    raise exception 'flood_limit: at most % messages per minute; wait and send again', per_minute
       using errcode = 'PT429', detail = 'flood_limit', hint = 'PostgREST answers this with HTTP 429';
   end if;
 end;
@@ -336,14 +342,19 @@ begin
     insert into private.withheld_messages (message_id) values (new.id);
   end if;
   -- One statement moves both rows on: the sender has read their own message; the recipient has
-  -- one more unread, unless the message is withheld from them. The recipient is notified of the
-  -- first unread message of a conversation only: one notice (and email) until they read it.
+  -- one more unread and, as their read receipt, the sender's read of it — unless the message is
+  -- withheld from them (then their row is left alone, receipt included). copy_read_receipt leaves
+  -- sends to this statement (its WHEN skips updates that move last_message_id), which saves a
+  -- second update of the recipient's row per message. The recipient is notified of the first
+  -- unread message of a conversation only: one notice (and email) until they read it.
   with moved as (
     update public.conversation_participants p
        set last_message_id = new.id, last_message_at = new.created_at,
            last_read_message_id = case when p.user_id = new.sender_id then new.id else p.last_read_message_id end,
            last_read_at = case when p.user_id = new.sender_id then new.created_at else p.last_read_at end,
-           unread_count = case when p.user_id = new.sender_id then p.unread_count else p.unread_count + 1 end
+           unread_count = case when p.user_id = new.sender_id then p.unread_count else p.unread_count + 1 end,
+           other_last_read_message_id = case when p.user_id = new.sender_id then p.other_last_read_message_id else new.id end,
+           other_last_read_at = case when p.user_id = new.sender_id then p.other_last_read_at else new.created_at end
      where p.conversation_id = new.conversation_id and (p.user_id = new.sender_id or not withheld)
     returning p.user_id, p.unread_count)
   select m.user_id, m.unread_count into recipient, unread from moved m where m.user_id <> new.sender_id;
@@ -635,8 +646,11 @@ grant execute on function public.moderate_message(bigint, boolean, text, boolean
 create trigger messages_prepare before insert on public.messages for each row execute function private.prepare_message();
 create trigger messages_guard before update on public.messages for each row execute function private.guard_message_update();
 create trigger messages_sent after insert on public.messages for each row execute function private.message_sent();
+-- Reads only: a send (last_message_id moves) copies the sender's receipt in message_sent's own update.
 create trigger conversation_participants_receipt after update of last_read_message_id on public.conversation_participants
-  for each row when (old.last_read_message_id is distinct from new.last_read_message_id) execute function private.copy_read_receipt();
+  for each row when (old.last_read_message_id is distinct from new.last_read_message_id
+                     and old.last_message_id is not distinct from new.last_message_id)
+  execute function private.copy_read_receipt();
 create trigger message_reports_copy before insert on public.message_reports for each row execute function private.copy_reported_message();
 
 -- Policies
