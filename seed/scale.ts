@@ -7,18 +7,24 @@
 // seed and scale always produce the same rows, whatever plan Postgres picks.
 //
 // How rows come in:
-// - Users are inserted into auth.users WITH the sign-up triggers on: every member gets exactly the
-//   rows a real sign-up creates (profile, preferences, notification matrix, onboarding, and whatever
-//   later capabilities add through on_auth_user_created_* triggers). That is most of the load time.
+// - Sign-ups: a sample of users (40 members, 10 experts) first goes into auth.users WITH the
+//   on_auth_user_created_* triggers on, inside a savepoint: the tables those triggers write and
+//   the rows they give each user are recorded, then rolled back. Then all users go in without
+//   triggers and signUpRows writes the same rows set-based (one statement per table); the load
+//   fails unless it wrote exactly the triggers' tables, as many rows per user, and the sample
+//   users' rows equal the triggers' rows column for column (generated ids and random referral
+//   codes aside). A later capability's new sign-up trigger therefore fails the load until
+//   signUpRows learns it. (Per-row triggers were 73% of the load: ~47 min of it at BENCH_SCALE=10.)
 // - Bulk rows (expert locations, favorites, bookings, reviews, tickets, notifications, activity,
-//   search_history) are loaded with session_replication_role = replica: per-row triggers (activity
+//   search_history, messaging) are loaded with session_replication_role = replica: per-row triggers (activity
 //   recording, history pruning, rating aggregates) and FK checks are skipped for speed, so the
 //   generator writes what those triggers would have: an activity row per favorite, booking, search,
 //   review and ticket, at most 100 searches per member, experts' ratings computed from their
-//   reviews. Replica mode needs a superuser (the stack's supabase_admin).
+//   reviews. Replica mode needs a superuser (the stack's supabase_admin). Each table's secondary
+//   indexes are dropped before its insert and built again right after it (withIndexesAfter).
 // - All in one transaction (then VACUUM ANALYZE): a failed load leaves nothing behind.
 //
-// Sizes scale with BENCH_SCALE (default 1; 0.1 for a quick run); BENCH_SEED picks another data set.
+// Sizes scale with BENCH_SCALE (default 1; 0.1 for a quick run; at most 10); BENCH_SEED picks another data set.
 // Run alone against `npm run dev`: `MEMBERBASE_PORT_OFFSET=<n> npx tsx seed/scale.ts`.
 import postgres from "postgres";
 
@@ -109,6 +115,8 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
   const mean = (t: number) => 1 / Math.log(1 + 1 / t); // floor(Exp(mean)) then averages t
   await db.unsafe(`
     set local statement_timeout = 0;
+    -- The generator's temp tables (a million rows at BENCH_SCALE=10) in memory, not evicted page by page.
+    set local temp_buffers = '512MB';
     -- Sorts of millions of rows and index builds after the load: in memory where it fits.
     set local work_mem = '256MB';
     set local maintenance_work_mem = '1GB';
@@ -150,7 +158,7 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
                                 'terms_accepted', true, 'terms_version', '2026-01'),
              t.joined, t.joined, now() - pg_temp.u(i, 4) * interval '30 days', '', '', '', ''
       from people, pw, lateral (select now() - interval '1 day' - pg_temp.u(i, 3) * interval '1095 days' as joined) t
-      order by i`,
+      order by 2`, // in id order: the primary key grows at its right edge, not at random pages
       [members, experts, first, last],
     );
 
@@ -415,7 +423,8 @@ async function signUpRows(db: postgres.TransactionSql, seed: number) {
            case when m.terms_version ~ '^[A-Za-z0-9._-]{1,32}$' then m.terms_version end as terms_version,
            m.terms
       from auth.users u join bench_signup_meta m on m.meta = u.raw_user_meta_data
-     where u.email like '%@${BENCH_DOMAIN}';
+     where u.email like '%@${BENCH_DOMAIN}'
+     order by u.id; -- the inserts below go in this order: their user_id keys grow at the right edge
     analyze bench_signups;`);
   await db.unsafe(`
     insert into public.profiles (id, first_name, last_name, display_name)
