@@ -2,7 +2,7 @@
 -- review: a javascript: avatar_url, and names with bidi overrides / terminal escapes set after
 -- sign-up, then shown to other members as review authors.
 begin;
-select plan(22);
+select plan(24);
 
 select tests.create_user('hy_alice', jsonb_build_object('first_name', E'Ali\u202Ece', 'last_name', E'\u001b[31mRed'));
 select tests.create_user('hy_erin');
@@ -53,6 +53,15 @@ select lives_ok($$insert into public.reviews (booking_id, rating, title, body) v
 select tests.authenticate_as_anon();
 select is((select author_name from public.expert_reviews(tests.user_id('hy_erin'))), 'Zoë Ñ.', 'the public review shows the clean name');
 select tests.clear_authentication();
+
+-- The checks match one regex; the strippers remove the same classes: character by character they agree
+-- (every code point up to U+3000, and U+FEFF), so a value passes exactly when stripping leaves it as is.
+select is((select count(*)::int from (select chr(c) as ch from generate_series(1, 12288) c union all select chr(65279)) x
+            where private.is_plain_line(x.ch) is distinct from (x.ch = private.plain_line(x.ch))),
+  0, 'is_plain_line agrees with plain_line on every character');
+select is((select count(*)::int from (select chr(c) as ch from generate_series(1, 12288) c union all select chr(65279)) x
+            where private.is_plain_text(x.ch) is distinct from (x.ch = private.plain_text(x.ch))),
+  0, 'is_plain_text agrees with plain_text on every character');
 
 select * from finish();
 rollback;
