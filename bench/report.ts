@@ -86,7 +86,8 @@ function ratios(section: string): Map<string, number> {
   for (const line of section.split("\n")) {
     const cells = line.split(/(?<!\\)\|/).map((c) => c.trim());
     const m = cells.length >= 5 ? /^(\d+(?:\.\d+)?)×/.exec(cells[2]) : null;
-    if (m) out.set(cells[1], Number(m[1]));
+    // A row naming the sample's range (e.g. "as a member with 17–27 bookings") is the same row at every scale.
+    if (m) out.set(cells[1].replace(/, as a member with [\d–-]+ bookings/, ""), Number(m[1]));
   }
   return out;
 }
