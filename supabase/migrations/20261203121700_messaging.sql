@@ -225,7 +225,7 @@ begin
   if not private.is_admin() then
     return '{}'::bigint[];
   end if;
-  return array(select distinct r.message_id from public.message_reports r)::bigint[];
+  return array(select distinct r.message_id from public.message_reports r);
 end;
 $$;
 comment on function private.reported_message_ids() is 'For an active admin, the ids of every reported message (admins may read reported messages only); empty for anyone else.';

@@ -4,9 +4,10 @@
 -- calls once and returns as is (clients may also call it as rpc('member_dashboard')): profile,
 -- counts (member_stats()'s plus favorites, unread direct messages, credit balance and affiliate
 -- stats), next bookings, recent activity, spending by month and billing (the plan, subscription and
--- latest invoices), in one statement. Everything is security invoker: it runs under the caller's RLS and
--- only ever looks at the caller's own rows, so it adds no access of its own. The unread-message
--- count uses the same partial index as the unread badge.
+-- latest invoices), in one statement. The statistics and histories are security invoker, under the
+-- caller's RLS; member_dashboard()'s body is security definer (see there: it filters every read on
+-- the caller's id and applies the listing rule to the one read of someone else's row, so it adds no
+-- access of its own). The unread-message count uses the same partial index as the unread badge.
 
 -- Functions
 create or replace function public.spending_history(months integer default 12)
