@@ -9,10 +9,10 @@
 //   address as app users would: every one must succeed and get its member rows.
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
-import { adminDbUrl, anonKey, apiUrl, ports, serviceRoleKey } from "../stack/config.ts";
+import { adminDbUrl, anonKey, apiUrl, ports, serviceRoleKey } from "../stack/core/config.ts";
 import { authBinary, authEnv } from "../stack/auth.ts";
 import { fetchFrom, newClientAddress } from "../stack/client-address.ts";
-import { httpOk, spawnLogged, stopChild, waitFor } from "../stack/service.ts";
+import { httpOk, spawnLogged, stopChild, waitFor } from "../stack/core/service.ts";
 import { budgetFromEnv, measure, prng, type Summary } from "./measure.ts";
 import type { Row } from "./report.ts";
 

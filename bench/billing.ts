@@ -2,7 +2,7 @@
 // through the gateway to stripe-webhook and into the database, against the trivial health function
 // in the same alternating run; duplicates against first deliveries; sequential throughput.
 import postgres from "postgres";
-import { apiUrl } from "../stack/config.ts";
+import { apiUrl } from "../stack/core/config.ts";
 import { stripeFunctionEnv } from "../stack/stripe.ts";
 import { event, signature, subscription } from "../stack/stripe-events.ts";
 import { budgetFromEnv, measure } from "./measure.ts";

@@ -5,7 +5,7 @@ import { existsSync, rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { adminDbUrl, anonKey, apiUrl, dbUrl, jwtSecret, root, serviceRoleKey, stateDir, supabaseDir } from "../stack/config.ts";
+import { adminDbUrl, anonKey, apiUrl, dbUrl, jwtSecret, root, serviceRoleKey, stateDir, supabaseDir } from "../stack/core/config.ts";
 import { benchIds, loadScaleSeed, region, sizes, type ScaleResult } from "../seed/scale.ts";
 import { budgetFromEnv, measure, prng, summarize, type Summary } from "./measure.ts";
 import { atDatabase, dashboardPieces, dashboardPiecesSql, getOk, getPiece, memberClaims, serviceClaims, signToken, type Claims } from "./requests.ts";

@@ -10,7 +10,7 @@
 import postgres from "postgres";
 import { budgetFromEnv, measure, prng, type Summary } from "./measure.ts";
 import { atDatabase, memberClaims, type Claims } from "./requests.ts";
-import { apiUrl } from "../stack/config.ts";
+import { apiUrl } from "../stack/core/config.ts";
 import type { Row } from "./report.ts";
 
 const ms = (x: number) => `${x.toFixed(2)} ms`;

@@ -1,6 +1,6 @@
 // `npm run bench:stack`: the stack's own cost. Starts a fresh stack (throwaway data dir, ports
 // shifted by MEMBERBASE_PORT_OFFSET, 900 unless set), reports the time to ready and the footprint
-// (stack/footprint.ts) at ready, then after one request to every function, then stops it.
+// (stack/core/footprint.ts) at ready, then after one request to every function, then stops it.
 import { rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,7 +10,7 @@ const dir = join(tmpdir(), `memberbase-bench-stack-${process.pid}`); // not mkdt
 process.env.MEMBERBASE_STACK_DIR = dir;
 
 const { startStack, stopStack } = await import("../stack/index.ts");
-const { formatFootprint, measureFootprint } = await import("../stack/footprint.ts");
+const { formatFootprint, measureFootprint } = await import("../stack/core/footprint.ts");
 const { functionNames } = await import("../stack/functions.ts");
 
 const t0 = performance.now();

@@ -647,6 +647,6 @@ export async function benchIds(sql: postgres.Sql, kind: "member" | "expert", ns:
 
 // CLI: load into the stack at MEMBERBASE_PORT_OFFSET (e.g. a running `npm run dev`).
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { adminDbUrl } = await import("../stack/config.ts");
+  const { adminDbUrl } = await import("../stack/core/config.ts");
   await loadScaleSeed({ adminDbUrl, log: (l) => console.log(l) });
 }

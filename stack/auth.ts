@@ -7,11 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { adminDbUrl, apiUrl, cacheDir, jwtSecret, ports, stateDir, toml, tomlValue } from "./config.ts";
+import { adminDbUrl, apiUrl, cacheDir, jwtSecret, ports, stateDir, toml, tomlValue } from "./core/config.ts";
 import { authSchemaFromCli } from "./auth-schema.ts";
-import { runAsync, runs } from "./run-async.ts";
-import { httpOk, preparation, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
-import { testsSkippedWithout } from "./skips.ts";
+import { runAsync, runs } from "./core/run-async.ts";
+import { httpOk, preparation, spawnLogged, stopChild, waitFor, type Service } from "./core/service.ts";
+import { testsSkippedWithout } from "./core/skips.ts";
 import type { ChildProcess } from "node:child_process";
 
 /** Release v2.196.0 of github.com/supabase/auth (its path has no /v2, so the proxy serves it by commit). */

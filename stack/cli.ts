@@ -1,7 +1,7 @@
 // `npm run dev`: starts the Docker-free stack, prints URLs and keys, stops on Ctrl-C.
 // `npm run dev -- --reset` wipes .stack/ first.
 import { rmSync } from "node:fs";
-import { stateDir } from "./config.ts";
+import { stateDir } from "./core/config.ts";
 import { startStack, stopStack, summary } from "./index.ts";
 import { postgresService } from "./postgres.ts";
 import { functionsOptions } from "./functions.ts";

@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, stateDir, supabaseDir, toml, type FunctionConfig } from "./config.ts";
-import { runAsync } from "./run-async.ts";
-import { httpOk, portOpen, preparation, spawnLogged, StackError, stopChild, waitFor, type Service } from "./service.ts";
+import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, stateDir, supabaseDir, toml, type FunctionConfig } from "./core/config.ts";
+import { runAsync } from "./core/run-async.ts";
+import { httpOk, portOpen, preparation, spawnLogged, StackError, stopChild, waitFor, type Service } from "./core/service.ts";
 import { stripeFunctionEnv } from "./stripe.ts";
 import { localSecrets } from "../supabase/functions/_shared/local-secrets.ts";
 

@@ -1,5 +1,5 @@
 // Starts the stack's services in dependency order, one progress line each; stops them in reverse.
-import { anonKey, apiUrl, dbUrl, ports, serviceRoleKey } from "./config.ts";
+import { anonKey, apiUrl, dbUrl, ports, serviceRoleKey } from "./core/config.ts";
 import { postgresService } from "./postgres.ts";
 import { platformService } from "./platform.ts";
 import { authService, availability } from "./auth.ts";
@@ -10,9 +10,9 @@ import { functionsService } from "./functions.ts";
 import { gatewayService } from "./gateway.ts";
 import { cronDispatchService } from "./cron-dispatch.ts";
 import { postgrestService } from "./postgrest.ts";
-import { formatFootprint, measureFootprint } from "./footprint.ts";
-import { missingPrerequisites, optionalNotes, prerequisitesMessage } from "./prerequisites.ts";
-import { StackError, type Service } from "./service.ts";
+import { formatFootprint, measureFootprint } from "./core/footprint.ts";
+import { missingPrerequisites, optionalNotes, prerequisitesMessage } from "./core/prerequisites.ts";
+import { StackError, type Service } from "./core/service.ts";
 import { stripeAvailability, stripeFunctionEnv, stripeService } from "./stripe.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */

@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
-import { adminDbUrl, root } from "./config.ts";
-import type { Service } from "./service.ts";
+import { adminDbUrl, root } from "./core/config.ts";
+import type { Service } from "./core/service.ts";
 
 const platformSql = (part: "roles" | "database") => readFileSync(join(root, "stack", `platform-${part}.sql`), "utf8");
 

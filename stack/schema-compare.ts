@@ -13,8 +13,8 @@ import { createHash } from "node:crypto";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheDir, root } from "./config.ts";
-import { freePort } from "./service.ts";
+import { cacheDir, root } from "./core/config.ts";
+import { freePort } from "./core/service.ts";
 
 /** What a side's database is built from, beside the stack's own code. */
 const projectPaths = ["supabase/config.toml", "supabase/migrations", "supabase/seed.sql"];

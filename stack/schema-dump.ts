@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
-import { adminDbUrl, binDir, cliDbUrl, pgBinDir } from "./config.ts";
+import { adminDbUrl, binDir, cliDbUrl, pgBinDir } from "./core/config.ts";
 import { postgresService } from "./postgres.ts";
 import { platformService } from "./platform.ts";
 import { authSchemaFromCli } from "./auth-schema.ts";

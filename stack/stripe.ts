@@ -5,9 +5,9 @@
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir, ports, toml, tomlValue } from "./config.ts";
-import { runAsync, runs } from "./run-async.ts";
-import { portOpen, preparation, spawnLogged, stopChild, waitFor, type Service } from "./service.ts";
+import { cacheDir, ports, toml, tomlValue } from "./core/config.ts";
+import { runAsync, runs } from "./core/run-async.ts";
+import { portOpen, preparation, spawnLogged, stopChild, waitFor, type Service } from "./core/service.ts";
 import { localSecrets } from "../supabase/functions/_shared/local-secrets.ts";
 
 export const stripeMockVersion = "v0.203.0";

@@ -4,7 +4,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import postgres from "postgres";
-import { dbUrl, root } from "./config.ts";
+import { dbUrl, root } from "./core/config.ts";
 import { supabaseCli } from "./migrations.ts";
 
 export const typesFile = join(root, "types", "database.ts");

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stack } from "./helpers/stack.ts";
 import { sql } from "./helpers/db.ts";
-import { toml } from "../stack/config.ts";
+import { toml } from "../stack/core/config.ts";
 import { supabaseCli } from "../stack/migrations.ts";
 
 const ALLOW = "test/advisors-allow.txt";

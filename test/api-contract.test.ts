@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it, type TestContext } from "vitest";
-import { root } from "../stack/config.ts";
+import { root } from "../stack/core/config.ts";
 import { documentedCalls, writesWithoutFilter } from "./helpers/api-doc.ts";
 import { sql } from "./helpers/db.ts";
 import { anonApi, clientAs, ok, refusal, succeeded, type ApiClient } from "./helpers/rest.ts";

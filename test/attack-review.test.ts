@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
 import { functionEnv, functionsDir, startFunctionsHost } from "../stack/functions.ts";
-import { freePort, stopChild } from "../stack/service.ts";
+import { freePort, stopChild } from "../stack/core/service.ts";
 import { localSecrets } from "../supabase/functions/_shared/local-secrets.ts";
 import { signUnsubscribeToken } from "../supabase/functions/_shared/unsubscribe-token.ts";
 import { sql } from "./helpers/db.ts";

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { anonClient, authSkipReason, newClientAddress, uniqueEmail } from "./helpers/stack.ts";
 import { claimsOf, follow, fragmentOf, password, signUpConfirmed } from "./helpers/auth.ts";
 import { sql } from "./helpers/db.ts";
-import { ports } from "../stack/config.ts";
+import { ports } from "../stack/core/config.ts";
 
 const provider = `http://127.0.0.1:${ports.oidc}`;
 const providerUp = await fetch(`${provider}/.well-known/openid-configuration`).then((r) => r.ok, () => false);

@@ -11,7 +11,7 @@ import { sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { createSession, usersDeletedAfterFile } from "./helpers/users.ts";
 import { eventually, functionsHostPid, mailDevPid, stripeMockPid } from "./helpers/processes.ts";
-import { ports } from "../stack/config.ts";
+import { ports } from "../stack/core/config.ts";
 import { functionJobs, jobsPausedDuringFile, recoveryJob } from "./helpers/schedule.ts";
 
 // This file calls the functions and the sweeps itself and counts what they did: the schedule waits meanwhile.

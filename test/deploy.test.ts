@@ -15,8 +15,8 @@ import { authSchemaFromCli } from "../stack/auth-schema.ts";
 import { supabaseCli } from "../stack/migrations.ts";
 import { bootstrapCluster } from "../stack/platform.ts";
 import { initCluster, startCluster, stopCluster, type Cluster } from "../stack/postgres.ts";
-import { freePort } from "../stack/service.ts";
-import { runAsync } from "../stack/run-async.ts";
+import { freePort } from "../stack/core/service.ts";
+import { runAsync } from "../stack/core/run-async.ts";
 import { stack } from "./helpers/stack.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "mb-deploy-"));

@@ -5,7 +5,7 @@
 // it exists. Requests go through the gateway (as clients send them) and, where this stack exposes
 // them, to each function's own origin (past the gateway), where the answer must be the function's.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { functionConfig } from "../stack/config.ts";
+import { functionConfig } from "../stack/core/config.ts";
 import { rowCounts, sql, type Claims } from "./helpers/db.ts";
 import { forgedTokens, signAccessToken } from "./helpers/jwt.ts";
 import { createSession, createUser, type TestUser } from "./helpers/users.ts";

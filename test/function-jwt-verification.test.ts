@@ -10,9 +10,9 @@ import { rowCounts, serviceClaims, sql, type Claims } from "./helpers/db.ts";
 import { createSession, createUser } from "./helpers/users.ts";
 import { functionOrigin, functions, gatewayUrl, originSkipReason } from "./helpers/functions.ts";
 import { anonClient, authSkipReason, serviceClient, stack, uniqueEmail } from "./helpers/stack.ts";
-import { binDir, cacheDir, functionConfig, supabaseDir } from "../stack/config.ts";
+import { binDir, cacheDir, functionConfig, supabaseDir } from "../stack/core/config.ts";
 import { spawn, type ChildProcess } from "node:child_process";
-import { freePort } from "../stack/service.ts";
+import { freePort } from "../stack/core/service.ts";
 import { join } from "node:path";
 import { functionJobs, jobsPausedDuringFile } from "./helpers/schedule.ts";
 

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { FunctionsSupervisor, startFunctionsHost } from "../stack/functions.ts";
-import { freePort, stopChild } from "../stack/service.ts";
+import { freePort, stopChild } from "../stack/core/service.ts";
 
 const fixtures = join(import.meta.dirname, "fixtures", "functions");
 // Ports from the OS: a fixed one can be held by some client connection's ephemeral port.

@@ -39,7 +39,7 @@ export default async function setup(project: TestProject) {
   const dir = join(tmpdir(), `memberbase-test-${process.pid}`);
   process.env.MEMBERBASE_STACK_DIR = dir;
   const { startStack, stopStack } = await import("../stack/index.ts");
-  const { formatFootprint, measureFootprint } = await import("../stack/footprint.ts");
+  const { formatFootprint, measureFootprint } = await import("../stack/core/footprint.ts");
   const lines: string[] = [];
   // Line by line as it happens: a first start builds and downloads for a while, and says so.
   console.log("starting the stack:");

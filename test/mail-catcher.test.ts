@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import nodemailer from "nodemailer";
 import { stack, uniqueEmail } from "./helpers/stack.ts";
 import { verifyLink, waitForMail } from "./helpers/mail.ts";
-import { ports } from "../stack/config.ts";
+import { ports } from "../stack/core/config.ts";
 
 
 describe.skipIf(process.env.SUPABASE_URL)("mail catcher", () => {

@@ -2,7 +2,7 @@
 // (<url>/protocol/openid-connect/{auth,token,userinfo}), with the claims Auth requires.
 import { describe, expect, it } from "vitest";
 import { stack } from "./helpers/stack.ts";
-import { ports } from "../stack/config.ts";
+import { ports } from "../stack/core/config.ts";
 
 const base = `http://127.0.0.1:${ports.oidc}`;
 const oidc = `${base}/protocol/openid-connect`;

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { readdirSync } from "node:fs";
 import postgres from "postgres";
-import { runAsync } from "../stack/run-async.ts";
+import { runAsync } from "../stack/core/run-async.ts";
 import { stack } from "./helpers/stack.ts";
 
 const dir = "supabase/tests/database";

@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pgBinDir, pgExtensionDir, root } from "../stack/config.ts";
-import { missingPrerequisites, optionalNotes, thisMachine } from "../stack/prerequisites.ts";
+import { pgBinDir, pgExtensionDir, root } from "../stack/core/config.ts";
+import { missingPrerequisites, optionalNotes, thisMachine } from "../stack/core/prerequisites.ts";
 
 const scratch = join(tmpdir(), `memberbase-prereq-${process.pid}`);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import { memberClient, ok, succeeded } from "./helpers/rest.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { mailDevPid } from "./helpers/processes.ts";
-import { ports, toml } from "../stack/config.ts";
+import { ports, toml } from "../stack/core/config.ts";
 import { jobsPausedDuringFile } from "./helpers/schedule.ts";
 
 jobsPausedDuringFile("send-notifications"); // this file counts what its own calls did

@@ -8,9 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir, homedir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { root } from "../stack/config.ts";
-import { runAsync } from "../stack/run-async.ts";
-import { freePort, httpOk, spawnLogged, stopChild, waitFor } from "../stack/service.ts";
+import { root } from "../stack/core/config.ts";
+import { runAsync } from "../stack/core/run-async.ts";
+import { freePort, httpOk, spawnLogged, stopChild, waitFor } from "../stack/core/service.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "memberbase-smtp-"));
 const servers: ChildProcess[] = [];

@@ -10,10 +10,10 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { authBinary } from "../stack/auth.ts";
-import { binDir, ports, root } from "../stack/config.ts";
+import { binDir, ports, root } from "../stack/core/config.ts";
 import { services } from "../stack/index.ts";
-import { runs } from "../stack/run-async.ts";
-import { portOpen } from "../stack/service.ts";
+import { runs } from "../stack/core/run-async.ts";
+import { portOpen } from "../stack/core/service.ts";
 import { stack } from "./helpers/stack.ts";
 
 const mainOffset = Number(process.env.MEMBERBASE_PORT_OFFSET ?? 0);

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { readdirSync, existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { runAsync } from "../stack/run-async.ts";
+import { runAsync } from "../stack/core/run-async.ts";
 
 const fnDir = "supabase/functions";
 const entrypoints = readdirSync(fnDir).filter((d) => !d.startsWith("_") && existsSync(join(fnDir, d, "index.ts"))).map((d) => join(fnDir, d, "index.ts"));

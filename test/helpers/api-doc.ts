@@ -3,7 +3,7 @@
 // or a `.method(...)` continuing the cell's last `from(...)`), and every statement of a ```ts snippet.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { root } from "../../stack/config.ts";
+import { root } from "../../stack/core/config.ts";
 
 export const apiDocPath = join(root, "docs", "api.md");
 

@@ -1,7 +1,7 @@
 // Access tokens signed with the project's JWT secret, as Supabase Auth signs them (HS256); against
 // another project, SUPABASE_JWT_SECRET gives its secret. And the forgeries an attacker would try.
 import { SignJWT } from "jose";
-import { anonKey, jwtSecret } from "../../stack/config.ts";
+import { anonKey, jwtSecret } from "../../stack/core/config.ts";
 import { signAccessToken as sign, type Claims } from "../../stack/tokens.ts";
 
 const secret = process.env.SUPABASE_JWT_SECRET ?? jwtSecret;

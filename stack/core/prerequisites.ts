@@ -1,13 +1,13 @@
 // What the stack needs from the machine, checked before anything starts, so a newcomer gets one
 // message naming exactly what is missing and the one command that installs it (not, say,
 // `extension "postgis" is not available` half-way through a test run).
-//   npx tsx stack/prerequisites.ts   (exit 1 and the message when something is missing)
+//   npx tsx stack/core/prerequisites.ts   (exit 1 and the message when something is missing)
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { pgBinDir, pgExtensionDir, root } from "./config.ts";
-import { authBinary } from "./auth.ts";
+import { authBinary } from "../auth.ts";
 
 export interface Missing {
   what: string;
