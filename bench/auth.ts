@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { adminDbUrl, anonKey, apiUrl, ports, serviceRoleKey } from "../stack/core/config.ts";
-import { authBinary, authEnv } from "../stack/auth.ts";
+import { authBinary, authEnv } from "../stack/services/auth.ts";
 import { fetchFrom, newClientAddress } from "../stack/client-address.ts";
 import { httpOk, spawnLogged, stopChild, waitFor } from "../stack/core/service.ts";
 import { budgetFromEnv, measure, prng, type Summary } from "./measure.ts";

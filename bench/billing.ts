@@ -3,7 +3,7 @@
 // in the same alternating run; duplicates against first deliveries; sequential throughput.
 import postgres from "postgres";
 import { apiUrl } from "../stack/core/config.ts";
-import { stripeFunctionEnv } from "../stack/stripe.ts";
+import { stripeFunctionEnv } from "../stack/services/stripe.ts";
 import { event, signature, subscription } from "../stack/stripe-events.ts";
 import { budgetFromEnv, measure } from "./measure.ts";
 import { getOk } from "./requests.ts";

@@ -11,7 +11,7 @@ process.env.MEMBERBASE_STACK_DIR = dir;
 
 const { startStack, stopStack } = await import("../stack/index.ts");
 const { formatFootprint, measureFootprint } = await import("../stack/core/footprint.ts");
-const { functionNames } = await import("../stack/functions.ts");
+const { functionNames } = await import("../stack/services/functions.ts");
 
 const t0 = performance.now();
 try {

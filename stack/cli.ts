@@ -3,8 +3,8 @@
 import { rmSync } from "node:fs";
 import { stateDir } from "./core/config.ts";
 import { startStack, stopStack, summary } from "./index.ts";
-import { postgresService } from "./postgres.ts";
-import { functionsOptions } from "./functions.ts";
+import { postgresService } from "./services/postgres.ts";
+import { functionsOptions } from "./services/functions.ts";
 
 if (process.argv.includes("--reset")) {
   await postgresService.stop(); // a cluster left running from this data dir would hold the port

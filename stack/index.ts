@@ -1,19 +1,19 @@
 // Starts the stack's services in dependency order, one progress line each; stops them in reverse.
 import { anonKey, apiUrl, dbUrl, ports, serviceRoleKey } from "./core/config.ts";
-import { postgresService } from "./postgres.ts";
+import { postgresService } from "./services/postgres.ts";
 import { platformService } from "./platform.ts";
-import { authService, availability } from "./auth.ts";
-import { migrationsService } from "./migrations.ts";
-import { mailService } from "./mail.ts";
-import { oidcService } from "./oidc.ts";
-import { functionsService } from "./functions.ts";
-import { gatewayService } from "./gateway.ts";
+import { authService, availability } from "./services/auth.ts";
+import { migrationsService } from "./services/migrations.ts";
+import { mailService } from "./services/mail.ts";
+import { oidcService } from "./services/oidc.ts";
+import { functionsService } from "./services/functions.ts";
+import { gatewayService } from "./services/gateway.ts";
 import { cronDispatchService } from "./cron-dispatch.ts";
-import { postgrestService } from "./postgrest.ts";
+import { postgrestService } from "./services/postgrest.ts";
 import { formatFootprint, measureFootprint } from "./core/footprint.ts";
 import { missingPrerequisites, optionalNotes, prerequisitesMessage } from "./core/prerequisites.ts";
 import { StackError, type Service } from "./core/service.ts";
-import { stripeAvailability, stripeFunctionEnv, stripeService } from "./stripe.ts";
+import { stripeAvailability, stripeFunctionEnv, stripeService } from "./services/stripe.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
 export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, stripeService, functionsService, gatewayService, cronDispatchService];

@@ -8,9 +8,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { adminDbUrl, binDir, cliDbUrl, pgBinDir } from "./core/config.ts";
-import { postgresService } from "./postgres.ts";
+import { postgresService } from "./services/postgres.ts";
 import { platformService } from "./platform.ts";
-import { authSchemaFromCli } from "./auth-schema.ts";
+import { authSchemaFromCli } from "./services/auth-schema.ts";
 
 type Sql = postgres.Sql;
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import postgres from "postgres";
 import { dbUrl, root } from "./core/config.ts";
-import { supabaseCli } from "./migrations.ts";
+import { supabaseCli } from "./services/migrations.ts";
 
 export const typesFile = join(root, "types", "database.ts");
 
@@ -28,10 +28,10 @@ async function reachable(): Promise<boolean> {
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = [];
   if (!(await reachable())) {
-    const { postgresService } = await import("./postgres.ts");
+    const { postgresService } = await import("./services/postgres.ts");
     const { platformService } = await import("./platform.ts");
-    const { authService } = await import("./auth.ts");
-    const { migrationsService } = await import("./migrations.ts");
+    const { authService } = await import("./services/auth.ts");
+    const { migrationsService } = await import("./services/migrations.ts");
     for (const s of [postgresService, platformService, authService, migrationsService]) {
       await s.start();
       started.unshift(s);

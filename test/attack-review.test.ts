@@ -3,7 +3,7 @@
 // PostgREST, or the functions; in parallel where the attack is a race): every one must now fail.
 import { afterAll, describe, expect, it } from "vitest";
 import type { ChildProcess } from "node:child_process";
-import { functionEnv, functionsDir, startFunctionsHost } from "../stack/functions.ts";
+import { functionEnv, functionsDir, startFunctionsHost } from "../stack/services/functions.ts";
 import { freePort, stopChild } from "../stack/core/service.ts";
 import { localSecrets } from "../supabase/functions/_shared/local-secrets.ts";
 import { signUnsubscribeToken } from "../supabase/functions/_shared/unsubscribe-token.ts";

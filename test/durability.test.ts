@@ -8,7 +8,7 @@ import { sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { eventually, functionsHostPid } from "./helpers/processes.ts";
-import { restartImmediately } from "../stack/postgres.ts";
+import { restartImmediately } from "../stack/services/postgres.ts";
 
 const { createUser } = usersDeletedAfterFile();
 const exportUrl = `${stack.apiUrl}/functions/v1/data-export`;

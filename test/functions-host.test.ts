@@ -6,7 +6,7 @@ import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { FunctionsSupervisor, startFunctionsHost } from "../stack/functions.ts";
+import { FunctionsSupervisor, startFunctionsHost } from "../stack/services/functions.ts";
 import { freePort, stopChild } from "../stack/core/service.ts";
 
 const fixtures = join(import.meta.dirname, "fixtures", "functions");

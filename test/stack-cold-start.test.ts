@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { authBinary } from "../stack/auth.ts";
+import { authBinary } from "../stack/services/auth.ts";
 import { binDir, ports, root } from "../stack/core/config.ts";
 import { services } from "../stack/index.ts";
 import { runs } from "../stack/core/run-async.ts";

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { pgBinDir, pgExtensionDir, root } from "./config.ts";
-import { authBinary } from "../auth.ts";
+import { authBinary } from "../services/auth.ts";
 
 export interface Missing {
   what: string;

@@ -1,7 +1,7 @@
 // The edge functions as tests reach them: through the gateway (as clients do), and at each
 // function's own origin behind the gateway (as an attacker on the host network could), to prove
 // that skipping the gateway gains nothing. Only functionOrigin knows how the stack serves them.
-import { functionNames, functionUrl } from "../../stack/functions.ts";
+import { functionNames, functionUrl } from "../../stack/services/functions.ts";
 import { stack } from "./stack.ts";
 
 /** Every function folder of supabase/functions: new functions join every table-driven test. */

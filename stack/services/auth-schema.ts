@@ -3,7 +3,7 @@
 // initialise older databases); this takes the auth schema's objects out of the newest one.
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir, root } from "./core/config.ts";
+import { cacheDir, root } from "../core/config.ts";
 
 const cliBinary = join(root, "node_modules", "@supabase", "cli-linux-x64", "bin", "supabase");
 const dumpStart = "-- Dumped from database version 14.";

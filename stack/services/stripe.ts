@@ -5,10 +5,10 @@
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { cacheDir, ports, toml, tomlValue } from "./core/config.ts";
-import { runAsync, runs } from "./core/run-async.ts";
-import { portOpen, preparation, spawnLogged, stopChild, waitFor, type Service } from "./core/service.ts";
-import { localSecrets } from "../supabase/functions/_shared/local-secrets.ts";
+import { cacheDir, ports, toml, tomlValue } from "../core/config.ts";
+import { runAsync, runs } from "../core/run-async.ts";
+import { portOpen, preparation, spawnLogged, stopChild, waitFor, type Service } from "../core/service.ts";
+import { localSecrets } from "../../supabase/functions/_shared/local-secrets.ts";
 
 export const stripeMockVersion = "v0.203.0";
 const installDir = join(cacheDir, `stripe-mock-${stripeMockVersion}`);

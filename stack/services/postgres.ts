@@ -3,9 +3,9 @@ import { execFileSync } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
-import { pgBinDir, ports, stateDir } from "./core/config.ts";
-import { runAsync } from "./core/run-async.ts";
-import { portOpen, StackError, waitFor, type Service } from "./core/service.ts";
+import { pgBinDir, ports, stateDir } from "../core/config.ts";
+import { runAsync } from "../core/run-async.ts";
+import { portOpen, StackError, waitFor, type Service } from "../core/service.ts";
 
 const dataDir = join(stateDir, "db");
 const socketDir = join(stateDir, "run");

@@ -6,8 +6,8 @@
 import { spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { jwtSecret, ports, root, toml } from "./core/config.ts";
-import { httpOk, spawnLogged, stopChild, StackError, waitFor, type Service } from "./core/service.ts";
+import { jwtSecret, ports, root, toml } from "../core/config.ts";
+import { httpOk, spawnLogged, stopChild, StackError, waitFor, type Service } from "../core/service.ts";
 
 let child: ChildProcess | undefined;
 export const postgrest = { available: false };

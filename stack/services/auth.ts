@@ -7,11 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { adminDbUrl, apiUrl, cacheDir, jwtSecret, ports, stateDir, toml, tomlValue } from "./core/config.ts";
+import { adminDbUrl, apiUrl, cacheDir, jwtSecret, ports, stateDir, toml, tomlValue } from "../core/config.ts";
 import { authSchemaFromCli } from "./auth-schema.ts";
-import { runAsync, runs } from "./core/run-async.ts";
-import { httpOk, preparation, spawnLogged, stopChild, waitFor, type Service } from "./core/service.ts";
-import { testsSkippedWithout } from "./core/skips.ts";
+import { runAsync, runs } from "../core/run-async.ts";
+import { httpOk, preparation, spawnLogged, stopChild, waitFor, type Service } from "../core/service.ts";
+import { testsSkippedWithout } from "../core/skips.ts";
 import type { ChildProcess } from "node:child_process";
 
 /** Release v2.196.0 of github.com/supabase/auth (its path has no /v2, so the proxy serves it by commit). */
@@ -121,7 +121,7 @@ export function authEnv(): Record<string, string> {
     // As `supabase start`: [auth.rate_limit] email_sent binds only a real SMTP server ([auth.email.smtp]);
     // the local mail catcher takes everything.
     GOTRUE_RATE_LIMIT_EMAIL_SENT: String(email.smtp?.enabled ? (rl.email_sent ?? 30) : 360000),
-    // Per client IP, which Auth reads from this header; the gateway sets it from the socket (stack/gateway.ts).
+    // Per client IP, which Auth reads from this header; the gateway sets it from the socket (stack/services/gateway.ts).
     GOTRUE_RATE_LIMIT_HEADER: "X-Forwarded-For",
     GOTRUE_RATE_LIMIT_OTP: String(rl.sign_in_sign_ups ?? 30), // sign-ups, recover, resend, OTP, user updates
     GOTRUE_RATE_LIMIT_TOKEN_REFRESH: String(rl.token_refresh ?? 150), // every POST /token: password sign-in and refresh

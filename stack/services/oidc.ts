@@ -4,8 +4,8 @@
 // `login_hint` (an email) that the app passes through Auth (signInWithOAuth's queryParams), so
 // tests can sign in as a provider account whose email already has a password account.
 import { OAuth2Server } from "oauth2-mock-server";
-import { ports } from "./core/config.ts";
-import type { Service } from "./core/service.ts";
+import { ports } from "../core/config.ts";
+import type { Service } from "../core/service.ts";
 
 const kc = "/protocol/openid-connect";
 let server: OAuth2Server | undefined;

@@ -3,11 +3,11 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { pipeline } from "node:stream";
 import { jwtVerify } from "jose";
-import { anonKey, jwtSecret, ports, serviceRoleKey } from "./core/config.ts";
+import { anonKey, jwtSecret, ports, serviceRoleKey } from "../core/config.ts";
 import { availability } from "./auth.ts";
 import { findFunction } from "./functions.ts";
 import { postgrest } from "./postgrest.ts";
-import type { Service } from "./core/service.ts";
+import type { Service } from "../core/service.ts";
 
 const secret = new TextEncoder().encode(jwtSecret);
 const apiKeys = new Set([anonKey, serviceRoleKey]);

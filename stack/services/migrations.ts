@@ -1,10 +1,10 @@
 // Migrations and seed, applied by the real Supabase CLI so the migration history is the CLI's own
 // (supabase_migrations.schema_migrations). `db push` only applies what is new, so restarts are quick.
 import { join } from "node:path";
-import { binDir, cliDbUrl, root } from "./core/config.ts";
+import { binDir, cliDbUrl, root } from "../core/config.ts";
 import { requireKnownMigrationHistory } from "./migration-history.ts";
-import { runAsync } from "./core/run-async.ts";
-import { StackError, type Service } from "./core/service.ts";
+import { runAsync } from "../core/run-async.ts";
+import { StackError, type Service } from "../core/service.ts";
 
 /** Runs the Supabase CLI from the project root (a child process: `db push` takes seconds, and the
  * stack's event loop keeps running); returns stdout (progress goes to stderr), throws with its output on failure. */

@@ -3,8 +3,8 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
-import { dbUrl, stateDir, supabaseDir } from "./core/config.ts";
-import { StackError } from "./core/service.ts";
+import { dbUrl, stateDir, supabaseDir } from "../core/config.ts";
+import { StackError } from "../core/service.ts";
 
 /** Versions in the database's migration history that supabase/migrations has no file for. */
 export async function unknownAppliedMigrations(url = dbUrl): Promise<string[]> {

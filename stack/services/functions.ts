@@ -6,11 +6,11 @@ import { tmpdir } from "node:os";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, stateDir, supabaseDir, toml, type FunctionConfig } from "./core/config.ts";
-import { runAsync } from "./core/run-async.ts";
-import { httpOk, portOpen, preparation, spawnLogged, StackError, stopChild, waitFor, type Service } from "./core/service.ts";
+import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, stateDir, supabaseDir, toml, type FunctionConfig } from "../core/config.ts";
+import { runAsync } from "../core/run-async.ts";
+import { httpOk, portOpen, preparation, spawnLogged, StackError, stopChild, waitFor, type Service } from "../core/service.ts";
 import { stripeFunctionEnv } from "./stripe.ts";
-import { localSecrets } from "../supabase/functions/_shared/local-secrets.ts";
+import { localSecrets } from "../../supabase/functions/_shared/local-secrets.ts";
 
 export const functionsDir = join(supabaseDir, "functions");
 
@@ -51,7 +51,7 @@ export function functionEnv(): Record<string, string> {
     // The key set functions verify access tokens with (_shared/jwt.ts), as the edge runtime provides
     // it: the CLI gives the legacy JWT secret as an `oct` JWK.
     SUPABASE_JWKS: JSON.stringify({ keys: [{ kty: "oct", k: Buffer.from(jwtSecret).toString("base64url") }] }),
-    ...stripeFunctionEnv(), // Stripe keys and API location: the one place, see stack/stripe.ts
+    ...stripeFunctionEnv(), // Stripe keys and API location: the one place, see stack/services/stripe.ts
     // --- send-notifications: SMTP to this stack's MailDev, and a local signing secret for its
     // unsubscribe links (hosted: `supabase secrets set SMTP_HOST=... SMTP_PORT=465 NOTIFICATIONS_SIGNING_SECRET=... SITE_URL=...`).
     SMTP_HOST: "127.0.0.1",

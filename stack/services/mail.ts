@@ -1,7 +1,7 @@
 // A real SMTP catcher (MailDev) on the inbucket ports; tests read mail through its REST API.
 import { join } from "node:path";
-import { root, ports } from "./core/config.ts";
-import { httpOk, spawnLogged, stopChild, waitFor, type Service } from "./core/service.ts";
+import { root, ports } from "../core/config.ts";
+import { httpOk, spawnLogged, stopChild, waitFor, type Service } from "../core/service.ts";
 import type { ChildProcess } from "node:child_process";
 
 let child: ChildProcess | undefined;
