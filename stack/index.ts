@@ -1,14 +1,14 @@
 // Starts the stack's services in dependency order, one progress line each; stops them in reverse.
 import { anonKey, apiUrl, dbUrl, ports, serviceRoleKey } from "./core/config.ts";
 import { postgresService } from "./services/postgres.ts";
-import { platformService } from "./platform.ts";
+import { platformService } from "./platform/bootstrap.ts";
 import { authService, availability } from "./services/auth.ts";
 import { migrationsService } from "./services/migrations.ts";
 import { mailService } from "./services/mail.ts";
 import { oidcService } from "./services/oidc.ts";
 import { functionsService } from "./services/functions.ts";
 import { gatewayService } from "./services/gateway.ts";
-import { cronDispatchService } from "./cron-dispatch.ts";
+import { cronDispatchService } from "./platform/cron-dispatch.ts";
 import { postgrestService } from "./services/postgrest.ts";
 import { formatFootprint, measureFootprint } from "./core/footprint.ts";
 import { missingPrerequisites, optionalNotes, prerequisitesMessage } from "./core/prerequisites.ts";

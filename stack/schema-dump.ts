@@ -9,7 +9,7 @@ import { join } from "node:path";
 import postgres from "postgres";
 import { adminDbUrl, binDir, cliDbUrl, pgBinDir } from "./core/config.ts";
 import { postgresService } from "./services/postgres.ts";
-import { platformService } from "./platform.ts";
+import { platformService } from "./platform/bootstrap.ts";
 import { authSchemaFromCli } from "./services/auth-schema.ts";
 
 type Sql = postgres.Sql;

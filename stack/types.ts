@@ -29,7 +29,7 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = [];
   if (!(await reachable())) {
     const { postgresService } = await import("./services/postgres.ts");
-    const { platformService } = await import("./platform.ts");
+    const { platformService } = await import("./platform/bootstrap.ts");
     const { authService } = await import("./services/auth.ts");
     const { migrationsService } = await import("./services/migrations.ts");
     for (const s of [postgresService, platformService, authService, migrationsService]) {

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authBinary, authEnv } from "../stack/services/auth.ts";
 import { authSchemaFromCli } from "../stack/services/auth-schema.ts";
 import { supabaseCli } from "../stack/services/migrations.ts";
-import { bootstrapCluster } from "../stack/platform.ts";
+import { bootstrapCluster } from "../stack/platform/bootstrap.ts";
 import { initCluster, startCluster, stopCluster, type Cluster } from "../stack/services/postgres.ts";
 import { freePort } from "../stack/core/service.ts";
 import { runAsync } from "../stack/core/run-async.ts";

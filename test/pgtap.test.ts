@@ -11,7 +11,7 @@ const files = readdirSync(dir).filter((f) => f.endsWith(".test.sql")).sort();
 
 describe("pgTAP", () => {
   // pgTAP is a test tool, not part of the schema: created here as `postgres`, as `supabase test db`
-  // does (on hosted Supabase and in this stack postgres may create it; see stack/platform-database.sql).
+  // does (on hosted Supabase and in this stack postgres may create it; see stack/platform/database.sql).
   beforeAll(async () => {
     const sql = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
     try {

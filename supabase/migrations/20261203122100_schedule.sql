@@ -9,7 +9,7 @@
 --     with the service role key, both read from Vault (secrets `project_url`, `service_role_key`,
 --     which the operator sets once; see the README's "Scheduled jobs").
 --   * pg_net absent (the Docker-free stack: Debian has no pg_net): the call is queued here and
---     announced with pg_notify; the stack's dispatcher (stack/cron-dispatch.ts) posts it to the
+--     announced with pg_notify; the stack's dispatcher (stack/platform/cron-dispatch.ts) posts it to the
 --     gateway with the service role key and records the answer.
 -- Every call is a row of private.function_calls either way (pg_net's request id, or the
 -- dispatcher's outcome), so a run is visible beside cron.job_run_details.

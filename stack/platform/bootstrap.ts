@@ -1,12 +1,12 @@
 // The platform bootstrap: Supabase's roles once per cluster, then its schemas, grants, default
-// privileges and extensions per database (platform-roles.sql, platform-database.sql).
+// privileges and extensions per database (roles.sql, database.sql beside this file).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
-import { adminDbUrl, root } from "./core/config.ts";
-import type { Service } from "./core/service.ts";
+import { adminDbUrl, root } from "../core/config.ts";
+import type { Service } from "../core/service.ts";
 
-const platformSql = (part: "roles" | "database") => readFileSync(join(root, "stack", `platform-${part}.sql`), "utf8");
+const platformSql = (part: "roles" | "database") => readFileSync(join(root, "stack", "platform", `${part}.sql`), "utf8");
 
 /** Runs the platform's parts in order, each in one transaction, as a superuser. */
 async function runPlatform(superuserUrl: string, parts: Array<"roles" | "database">): Promise<void> {

@@ -3,7 +3,7 @@
 -- extension the project uses is created by a migration. What cannot match here is listed in the
 -- README, "Differences from hosted Supabase".
 -- This file: the cluster's roles, once per data dir, as the bootstrap superuser supabase_admin.
--- platform-database.sql sets up each database.
+-- database.sql sets up each database.
 
 -- Roles. On Supabase, `postgres` is not a superuser.
 create role postgres login password 'postgres' nosuperuser createdb createrole replication bypassrls;

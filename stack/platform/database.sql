@@ -3,7 +3,7 @@
 -- extension the project uses is created by a migration. What cannot match here is listed in the
 -- README, "Differences from hosted Supabase".
 -- This file: one database's schemas, grants, default privileges and extensions, as the bootstrap
--- superuser supabase_admin (after platform-roles.sql; run per database, so a deploy check can
+-- superuser supabase_admin (after roles.sql; run per database, so a deploy check can
 -- build a fresh one).
 
 -- The database belongs to postgres, so grants on schema public made by postgres take effect.

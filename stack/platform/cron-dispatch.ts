@@ -4,8 +4,8 @@
 // This dispatcher LISTENs (and polls, for calls queued while it was away), posts each call to the
 // gateway with the service role key, as pg_net does on hosted projects, and records the answer.
 import postgres from "postgres";
-import { apiUrl, dbUrl, serviceRoleKey } from "./core/config.ts";
-import type { Service } from "./core/service.ts";
+import { apiUrl, dbUrl, serviceRoleKey } from "../core/config.ts";
+import type { Service } from "../core/service.ts";
 
 const channel = "memberbase_function_calls";
 const pollMs = 10_000;
