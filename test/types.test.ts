@@ -1,7 +1,7 @@
 // types/database.ts must be what the CLI generates from the migrated database today.
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { generateTypes, typesFile } from "../stack/types.ts";
+import { generateTypes, typesFile } from "../stack/schema/types.ts";
 import { stack } from "./helpers/stack.ts";
 
 describe("generated Database types", () => {

@@ -4,8 +4,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import postgres from "postgres";
-import { dbUrl, root } from "./core/config.ts";
-import { supabaseCli } from "./services/migrations.ts";
+import { dbUrl, root } from "../core/config.ts";
+import { supabaseCli } from "../services/migrations.ts";
 
 export const typesFile = join(root, "types", "database.ts");
 
@@ -28,10 +28,10 @@ async function reachable(): Promise<boolean> {
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const started = [];
   if (!(await reachable())) {
-    const { postgresService } = await import("./services/postgres.ts");
-    const { platformService } = await import("./platform/bootstrap.ts");
-    const { authService } = await import("./services/auth.ts");
-    const { migrationsService } = await import("./services/migrations.ts");
+    const { postgresService } = await import("../services/postgres.ts");
+    const { platformService } = await import("../platform/bootstrap.ts");
+    const { authService } = await import("../services/auth.ts");
+    const { migrationsService } = await import("../services/migrations.ts");
     for (const s of [postgresService, platformService, authService, migrationsService]) {
       await s.start();
       started.unshift(s);

@@ -2,15 +2,15 @@
 // stack does (platform bootstrap, the auth schema from the CLI's snapshot, `supabase db push
 // --include-seed`) and writes a normalised dump of it. Runs in its own process: the stack's modules
 // read MEMBERBASE_STACK_DIR and MEMBERBASE_PORT_OFFSET when imported (the parent sets both).
-// Usage: tsx stack/schema-dump.ts <project dir holding supabase/> <output file>
+// Usage: tsx stack/schema/dump.ts <project dir holding supabase/> <output file>
 import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
-import { adminDbUrl, binDir, cliDbUrl, pgBinDir } from "./core/config.ts";
-import { postgresService } from "./services/postgres.ts";
-import { platformService } from "./platform/bootstrap.ts";
-import { authSchemaFromCli } from "./services/auth-schema.ts";
+import { adminDbUrl, binDir, cliDbUrl, pgBinDir } from "../core/config.ts";
+import { postgresService } from "../services/postgres.ts";
+import { platformService } from "../platform/bootstrap.ts";
+import { authSchemaFromCli } from "../services/auth-schema.ts";
 
 type Sql = postgres.Sql;
 
@@ -145,7 +145,7 @@ async function dump(): Promise<string> {
 
 const [projectDir, outFile] = process.argv.slice(2);
 if (!projectDir || !outFile) {
-  console.error("usage: tsx stack/schema-dump.ts <project dir> <output file>");
+  console.error("usage: tsx stack/schema/dump.ts <project dir> <output file>");
   process.exit(2);
 }
 await postgresService.start();

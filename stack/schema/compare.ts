@@ -1,6 +1,6 @@
 // `npm run schema:compare -- [A] [B] [--expect FILE]`: builds a fresh database from the migrations
 // and seed of A and of B (each a git revision, or `.` for the working tree; default HEAD and `.`),
-// the way the stack does, and diffs their normalised dumps (stack/schema-dump.ts): schema, grants
+// the way the stack does, and diffs their normalised dumps (stack/schema/dump.ts): schema, grants
 // down to columns, policies, comments, publication membership, default privileges, roles, and every
 // table's rows. Exit 0 when identical (or when the difference is exactly the --expect file's), 1
 // otherwise. A revision's dump is cached by the content it is built from.
@@ -13,8 +13,8 @@ import { createHash } from "node:crypto";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheDir, root } from "./core/config.ts";
-import { freePort } from "./core/service.ts";
+import { cacheDir, root } from "../core/config.ts";
+import { freePort } from "../core/service.ts";
 
 /** What a side's database is built from, beside the stack's own code. */
 const projectPaths = ["supabase/config.toml", "supabase/migrations", "supabase/seed.sql"];
@@ -36,11 +36,11 @@ function materialise(side: string, dir: string): { dir: string; key?: string } {
   if (archive.status !== 0) throw new Error(`git archive ${side}: ${archive.stderr}`);
   execFileSync("tar", ["-x", "-C", dir], { input: archive.stdout });
   const tree = git(["rev-parse", ...projectPaths.map((p) => `${commit}:${p}`)]);
-  const tools = ["stack/schema-dump.ts", "stack/platform/roles.sql", "stack/platform/database.sql", "node_modules/supabase/package.json"].map((f) => readFileSync(join(root, f), "utf8"));
+  const tools = ["stack/schema/dump.ts", "stack/platform/roles.sql", "stack/platform/database.sql", "node_modules/supabase/package.json"].map((f) => readFileSync(join(root, f), "utf8"));
   return { dir, key: createHash("sha256").update(tree).update(tools.join("\0")).digest("hex").slice(0, 24) };
 }
 
-/** Runs stack/schema-dump.ts in a throwaway data dir on a port of its own. */
+/** Runs stack/schema/dump.ts in a throwaway data dir on a port of its own. */
 async function dumpSide(side: string, dir: string): Promise<string> {
   const { key } = materialise(side, dir);
   const cached = key && useCache && join(cacheDir, "schema-dumps", `${key}.txt`);
@@ -51,7 +51,7 @@ async function dumpSide(side: string, dir: string): Promise<string> {
     MEMBERBASE_STACK_DIR: join(dir, ".stack"),
     MEMBERBASE_PORT_OFFSET: String((await freePort()) - defaultDbPort),
   };
-  const child = spawn(join(root, "node_modules", ".bin", "tsx"), [join(root, "stack", "schema-dump.ts"), dir, out], { cwd: root, env, stdio: ["ignore", "inherit", "pipe"] });
+  const child = spawn(join(root, "node_modules", ".bin", "tsx"), [join(root, "stack", "schema", "dump.ts"), dir, out], { cwd: root, env, stdio: ["ignore", "inherit", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const code = await new Promise<number | null>((res) => child.once("exit", res));
