@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import postgres from "postgres";
 import { adminDbUrl, anonKey, apiUrl, ports, serviceRoleKey } from "../stack/core/config.ts";
 import { authBinary, authEnv } from "../stack/services/auth.ts";
-import { fetchFrom, newClientAddress } from "../stack/client-address.ts";
+import { fetchFrom, newClientAddress } from "../stack/test-kit/client-address.ts";
 import { httpOk, spawnLogged, stopChild, waitFor } from "../stack/core/service.ts";
 import { budgetFromEnv, measure, prng, type Summary } from "./measure.ts";
 import type { Row } from "./report.ts";

@@ -4,7 +4,7 @@
 import postgres from "postgres";
 import { apiUrl } from "../stack/core/config.ts";
 import { stripeFunctionEnv } from "../stack/services/stripe.ts";
-import { event, signature, subscription } from "../stack/stripe-events.ts";
+import { event, signature, subscription } from "../stack/test-kit/stripe-events.ts";
 import { budgetFromEnv, measure } from "./measure.ts";
 import { getOk } from "./requests.ts";
 import type { Row } from "./report.ts";

@@ -4,8 +4,8 @@
 // at the database in the session PostgREST would give it (atDatabase).
 import postgres from "postgres";
 
-export { memberClaims, serviceClaims, signAccessToken as signToken, type Claims } from "../stack/tokens.ts";
-import type { Claims } from "../stack/tokens.ts";
+export { memberClaims, serviceClaims, signAccessToken as signToken, type Claims } from "../stack/test-kit/tokens.ts";
+import type { Claims } from "../stack/test-kit/tokens.ts";
 
 /**
  * A statement at the database in the session PostgREST would give the request: a transaction, one

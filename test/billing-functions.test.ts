@@ -7,7 +7,7 @@ import { memberClient, ok } from "./helpers/rest.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { billingRowCounts, createBillingMember, createPlans, deliver, type BillingMember, type TestPlan } from "./helpers/billing.ts";
 import { createSession, createUser, type TestUser } from "./helpers/users.ts";
-import { event, paymentIntent, paymentMethod, refundedCharge, stripeId, subscription } from "../stack/stripe-events.ts";
+import { event, paymentIntent, paymentMethod, refundedCharge, stripeId, subscription } from "../stack/test-kit/stripe-events.ts";
 
 const created: string[] = [];
 const skipped = stripeSkipReason ? ` (skipped: ${stripeSkipReason})` : "";

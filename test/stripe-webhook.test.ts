@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stack, webhookSkipReason } from "./helpers/stack.ts";
 import { sql } from "./helpers/db.ts";
 import { billingRowCounts, createBillingMember, createPlans, deliver, prng, webhookUrl, type BillingMember, type TestPlan } from "./helpers/billing.ts";
-import { customer, event, invoice, paymentIntent, paymentMethod, refundedCharge, signature, stripeId, subscription, type StripeEvent } from "../stack/stripe-events.ts";
+import { customer, event, invoice, paymentIntent, paymentMethod, refundedCharge, signature, stripeId, subscription, type StripeEvent } from "../stack/test-kit/stripe-events.ts";
 
 const created: string[] = [];
 const skipped = webhookSkipReason ? ` (skipped: ${webhookSkipReason})` : "";

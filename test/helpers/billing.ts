@@ -2,7 +2,7 @@
 // webhook delivery bound to this stack's URL and signing secret.
 import { stack } from "./stack.ts";
 import { sql } from "./db.ts";
-import { deliver as deliverTo, stripeId, type StripeEvent } from "../../stack/stripe-events.ts";
+import { deliver as deliverTo, stripeId, type StripeEvent } from "../../stack/test-kit/stripe-events.ts";
 import { createUser, type TestUser } from "./users.ts";
 
 export { prng } from "../../bench/measure.ts"; // the project's one seeded PRNG (mulberry32)

@@ -6,7 +6,7 @@ import { stack } from "./stack.ts";
 
 export const sql = postgres(stack.dbUrl, { max: 4, onnotice: () => {} });
 
-export { anonClaims, memberClaims, serviceClaims, type Claims, type Role } from "../../stack/tokens.ts";
+export { anonClaims, memberClaims, serviceClaims, type Claims, type Role } from "../../stack/test-kit/tokens.ts";
 
 /**
  * Row counts of every table in public, and of Auth's users, sessions and factors, in one statement:

@@ -2,7 +2,7 @@
 // another project, SUPABASE_JWT_SECRET gives its secret. And the forgeries an attacker would try.
 import { SignJWT } from "jose";
 import { anonKey, jwtSecret } from "../../stack/core/config.ts";
-import { signAccessToken as sign, type Claims } from "../../stack/tokens.ts";
+import { signAccessToken as sign, type Claims } from "../../stack/test-kit/tokens.ts";
 
 const secret = process.env.SUPABASE_JWT_SECRET ?? jwtSecret;
 

@@ -4,7 +4,7 @@
 import { createClient } from "@supabase/supabase-js";
 import WebSocket from "ws";
 import type { Database } from "../../types/database.ts";
-import { memberClaims, type Claims } from "../../stack/tokens.ts";
+import { memberClaims, type Claims } from "../../stack/test-kit/tokens.ts";
 import { signAccessToken } from "./jwt.ts";
 import { stack } from "./stack.ts";
 

@@ -3,7 +3,7 @@
 // the access matrix's SQL pass, which can roll back every write (an HTTP pass cannot). Clients' calls
 // are tested through supabase-js and PostgREST (./rest.ts).
 import postgres from "postgres";
-import type { Claims } from "../../stack/tokens.ts";
+import type { Claims } from "../../stack/test-kit/tokens.ts";
 import { stack } from "./stack.ts";
 
 const authenticatorUrl = new URL(stack.dbUrl);

@@ -3,7 +3,7 @@ import { createClient } from "@supabase/supabase-js";
 import { inject } from "vitest";
 import WebSocket from "ws";
 import type { Database } from "../../types/database.ts";
-import { fetchFrom, newClientAddress } from "../../stack/client-address.ts";
+import { fetchFrom, newClientAddress } from "../../stack/test-kit/client-address.ts";
 
 export { fetchFrom, newClientAddress };
 

@@ -2,7 +2,7 @@
 // benchmarks that act as a member without an Auth session. One definition of a member's claims.
 import { randomUUID } from "node:crypto";
 import { SignJWT } from "jose";
-import { apiUrl, jwtSecret } from "./core/config.ts";
+import { apiUrl, jwtSecret } from "../core/config.ts";
 
 export type Role = "anon" | "authenticated" | "service_role";
 
