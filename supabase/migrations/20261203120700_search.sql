@@ -232,7 +232,7 @@ $$;
 
 -- Triggers
 -- Later capabilities hang triggers on public.saved_searches beside the functions they run:
--- saved_searches_notify_limit (billing).
+-- saved_searches_notify_limit (entitlements).
 create trigger search_history_prune after insert on public.search_history
   for each row execute function private.prune_search_history();
 create trigger saved_searches_limit before insert on public.saved_searches

@@ -216,7 +216,7 @@ $$;
 
 -- Triggers
 -- Later capabilities hang triggers on public.support_tickets beside the functions they run:
--- support_tickets_priority_support (billing).
+-- support_tickets_priority_support (entitlements).
 create trigger support_tickets_guard before update on public.support_tickets for each row execute function private.guard_ticket_columns();
 create trigger support_tickets_status_changed after update of status on public.support_tickets
   for each row when (new.status is distinct from old.status) execute function private.ticket_status_changed();

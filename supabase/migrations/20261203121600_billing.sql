@@ -30,16 +30,11 @@
 -- payment_intent.* and charge.refunded (booking card payments). Anything else is recorded as
 -- 'ignored' and answered 2xx, as Stripe expects.
 
--- Entitlements: what a member may do under their plan, answered by ONE function. A member's plan
--- is the plan of their live subscription (active, trialing, or past_due while Stripe retries the
--- payment); without one it is the free plan. Features that exist use it:
--- - saved searches: at most saved_search_notify_limit of them may notify (a downgrade keeps the
---   ones already notifying; turning on another needs room under the new limit);
--- - support tickets: priority_support opens tickets at high priority;
--- - booking_fee_discount_percent is reported for clients; there is no booking fee to discount yet.
-
 -- A booking's card payment points at its booking (invoices.booking_id is a real foreign key), and
 -- the catalog keeps it the payer's record only (an entry in private.excluded_member_links).
+
+-- What a member's plan lets them do (private.entitlements and the features that use it) is the
+-- entitlements migration's: it reads the plans and subscriptions mirrored here.
 
 -- Types
 -- Billing events notify their member in this notification category (private.notify_billing_event,
@@ -664,85 +659,6 @@ end;
 $$;
 revoke execute on function private.apply_parked_on_link() from public, anon, authenticated;
 
--- Security invoker: a member reads their own subscription under RLS (plans are public), so asking
--- about someone else answers nothing of theirs; definer callers (RPCs, the service side) see all.
-create or replace function private.entitlements(member uuid)
-returns jsonb
-language plpgsql
-stable
-security invoker
-set search_path = ''
-as $$
-declare
-  sub record;
-  p public.plans;
-begin
-  select s.plan_id, s.status into sub from public.subscriptions s
-   where s.user_id = member and s.status in ('active', 'trialing', 'past_due')
-   order by s.current_period_end desc nulls last, s.stripe_event_at desc
-   limit 1;
-  select * into p from public.plans x where x.id = sub.plan_id;
-  if not found then
-    select * into p from public.plans x where x.code = 'free';
-  end if;
-  return jsonb_build_object('plan', p.code, 'plan_name', p.name, 'subscription_status', sub.status) || p.features;
-end;
-$$;
-comment on function private.entitlements(uuid) is 'The member''s plan and its features (saved_search_notify_limit, booking_fee_discount_percent, priority_support); the free plan without a live subscription.';
-revoke execute on function private.entitlements(uuid) from public, anon;
-grant execute on function private.entitlements(uuid) to authenticated, service_role;
-
-create or replace function public.my_entitlements()
-returns jsonb
-language plpgsql
-stable
-security invoker
-set search_path = ''
-as $$
-begin
-  perform private.require_signed_in(); -- reading own data: any account status
-  return private.entitlements((select auth.uid()));
-end;
-$$;
-comment on function public.my_entitlements() is 'What the caller may do under their plan: { plan, plan_name, subscription_status, saved_search_notify_limit, booking_fee_discount_percent, priority_support }.';
-revoke execute on function public.my_entitlements() from public, anon;
-grant execute on function public.my_entitlements() to authenticated;
-
-create or replace function private.limit_notifying_saved_searches()
-returns trigger
-language plpgsql
-set search_path = ''
-as $$
-declare
-  allowed integer;
-begin
-  if not new.notify or (tg_op = 'UPDATE' and old.notify) then
-    return new;
-  end if;
-  -- The same per-member lock as the 50-searches limit, so concurrent inserts count each other.
-  perform pg_advisory_xact_lock(hashtextextended('saved_searches:' || new.member_id::text, 0));
-  allowed := (private.entitlements(new.member_id) ->> 'saved_search_notify_limit')::integer;
-  if (select count(*) from public.saved_searches s where s.member_id = new.member_id and s.notify and s.id <> new.id) >= allowed then
-    raise exception 'your plan allows % saved searches with notifications; upgrade or turn one off', allowed
-      using errcode = '22023', hint = 'See rpc(''my_entitlements'').';
-  end if;
-  return new;
-end;
-$$;
-
-create or replace function private.prioritise_entitled_tickets()
-returns trigger
-language plpgsql
-set search_path = ''
-as $$
-begin
-  if new.priority < 'high' and (private.entitlements(new.member_id) ->> 'priority_support')::boolean then
-    new.priority := 'high';
-  end if;
-  return new;
-end;
-$$;
-
 -- Credits lower a booking's card amount: once its card payment has started (an open or paid
 -- invoice), more credits would make the member pay twice, so they are refused (booking-payment
 -- holds the booking row while it starts the payment, so the two cannot cross).
@@ -772,11 +688,6 @@ create trigger billing_customers_apply_parked after insert or update of stripe_c
   for each row execute function private.apply_parked_on_link();
 create trigger invoices_scrub_deleted_member before update of user_id on public.invoices
   for each row execute function private.scrub_invoice_of_deleted_member();
-
-create trigger saved_searches_notify_limit before insert or update of notify on public.saved_searches
-  for each row execute function private.limit_notifying_saved_searches();
-create trigger support_tickets_priority_support before insert on public.support_tickets
-  for each row execute function private.prioritise_entitled_tickets();
 
 -- Policies
 create policy "Anyone can read the plans" on public.plans
