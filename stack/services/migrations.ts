@@ -2,7 +2,7 @@
 // (supabase_migrations.schema_migrations). `db push` only applies what is new, so restarts are quick.
 import { join } from "node:path";
 import { binDir, cliDbUrl, root } from "../core/config.ts";
-import { requireKnownMigrationHistory } from "./migration-history.ts";
+import { requireContinuableMigrationHistory } from "./migration-history.ts";
 import { runAsync } from "../core/run-async.ts";
 import { StackError, type Service } from "../core/service.ts";
 
@@ -22,7 +22,7 @@ export const migrationsService: Service = {
   name: "migrations",
   url: "supabase/migrations + seed.sql",
   async start() {
-    await requireKnownMigrationHistory(); // an old layout's history: say that --reset is needed
+    await requireContinuableMigrationHistory(); // a history db push cannot continue: say that --reset is needed
     let applied = 0;
     await supabaseCli(["db", "push", `--remote=${cliDbUrl}`, "--include-seed", "--yes"], { progress: (t) => (applied = (t.match(/Applying migration/g) ?? []).length) });
     this.detail = `supabase db push: ${applied} migration(s) applied`;
