@@ -4,6 +4,8 @@
 // without an address fails for good with the attempt recorded; one-click unsubscribe without a
 // session (its GET sent on to the app's page), with forged, altered and reused tokens refused.
 import { beforeAll, describe, expect, it } from "vitest";
+import { SignJWT } from "jose";
+import { localSecrets } from "../supabase/functions/_shared/local-secrets.ts";
 import { stack } from "./helpers/stack.ts";
 import { memberClaims, sql } from "./helpers/db.ts";
 import { memberClient, ok, succeeded } from "./helpers/rest.ts";
@@ -98,8 +100,8 @@ describe("send-notifications: delivery", () => {
     expect(mail.text).toContain("Hello! Could we talk about my <garden> project?");
     expect(mail.html).toContain("my &lt;garden&gt; project");
     expect(mail.headers["list-unsubscribe-post"]).toBe("List-Unsubscribe=One-Click");
-    expect(mail.headers["list-unsubscribe"]).toMatch(/^<http:\/\/127\.0\.0\.1:\d+\/functions\/v1\/send-notifications\/unsubscribe\?token=v1\./);
-    expect(mail.text).toMatch(/Stop emails about messages: http\S+token=v1\.\S+/);
+    expect(mail.headers["list-unsubscribe"]).toMatch(/^<http:\/\/127\.0\.0\.1:\d+\/functions\/v1\/send-notifications\/unsubscribe\?token=eyJ[\w-]+\.[\w-]+\.[\w-]{43}>$/);
+    expect(mail.text).toMatch(/Stop emails about messages: http\S+token=eyJ\S+/);
   });
 
   it("sends each email once when two runs overlap", async () => {
@@ -193,16 +195,20 @@ describe("send-notifications: delivery", () => {
       expect(target.searchParams.get("token")).toBe(link.searchParams.get("token"));
       const [pref] = await sql`select enabled from public.notification_preferences where user_id = ${expert.id} and channel = 'email' and category = 'messages'`;
       expect(pref.enabled).toBe(true);
-      const forged = await fetch(`${url}/unsubscribe?token=v1.e30.AAAA`, { redirect: "manual" });
+      const forged = await fetch(`${url}/unsubscribe?token=e30.e30.AAAA`, { redirect: "manual" });
       expect(forged.status).toBe(403);
     });
 
     it("refuses a forged token and an altered one", async () => {
       const token = link.searchParams.get("token")!;
-      const [, payload, signature] = token.split(".");
-      const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as { u: string; c: string; j: string };
-      const altered = Buffer.from(JSON.stringify({ ...claims, u: member.id })).toString("base64url");
-      for (const forged of [`v1.${altered}.${signature}`, `v1.${payload}.${"A".repeat(43)}`, "v1.e30.AAAA", "nonsense"]) {
+      const [header, payload, signature] = token.split(".");
+      const claims = JSON.parse(Buffer.from(payload, "base64url").toString()) as Record<string, unknown>;
+      const altered = Buffer.from(JSON.stringify({ ...claims, sub: member.id })).toString("base64url");
+      const unsigned = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
+      // Signed with the right secret, but for another purpose (no unsubscribe audience).
+      const otherPurpose = await new SignJWT({ ...claims, aud: "memberbase:something-else" }).setProtectedHeader({ alg: "HS256", typ: "JWT" })
+        .sign(new TextEncoder().encode(localSecrets.NOTIFICATIONS_SIGNING_SECRET));
+      for (const forged of [`${header}.${altered}.${signature}`, `${header}.${payload}.${"A".repeat(43)}`, `${unsigned}.${payload}.`, otherPurpose, "e30.e30.AAAA", "nonsense"]) {
         const res = await fetch(`${url}/unsubscribe?token=${encodeURIComponent(forged)}`, { method: "POST", body: "List-Unsubscribe=One-Click",
           headers: { "content-type": "application/x-www-form-urlencoded" } });
         expect(res.status, forged).toBe(403);
