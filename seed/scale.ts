@@ -229,11 +229,12 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
       select x.id, extensions.st_setsrid(extensions.st_makepoint(pt.lng, pt.lat), 4326)::extensions.geography, pt.city, now()
       from bench_experts x, lateral (${pointSql("x.n")}) pt`)),
   );
-  // What the location triggers (off in replica mode) keep: the cells nearby_experts() searches.
+  // What the location triggers (off in replica mode) keep: the cells nearby_experts() searches, for
+  // the experts loaded here only (a used stack's own experts have theirs already).
   await step(`searchable cells (the nearby search's index)`, () =>
     db.unsafe(`
       insert into private.searchable_cells (expert_id, cell)
-      select l.expert_id, l.cell from public.expert_locations l
+      select l.expert_id, l.cell from bench_experts x join public.expert_locations l on l.expert_id = x.id
       join public.expert_profiles e on e.id = l.expert_id join public.profiles p on p.id = l.expert_id
       where e.verification_status = 'verified' and e.is_available and p.status = 'active'`),
   );
