@@ -268,6 +268,25 @@ end;
 $$;
 revoke execute on function private.guard_message_update() from public, anon, authenticated;
 
+-- Sends and reads both write the conversation's two participant rows, each starting from its own
+-- side: locking the pair first, always in user order, keeps two people writing at once from
+-- deadlocking (a send from each side, or a send and a read).
+create or replace function private.lock_conversation_participants(conversation_id uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform from public.conversation_participants p
+   where p.conversation_id = lock_conversation_participants.conversation_id
+   order by p.user_id
+     for no key update;
+end;
+$$;
+comment on function private.lock_conversation_participants(uuid) is 'Locks a conversation''s participant rows in user order before a send or a read writes them (no deadlock between the two sides).';
+revoke execute on function private.lock_conversation_participants(uuid) from public, anon, authenticated;
+
 -- After a message: both participants' rows move on (the recipient's only when the message is not
 -- withheld), and the recipient is notified.
 create or replace function private.message_sent()
@@ -289,6 +308,7 @@ begin
   if withheld then
     insert into private.withheld_messages (message_id) values (new.id);
   end if;
+  perform private.lock_conversation_participants(new.conversation_id);
   -- One statement moves both rows on: the sender has read their own message; the recipient has
   -- one more unread and, as their read receipt, the sender's read of it — unless the message is
   -- withheld from them (then their row is left alone, receipt included). copy_read_receipt leaves
@@ -296,13 +316,15 @@ begin
   -- second update of the recipient's row per message. The recipient is notified of the first
   -- unread message of a conversation only: one notice (and email) until they read it.
   with moved as (
+    -- Only forward: two sends at once take ids in one order and these rows in the other, and the
+    -- later id must stay the last message (greatest() passes over a null).
     update public.conversation_participants p
-       set last_message_id = new.id, last_message_at = new.created_at,
-           last_read_message_id = case when p.user_id = new.sender_id then new.id else p.last_read_message_id end,
-           last_read_at = case when p.user_id = new.sender_id then new.created_at else p.last_read_at end,
+       set last_message_id = greatest(p.last_message_id, new.id), last_message_at = greatest(p.last_message_at, new.created_at),
+           last_read_message_id = case when p.user_id = new.sender_id then greatest(p.last_read_message_id, new.id) else p.last_read_message_id end,
+           last_read_at = case when p.user_id = new.sender_id then greatest(p.last_read_at, new.created_at) else p.last_read_at end,
            unread_count = case when p.user_id = new.sender_id then p.unread_count else p.unread_count + 1 end,
-           other_last_read_message_id = case when p.user_id = new.sender_id then p.other_last_read_message_id else new.id end,
-           other_last_read_at = case when p.user_id = new.sender_id then p.other_last_read_at else new.created_at end
+           other_last_read_message_id = case when p.user_id = new.sender_id then p.other_last_read_message_id else greatest(p.other_last_read_message_id, new.id) end,
+           other_last_read_at = case when p.user_id = new.sender_id then p.other_last_read_at else greatest(p.other_last_read_at, new.created_at) end
      where p.conversation_id = new.conversation_id and (p.user_id = new.sender_id or not withheld)
     returning p.user_id, p.unread_count)
   select m.user_id, m.unread_count into recipient, unread from moved m where m.user_id <> new.sender_id;
@@ -427,6 +449,12 @@ as $$
 declare
   result public.conversation_participants;
 begin
+  -- Its receipt trigger writes the other participant's row: take both in the order sends do (only
+  -- a participant's call locks anything).
+  if exists (select 1 from public.conversation_participants p
+              where p.conversation_id = mark_conversation_read.conversation_id and p.user_id = (select auth.uid())) then
+    perform private.lock_conversation_participants(mark_conversation_read.conversation_id);
+  end if;
   update public.conversation_participants p
      set last_read_message_id = p.last_message_id, last_read_at = now(), unread_count = 0
    where p.conversation_id = mark_conversation_read.conversation_id and p.user_id = (select auth.uid())
