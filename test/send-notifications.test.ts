@@ -1,6 +1,7 @@
 // send-notifications over HTTP through the gateway: real SMTP into the stack's mail catcher, the
 // content checked there; two overlapping runs send each outbox email once; a daily digest is one
-// mail; claims of a sender that died are sent once their lease is over (at least once); a member
+// mail; claims of a sender that died are sent once their lease is over (at least once), and an SMTP
+// stall longer than the lease duplicates at most the stalled mail; a member
 // without an address fails for good with the attempt recorded; one-click unsubscribe without a
 // session (its GET sent on to the app's page), with forged, altered and reused tokens refused.
 import { beforeAll, describe, expect, it } from "vitest";
@@ -11,11 +12,13 @@ import { memberClaims, sql } from "./helpers/db.ts";
 import { memberClient, ok, succeeded } from "./helpers/rest.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
-import { mailDevPid } from "./helpers/processes.ts";
+import { eventually, mailDevPid } from "./helpers/processes.ts";
 import { ports, toml } from "../stack/core/config.ts";
-import { jobsPausedDuringFile } from "./helpers/schedule.ts";
+import { localSmtpTimeoutMs } from "../stack/services/functions.ts";
+import { jobsPausedDuringFile, recoveryJob } from "./helpers/schedule.ts";
 
-jobsPausedDuringFile("send-notifications"); // this file counts what its own calls did
+// This file counts what its own calls did: no scheduled run sends, and no sweep retakes, meanwhile.
+jobsPausedDuringFile("send-notifications", recoveryJob);
 
 const { createUser } = usersDeletedAfterFile();
 
@@ -253,8 +256,12 @@ describe.skipIf(mailDev === undefined && "MailDev of this suite's own stack not 
       process.kill(mailDev!, "SIGSTOP");
       let running: ReturnType<typeof run>;
       try {
-        running = run(100); // the first mail's session stalls past the function's 15 s SMTP timeout
-        await new Promise((r) => setTimeout(r, 17000));
+        running = run(100); // the first mail's session stalls past the function's SMTP timeout (SMTP_TIMEOUT_MS)
+        // Stalled until that first mail's attempt is recorded timed out.
+        const timedOut = await eventually(async () => (await sql`
+          select 1 from public.email_delivery_attempts a join public.email_outbox o on o.id = a.outbox_id
+           where o.user_id = ${member.id} and o.subject like 'Stalled %' and a.outcome = 'retry'`).length > 0, 60_000);
+        expect(timedOut, "no attempt timed out while MailDev was stopped").toBe(true);
       } finally {
         process.kill(mailDev!, "SIGCONT");
       }
@@ -265,7 +272,7 @@ describe.skipIf(mailDev === undefined && "MailDev of this suite's own stack not 
       const [retried] = await sql<{ id: string; error: string }[]>`
         select a.outbox_id as id, a.error from public.email_delivery_attempts a join public.email_outbox o on o.id = a.outbox_id
          where o.user_id = ${member.id} and o.subject like 'Stalled %' and a.outcome = 'retry' order by a.outbox_id limit 1`;
-      expect(retried.error).toContain("no reply within 15000 ms");
+      expect(retried.error).toContain(`no reply within ${localSmtpTimeoutMs} ms`);
       // The retry's time comes; then everything is sent.
       await sql`update public.email_outbox set next_attempt_at = now() where user_id = ${member.id} and subject like 'Stalled %' and status = 'pending'`;
       await drain();
@@ -281,6 +288,46 @@ describe.skipIf(mailDev === undefined && "MailDev of this suite's own stack not 
         expect(copies.length, row.subject).toBeGreaterThanOrEqual(1);
         expect(new Set(copies.map((m) => m.headers["message-id"]))).toEqual(new Set([`<outbox-${row.id}@memberbase>`]));
       }
+    }, 90000);
+
+    it("a stall longer than the claims' lease costs at most one duplicate, of the stalled mail (the batch behind it goes out once)", async () => {
+      const n = 10;
+      await sql`select private.notify(${member.id}, 'booking_confirmed', 'bookings', 'Leased ' || g) from generate_series(1, ${n}) g`;
+      const rows = await sql<{ id: string; subject: string }[]>`select id, subject from public.email_outbox where user_id = ${member.id} and subject like 'Leased %' order by id`;
+      expect(rows).toHaveLength(n);
+      const leased = (cond: string) => sql.unsafe<{ n: number }[]>(
+        `select count(*)::int as n from public.email_outbox where user_id = $1 and subject like 'Leased %' and ${cond}`, [member.id]);
+      const [{ claim_timeout: lease }] = await sql<{ claim_timeout: string }[]>`select claim_timeout::text from private.email_settings`;
+      // A lease shorter than the stall (and than the SMTP timeout, so the stalled mail still goes out).
+      await sql`update private.email_settings set claim_timeout = '2 seconds'`;
+      try {
+        process.kill(mailDev!, "SIGSTOP");
+        let first: ReturnType<typeof run>;
+        let second: ReturnType<typeof run>;
+        try {
+          first = run(100); // claims all ten; its first mail's session stalls
+          expect(await eventually(async () => (await leased("status = 'sending' and attempts = 1"))[0].n === n, 30_000), "the first run claimed the batch").toBe(true);
+          // Its lease runs out while it stalls: the next run takes the whole batch back and claims it.
+          expect(await eventually(async () => (await leased("lease_expires_at < now()"))[0].n === n, 30_000), "the leases ran out").toBe(true);
+          second = run(100);
+          expect(await eventually(async () => (await leased("status = 'sending' and attempts = 2"))[0].n === n, 30_000), "the second run claimed the batch").toBe(true);
+        } finally {
+          process.kill(mailDev!, "SIGCONT");
+        }
+        const [a, b] = await Promise.all([first, second]);
+        expect([a.status, b.status]).toEqual([200, 200]);
+      } finally {
+        await sql`update private.email_settings set claim_timeout = ${lease}::interval`;
+      }
+      await sql`update public.email_outbox set next_attempt_at = now() where user_id = ${member.id} and subject like 'Leased %' and status = 'pending'`;
+      await drain();
+      expect((await leased("status = 'sent'"))[0].n).toBe(n);
+      const caught = (await mailsTo(member.email)).filter((m) => m.subject.startsWith("Leased "));
+      const copies = rows.map((r) => caught.filter((m) => m.subject === r.subject).length);
+      // The stalled (first) mail: once or twice; every mail queued behind it: exactly once.
+      expect(copies[0]).toBeGreaterThanOrEqual(1);
+      expect(copies[0]).toBeLessThanOrEqual(2);
+      expect(copies.slice(1)).toEqual(Array(n - 1).fill(1));
     }, 90000);
   },
 );

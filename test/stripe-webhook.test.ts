@@ -206,6 +206,78 @@ describe.skipIf(webhookSkipReason)(`stripe-webhook: events of a customer not lin
   });
 });
 
+describe.skipIf(webhookSkipReason)(`stripe-webhook: parked events wait 30 days from their parking${skipped}`, () => {
+  /** The scheduled job's own command (supabase/migrations/*_schedule.sql), run as the scheduler runs it. */
+  async function runExpiryJob(): Promise<void> {
+    const [job] = await sql<{ command: string }[]>`select command from cron.job where jobname = 'expire-parked-stripe-events'`;
+    expect(job, "the expire-parked-stripe-events job").toBeDefined();
+    await sql.unsafe(job.command);
+  }
+  const parked = (id: string) => sql<{ outcome: string; kept: boolean }[]>`select outcome, payload is not null as kept from public.stripe_events where id = ${id}`;
+
+  it("an event Stripe created 40 days before it arrived survives the daily expiry, is re-tried when re-sent, and is applied at the link", async () => {
+    const m = await member(false);
+    const sub = stripeId("sub");
+    const now = Math.floor(Date.now() / 1000);
+    const old = event("customer.subscription.created", now - 40 * DAY,
+      subscription({ id: sub, customer: m.customer, price: plans.basic.price, status: "active", periodStart: now - 40 * DAY, periodEnd: now + DAY }));
+    expect(await (await deliver(old)).json()).toEqual({ received: true, outcome: "pending_link" });
+    await runExpiryJob();
+    expect(await parked(old.id)).toEqual([{ outcome: "pending_link", kept: true }]);
+    expect(await (await deliver(old)).json()).toEqual({ received: true, outcome: "pending_link" });
+    const checkout = event("checkout.session.completed", now,
+      { id: stripeId("cs"), object: "checkout.session", client_reference_id: m.id, customer: m.customer, mode: "subscription" });
+    expect(await (await deliver(checkout)).json()).toEqual({ received: true, outcome: "applied" });
+    expect(await sql`select user_id, plan_id from public.subscriptions where stripe_subscription_id = ${sub}`).toEqual([{ user_id: m.id, plan_id: plans.basic.id }]);
+    expect(await parked(old.id)).toEqual([{ outcome: "applied", kept: false }]);
+  });
+
+  it("a parked event nobody links is dropped once it has waited 30 days since its parking, not before", async () => {
+    const m = await member(false);
+    const now = Math.floor(Date.now() / 1000);
+    const e = event("invoice.paid", now,
+      invoice({ id: stripeId("in"), customer: m.customer, subscription: stripeId("sub"), status: "paid", amountDue: 900, amountPaid: 900, periodStart: now, periodEnd: now + DAY, number: "MB-X1" }));
+    expect(await (await deliver(e)).json()).toEqual({ received: true, outcome: "pending_link" });
+    await sql`update public.stripe_events set parked_at = now() - interval '29 days 23 hours' where id = ${e.id}`;
+    await runExpiryJob();
+    expect(await parked(e.id)).toEqual([{ outcome: "pending_link", kept: true }]);
+    await sql`update public.stripe_events set parked_at = now() - interval '30 days 1 second' where id = ${e.id}`;
+    await runExpiryJob();
+    expect(await parked(e.id)).toEqual([{ outcome: "unknown_customer", kept: false }]);
+  });
+});
+
+describe.skipIf(webhookSkipReason)(`stripe-webhook: a checkout never moves a customer between members${skipped}`, () => {
+  async function refused(e: StripeEvent): Promise<void> {
+    const res = await deliver(e);
+    const body = (await res.json()) as { error?: { code: string; message: string } };
+    expect([res.status, body.error?.code], JSON.stringify(body)).toEqual([409, "stripe_customer_conflict"]);
+  }
+
+  it("a checkout for a new member naming a customer linked to another member is refused 409, changes nothing, and stays refused when re-sent", async () => {
+    const owner = await member(true);
+    const newcomer = await member(false);
+    const before = await billingRowCounts();
+    const checkout = event("checkout.session.completed", Math.floor(Date.now() / 1000),
+      { id: stripeId("cs"), object: "checkout.session", client_reference_id: newcomer.id, customer: owner.customer, mode: "subscription" });
+    await refused(checkout);
+    await refused(checkout); // Stripe's retry: refused again (nothing was recorded), never "duplicate"
+    expect(await billingRowCounts()).toEqual(before);
+    expect(await sql`select user_id from public.billing_customers where stripe_customer_id = ${owner.customer}`).toEqual([{ user_id: owner.id }]);
+  });
+
+  it("a checkout giving a linked member a second customer is refused 409; the same link again is applied", async () => {
+    const m = await member(true);
+    const at = Math.floor(Date.now() / 1000);
+    await refused(event("checkout.session.completed", at,
+      { id: stripeId("cs"), object: "checkout.session", client_reference_id: m.id, customer: stripeId("cus"), mode: "subscription" }));
+    expect(await sql`select stripe_customer_id from public.billing_customers where user_id = ${m.id}`).toEqual([{ stripe_customer_id: m.customer }]);
+    const same = await deliver(event("checkout.session.completed", at,
+      { id: stripeId("cs"), object: "checkout.session", client_reference_id: m.id, customer: m.customer, mode: "subscription" }));
+    expect(await same.json()).toEqual({ received: true, outcome: "applied" });
+  });
+});
+
 describe.skipIf(webhookSkipReason)(`stripe-webhook: deliveries 1–5 times in any order leave the same rows${skipped}`, () => {
   let reference: string;
   let script0: StripeEvent[];

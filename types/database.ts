@@ -897,14 +897,14 @@ isOneToOne: false
                   ]
                 },"stripe_events": {
                   Row: {
-                    "id": string,"livemode": boolean,"outcome": string,"payload": Json | null,"processed_at": string,"stripe_created_at": string,"stripe_customer_id": string | null,"type": string
+                    "id": string,"livemode": boolean,"outcome": string,"parked_at": string | null,"payload": Json | null,"processed_at": string,"stripe_created_at": string,"stripe_customer_id": string | null,"type": string
                   }
                   ComputedFields: never
                   Insert: {
-                    "id": string,"livemode"?: boolean,"outcome": string,"payload"?: Json | null,"processed_at"?: string,"stripe_created_at": string,"stripe_customer_id"?: string | null,"type": string
+                    "id": string,"livemode"?: boolean,"outcome": string,"parked_at"?: string | null,"payload"?: Json | null,"processed_at"?: string,"stripe_created_at": string,"stripe_customer_id"?: string | null,"type": string
                   }
                   Update: {
-                    "id"?: string,"livemode"?: boolean,"outcome"?: string,"payload"?: Json | null,"processed_at"?: string,"stripe_created_at"?: string,"stripe_customer_id"?: string | null,"type"?: string
+                    "id"?: string,"livemode"?: boolean,"outcome"?: string,"parked_at"?: string | null,"payload"?: Json | null,"processed_at"?: string,"stripe_created_at"?: string,"stripe_customer_id"?: string | null,"type"?: string
                   }
                   Relationships: [
                     

@@ -28,6 +28,9 @@ export function findFunction(name: string): FunctionConfig | undefined {
   return functionConfig(name);
 }
 
+/** The functions' SMTP timeout on this stack (SMTP_TIMEOUT_MS; 15 s when unset, as on hosted). */
+export const localSmtpTimeoutMs = 5000;
+
 /** supabase/functions/.env, as the CLI passes it to the edge runtime. */
 function dotEnv(): Record<string, string> {
   const file = join(functionsDir, ".env");
@@ -56,6 +59,8 @@ export function functionEnv(): Record<string, string> {
     // unsubscribe links (hosted: `supabase secrets set SMTP_HOST=... SMTP_PORT=465 NOTIFICATIONS_SIGNING_SECRET=... SITE_URL=...`).
     SMTP_HOST: "127.0.0.1",
     SMTP_PORT: String(ports.smtp),
+    // MailDev is on this machine: a reply later than this is a stall (tests stall it on purpose).
+    SMTP_TIMEOUT_MS: String(localSmtpTimeoutMs),
     NOTIFICATIONS_SIGNING_SECRET: localSecrets.NOTIFICATIONS_SIGNING_SECRET, // refused by a deployed function
     // The app, where an unsubscribe link's GET lands (config.toml's [auth] site_url, as for Auth's mails).
     SITE_URL: String(toml.auth?.site_url ?? "http://127.0.0.1:3000"),

@@ -14,7 +14,13 @@
 --   functions). So any arrival order, checkout last included, ends in the same state. A redelivery
 --   of a parked event is tried again, never answered 'duplicate'. Parking and linking take the same
 --   per-customer lock, so an event parked concurrently with the link is never left behind. A parked
---   event nobody links within 30 days is dropped (private.expire_parked_stripe_events, scheduled).
+--   event nobody links within 30 days OF ITS PARKING (stripe_events.parked_at, not Stripe's
+--   `created`: an event created weeks before it reached us still waits its 30 days) is dropped
+--   (private.expire_parked_stripe_events, daily).
+-- - a checkout links a customer to one member only: a checkout.session.completed naming a customer
+--   already linked to another member (or a member already linked to another customer) changes
+--   nothing and is refused (SQLSTATE PT409; the webhook answers 409 stripe_customer_conflict and
+--   records nothing, so Stripe keeps retrying and the delivery shows failed until someone resolves it).
 --
 -- Member deletion (see README): billing_customers, subscriptions and payment_methods go with the
 -- member (the account-delete path cancels the subscription and detaches cards in Stripe first);
@@ -178,11 +184,14 @@ create table public.stripe_events (
   processed_at timestamptz not null default now(),
   stripe_customer_id text,
   payload jsonb,
-  constraint stripe_events_parked_payload check ((outcome = 'pending_link') = (payload is not null))
+  parked_at timestamptz,
+  constraint stripe_events_parked_payload check ((outcome = 'pending_link') = (payload is not null)),
+  constraint stripe_events_parked_since check (outcome <> 'pending_link' or parked_at is not null)
 );
 comment on table public.stripe_events is 'Every Stripe event id processed, claimed in the same transaction as its effect, with the outcome (applied, stale = older than the mirrored state, ignored = unhandled type, pending_link = kept until its customer is linked, unknown_*).';
 comment on column public.stripe_events.stripe_customer_id is 'The Stripe customer the event is about (the key its parked events are applied by when the customer is linked).';
 comment on column public.stripe_events.payload is 'The whole event while it waits for its customer''s link (pending_link); cleared once applied.';
+comment on column public.stripe_events.parked_at is 'When the event was first kept as pending_link: its 30 days of waiting for a link count from here (private.expire_parked_stripe_events).';
 
 -- Links the data export and the deletion check do not follow (privacy), with the reason.
 insert into private.excluded_member_links (table_name, column_name, reason) values
@@ -452,7 +461,10 @@ end;
 $$;
 revoke execute on function private.apply_stripe_customer(jsonb, timestamptz, text) from public, anon, authenticated;
 
--- Checkout links the customer to the member who started it (client_reference_id), once.
+-- Checkout links the customer to the member who started it (client_reference_id), once. A link
+-- that would take a customer from another member, or give a linked member a second customer, is
+-- refused (PT409): one customer is one member's, and answering "applied" would hide that nothing
+-- changed.
 create or replace function private.apply_stripe_checkout(obj jsonb)
 returns text
 language plpgsql
@@ -460,6 +472,8 @@ set search_path = ''
 as $$
 declare
   member uuid;
+  holder uuid;
+  held text;
 begin
   if coalesce(obj ->> 'client_reference_id', '') !~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
      or obj ->> 'customer' is null then
@@ -471,6 +485,16 @@ begin
   end if;
   insert into public.billing_customers (user_id, stripe_customer_id) values (member, obj ->> 'customer')
   on conflict do nothing;
+  if not found then
+    select c.user_id into holder from public.billing_customers c where c.stripe_customer_id = obj ->> 'customer';
+    select c.stripe_customer_id into held from public.billing_customers c where c.user_id = member;
+    if holder is distinct from member or held is distinct from obj ->> 'customer' then
+      raise exception 'checkout % links Stripe customer % to member %, but %', obj ->> 'id', obj ->> 'customer', member,
+        case when holder is distinct from member then 'that customer is linked to another member'
+             else 'that member is linked to another customer' end
+        using errcode = 'PT409', hint = 'Resolve the link in billing_customers; Stripe retries the delivery until then.';
+    end if;
+  end if;
   return 'applied';
 end;
 $$;
@@ -574,15 +598,16 @@ begin
   end if;
   if prior is not null then
     update public.stripe_events e
-       set outcome = result, payload = case when result = 'pending_link' then event end, processed_at = now()
+       set outcome = result, payload = case when result = 'pending_link' then event end, processed_at = now(),
+           parked_at = case when result = 'pending_link' then coalesce(e.parked_at, now()) else e.parked_at end
      where e.id = event_id;
     return result;
   end if;
   -- The claim, in the same transaction as the effect: of two concurrent deliveries of one event the
   -- second fails here on the primary key (unique_violation) and its whole effect rolls back with it.
-  insert into public.stripe_events (id, type, stripe_created_at, livemode, outcome, stripe_customer_id, payload)
+  insert into public.stripe_events (id, type, stripe_created_at, livemode, outcome, stripe_customer_id, payload, parked_at)
   values (event_id, kind, event_at, coalesce((event ->> 'livemode')::boolean, false), result, customer,
-          case when result = 'pending_link' then event end);
+          case when result = 'pending_link' then event end, case when result = 'pending_link' then now() end);
   return result;
 end;
 $$;
@@ -626,7 +651,9 @@ grant execute on function private.apply_parked_stripe_events(text) to service_ro
 
 -- A customer nobody links within the retention (a deleted member's customer, whose later events
 -- find no member, or a checkout that never completes): its parked events are dropped as
--- unknown_customer, payload and all, so nothing of a gone member is kept indefinitely.
+-- unknown_customer, payload and all, so nothing of a gone member is kept indefinitely. Counted from
+-- parked_at: Stripe's `created` can be weeks old when an event first reaches us (a resent or
+-- replayed event), and such an event must still wait its full window for the link.
 create or replace function private.expire_parked_stripe_events(older_than interval default '30 days')
 returns integer
 language plpgsql
@@ -637,12 +664,12 @@ declare
   expired integer;
 begin
   update public.stripe_events e set outcome = 'unknown_customer', payload = null, processed_at = now()
-   where e.outcome = 'pending_link' and e.stripe_created_at < now() - older_than;
+   where e.outcome = 'pending_link' and e.parked_at < now() - older_than;
   get diagnostics expired = row_count;
   return expired;
 end;
 $$;
-comment on function private.expire_parked_stripe_events(interval) is 'Drops parked (pending_link) Stripe events older than older_than (30 days) as unknown_customer, clearing their payload; returns how many. Safe on a schedule (daily).';
+comment on function private.expire_parked_stripe_events(interval) is 'Drops Stripe events parked (pending_link) longer than older_than (30 days, counted from parked_at) as unknown_customer, clearing their payload; returns how many. Safe on a schedule (daily).';
 revoke execute on function private.expire_parked_stripe_events(interval) from public, anon, authenticated;
 grant execute on function private.expire_parked_stripe_events(interval) to service_role;
 

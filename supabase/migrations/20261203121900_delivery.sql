@@ -10,7 +10,10 @@
 -- taken again (an attempt recorded 'unknown', counted against max_attempts) and re-sent with the
 -- same Message-ID, derived from the outbox row(s): a second copy is recognisable as the same mail.
 -- Recovery entry point for a scheduler: private.retake_expired_email_claims() (claim_emails runs it
--- too). Unsubscribe links carry a signed, single-use token per category.
+-- too). A run sends its batch one mail at a time and renews the lease of the claims it still holds
+-- right before each send (private.hold_email_claims), sending only those: a send that stalls past
+-- the lease loses the rest of the batch to the next run, which sends them once, so a stall costs at
+-- most one duplicate, of the stalled mail (not one of every mail queued behind it). Unsubscribe links carry a signed, single-use token per category.
 
 -- Notification triggers for the events that matter, all through private.notify() (so each honours
 -- the member's channel x category switches at creation): booking requested / confirmed / cancelled
@@ -241,6 +244,24 @@ $$;
 comment on function private.claim_emails(text, integer) is 'Claims up to batch_size due outbox emails for worker (for update skip locked: overlapping runs never share a row).';
 revoke execute on function private.claim_emails(text, integer) from public, anon, authenticated;
 grant execute on function private.claim_emails(text, integer) to service_role;
+
+-- Before each send: the lease of every claim this worker still holds among outbox_ids starts
+-- again (now() + claim_timeout); returns those ids. A row not returned was taken back (its lease ran
+-- out while an earlier send stalled) and is another run's to send.
+create or replace function private.hold_email_claims(worker text, outbox_ids bigint[])
+returns setof bigint
+language sql
+security definer
+set search_path = ''
+as $$
+  update public.email_outbox o
+     set lease_expires_at = now() + (select s.claim_timeout from private.email_settings s)
+   where o.id = any (hold_email_claims.outbox_ids) and o.status = 'sending' and o.claimed_by = hold_email_claims.worker
+  returning o.id;
+$$;
+comment on function private.hold_email_claims(text, bigint[]) is 'Renews the lease of the worker''s claims still held among outbox_ids (now() + claim_timeout), right before a send; returns the ids still held.';
+revoke execute on function private.hold_email_claims(text, bigint[]) from public, anon, authenticated;
+grant execute on function private.hold_email_claims(text, bigint[]) to service_role;
 
 create or replace function private.finish_email(outbox_id bigint, worker text, sent boolean, error text default null, permanent boolean default false)
 returns public.email_status

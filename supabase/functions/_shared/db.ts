@@ -3,7 +3,14 @@
 import postgres from "postgres";
 import type { MemberClaims } from "./claims.ts";
 
-export const sql = postgres(Deno.env.get("SUPABASE_DB_URL")!, { max: 4, idle_timeout: 20, prepare: false, onnotice: () => {} });
+// application_name: the functions' sessions are told apart from PostgREST's and Studio's in pg_stat_activity.
+export const sql = postgres(Deno.env.get("SUPABASE_DB_URL")!, {
+  max: 4,
+  idle_timeout: 20,
+  prepare: false,
+  onnotice: () => {},
+  connection: { application_name: "memberbase-functions" },
+});
 
 export type Tx = postgres.TransactionSql;
 /** A connection taken from the pool for one caller's sole use until release(). */

@@ -1,4 +1,6 @@
 // The one error shape every function answers with: { error: { code, message, details? } }.
+import { databaseRetryAfterSeconds, databaseUnavailableCause } from "./database-unavailable.ts";
+
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -23,6 +25,16 @@ export function json(body: unknown, status = 200, headers: Record<string, string
 export function errorResponse(e: unknown): Response {
   if (e instanceof HttpError) {
     return json({ error: { code: e.code, message: e.message, ...(e.details === undefined ? {} : { details: e.details }) } }, e.status);
+  }
+  const cause = databaseUnavailableCause(e);
+  if (cause) {
+    console.error(`database unavailable (${cause}): ${(e as Error).message}`);
+    return json(
+      { error: { code: "database_unavailable", message: "The database is not accepting connections right now: retry shortly", details: { cause } } },
+      503,
+      // exposed so that a browser's client can read it across origins
+      { "retry-after": String(databaseRetryAfterSeconds), "access-control-expose-headers": "retry-after" },
+    );
   }
   console.error(e);
   return json({ error: { code: "internal_error", message: "Something went wrong on our side" } }, 500);

@@ -58,10 +58,18 @@ function classify(e: unknown, timeoutMs: number): SmtpError {
   return new SmtpError(`SMTP${step}: ${err.message ?? String(e)}`.slice(0, 500), reply, reply !== null && reply >= 500 && aboutThisMail);
 }
 
+/** When SMTP_TIMEOUT_MS is not set (or not a positive whole number of milliseconds). */
+export const defaultSmtpTimeoutMs = 15000;
+
+function positiveInteger(text: string | undefined): number | undefined {
+  const n = Number(text);
+  return text && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
 export async function sendMail(config: SmtpConfig, mail: OutgoingMail): Promise<void> {
   assertAddress(mail.from.address);
   assertAddress(mail.to);
-  const timeout = config.timeoutMs ?? 15000;
+  const timeout = config.timeoutMs ?? defaultSmtpTimeoutMs;
   const transport = nodemailer.createTransport({
     host: config.host,
     port: config.port,
@@ -92,7 +100,8 @@ export async function sendMail(config: SmtpConfig, mail: OutgoingMail): Promise<
 }
 
 /** SMTP settings from the environment: SMTP_HOST, SMTP_PORT (465 = implicit TLS), SMTP_SECURE=1|0 to
- * say so for another port, SMTP_STARTTLS=1 (STARTTLS required), SMTP_USER, SMTP_PASSWORD, SMTP_CA_CERT (PEM). */
+ * say so for another port, SMTP_STARTTLS=1 (STARTTLS required), SMTP_USER, SMTP_PASSWORD, SMTP_CA_CERT (PEM),
+ * SMTP_TIMEOUT_MS (connect, greeting and each reply; 15000 when unset). */
 export function smtpConfigFromEnv(): SmtpConfig | null {
   const host = Deno.env.get("SMTP_HOST");
   const port = Number(Deno.env.get("SMTP_PORT"));
@@ -106,5 +115,6 @@ export function smtpConfigFromEnv(): SmtpConfig | null {
     user: Deno.env.get("SMTP_USER") || undefined,
     password: Deno.env.get("SMTP_PASSWORD") || undefined,
     caCert: Deno.env.get("SMTP_CA_CERT") || undefined,
+    timeoutMs: positiveInteger(Deno.env.get("SMTP_TIMEOUT_MS")),
   };
 }

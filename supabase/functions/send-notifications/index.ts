@@ -4,6 +4,8 @@
 //   Body { limit?: 1..500 } (default 100). Claims due outbox rows (`for update skip locked`, so
 //   overlapping runs never share one), sends each over SMTP (a member's due digest rows as one
 //   mail), and records the outcome of every attempt. 200 { claimed, sent, retrying, failed }.
+//   The lease of the claims still held is renewed before each send (private.hold_email_claims):
+//   a stalled send costs at most one duplicate, of that mail, never of the rest of the batch.
 //   Delivery is AT LEAST ONCE: a transient failure is retried, including a timeout after the message
 //   was handed over (the server may have taken it: the attempt records "outcome unknown"). Every
 //   attempt at a mail carries the same Message-ID, derived from its outbox rows (outboxMessageId), so
@@ -48,7 +50,18 @@ async function deliver(limit: number) {
     groups.set(key, [...(groups.get(key) ?? []), row]);
   }
   const outcome = { claimed: rows.length, sent: 0, retrying: 0, failed: 0 };
-  for (const group of groups.values()) {
+  const unsent = new Set(rows.map((r) => String(r.id)));
+  for (const claimed of groups.values()) {
+    if (unsent.size === 0) break; // every claim left was taken back: the next run sends them
+    // The lease of every claim still ours starts again now, and only those are sent: while an
+    // earlier send stalled past the lease, the next run took the rest back, and sends them itself.
+    const held = new Set(
+      (await sql<{ id: string }[]>`select private.hold_email_claims(${worker}, ${sql.array([...unsent])}::bigint[]) as id`).map((r) => String(r.id)),
+    );
+    for (const id of unsent) if (!held.has(id)) unsent.delete(id);
+    const group = claimed.filter((r) => held.has(String(r.id)));
+    for (const r of claimed) unsent.delete(String(r.id));
+    if (group.length === 0) continue;
     let error: string | null = null;
     let permanent = false;
     try {

@@ -5,6 +5,8 @@
 // in the same transaction as its effect, older events never overwrite newer state, and unhandled
 // types are recorded and answered 200 (Stripe retries only non-2xx answers). An event of a customer
 // not linked to a member yet answers 200 `pending_link`: it is kept and applied when the link appears.
+// A checkout that would link a customer already linked to another member answers 409
+// `stripe_customer_conflict` and records nothing.
 import { readBody, serve } from "../_shared/handler.ts";
 import { HttpError, json } from "../_shared/errors.ts";
 import { sql } from "../_shared/db.ts";
@@ -35,6 +37,10 @@ serve(["POST"], async (req) => {
     const { code, constraint_name } = e as { code?: string; constraint_name?: string };
     // A concurrent delivery of the same event committed first: this one's effect was rolled back.
     if (code === "23505" && constraint_name === "stripe_events_pkey") return json({ received: true, outcome: "duplicate" });
+    // A checkout naming a customer linked to another member (or a linked member with another
+    // customer): nothing changed and nothing was recorded. Not 2xx: Stripe retries and shows the
+    // delivery failed until the link is resolved; a later retry then applies.
+    if (code === "PT409") throw new HttpError(409, "stripe_customer_conflict", (e as Error).message);
     // Data errors (class 22) and constraint checks: a signed body that is no event we can apply.
     if (code?.startsWith("22") || code === "23514" || code === "23502") throw new HttpError(400, "invalid_event", (e as Error).message);
     throw e;

@@ -4,7 +4,7 @@
 -- entitlements and the features that use them; the dashboard's billing section; invoices kept
 -- anonymised when a member is deleted.
 begin;
-select plan(80);
+select plan(83);
 
 select tests.create_user('alice');
 select tests.create_user('bob');
@@ -141,8 +141,17 @@ select is(private.apply_stripe_event((select e from parked_sub)), 'duplicate', '
 select is(private.apply_stripe_event(jsonb_build_object('id', 'evt_park2', 'type', 'invoice.paid', 'created', extract(epoch from now() - interval '31 days')::bigint,
             'data', jsonb_build_object('object', jsonb_build_object('id', 'in_park', 'customer', 'cus_gone', 'status', 'paid', 'currency', 'usd')))),
           'pending_link', 'an event of another unlinked customer is kept');
-select is(private.expire_parked_stripe_events(), 1, 'and dropped after 30 days unlinked');
+select is(private.expire_parked_stripe_events(), 0, 'kept 30 days from its parking, though Stripe created it 31 days ago');
+update public.stripe_events set parked_at = now() - interval '30 days 1 second' where id = 'evt_park2';
+select is(private.expire_parked_stripe_events(), 1, 'and dropped 30 days after its parking, unlinked');
 select is((select outcome || '/' || (payload is null) from public.stripe_events where id = 'evt_park2'), 'unknown_customer/true', 'payload and all');
+-- A checkout naming a customer linked to another member changes nothing and is refused, unrecorded.
+select tests.create_user('newcomer');
+select throws_ok(format($$select private.apply_stripe_event(%L::jsonb)$$, jsonb_build_object('id', 'evt_steal', 'type', 'checkout.session.completed',
+    'created', extract(epoch from now())::bigint, 'data', jsonb_build_object('object', jsonb_build_object('id', 'cs_steal', 'object', 'checkout.session',
+    'client_reference_id', tests.user_id('newcomer'), 'customer', 'cus_park')))), 'PT409', null, 'a checkout taking another member''s customer is refused (PT409)');
+select is((select count(*)::int from public.stripe_events where id = 'evt_steal') + (select count(*)::int from public.billing_customers where user_id = tests.user_id('newcomer')),
+  0, 'and neither recorded nor linked');
 
 -- ===== Entitlements in the features that exist =====
 -- Saved searches: bob (t-basic) may have 3 notifying searches, and so may a member on the free plan.

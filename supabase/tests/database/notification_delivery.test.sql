@@ -3,7 +3,7 @@
 -- tables' access matrix (public.email_outbox, public.email_delivery_attempts,
 -- public.email_unsubscribes), claiming, retries with backoff, attempts, and unsubscribe tokens.
 begin;
-select plan(53);
+select plan(57);
 
 select tests.create_user('alice');
 select tests.create_user('bob');
@@ -117,6 +117,7 @@ select throws_ok($$select * from public.email_outbox$$, '42501', null, 'a member
 select throws_ok($$select * from public.email_delivery_attempts$$, '42501', null, 'nor the attempts');
 select throws_ok($$select * from public.email_unsubscribes$$, '42501', null, 'nor used unsubscribe tokens');
 select throws_ok($$select * from private.claim_emails('me', 10)$$, '42501', null, 'nor claim emails');
+select throws_ok($$select * from private.hold_email_claims('me', '{1}')$$, '42501', null, 'nor hold claims');
 select throws_ok(format($$select private.consume_unsubscribe(gen_random_uuid(), %L, 'messages')$$, tests.user_id('bob')), '42501', null,
   'nor use the unsubscribe function for someone else');
 select tests.authenticate_as('adam');
@@ -162,6 +163,14 @@ select is((select string_agg(a.outcome || '/' || a.worker, ',' order by a.id) fr
             where o.subject = 'Digest me'), 'unknown/w3', 'the dead sender''s attempt is recorded as unknown');
 select is(private.finish_email((select id from public.email_outbox where subject = 'Digest me'), 'w3', true), null,
   'the dead sender cannot finish the claim it lost');
+-- Before each send a sender holds its claims again: only its own, each for a full lease from now.
+update public.email_outbox set lease_expires_at = now() + interval '1 second' where subject = 'Digest me';
+select is((select count(*)::int from private.hold_email_claims('w3', array(select id from public.email_outbox where subject = 'Digest me'))), 0,
+  'a sender that lost its claim holds nothing (so it does not send it)');
+select is((select array_agg(h order by h) from private.hold_email_claims('w4', array(select id from public.email_outbox where subject = 'Digest me')) h),
+  (select array_agg(id order by id) from public.email_outbox where subject = 'Digest me'), 'the owner holds its claims');
+select ok((select bool_and(lease_expires_at = now() + interval '10 minutes') from public.email_outbox where subject = 'Digest me'),
+  'holding renews the lease to a full claim_timeout from now');
 select is(private.finish_email((select id from public.email_outbox where subject = 'Digest me'), 'w4', true), 'sent'::public.email_status,
   'the new owner records it sent');
 update public.email_outbox set status = 'pending', next_attempt_at = now(), attempts = 2 where subject = 'Digest me';
