@@ -7,13 +7,13 @@
 // admin_audit_log entry, and who it names. Fixtures are made the way members make them (their own
 // supabase-js calls) or, for what no client may write, as the owner.
 import postgres from "postgres";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminSnippets, fillPlaceholders, unfilteredWrites, type Snippet } from "./helpers/admin-doc.ts";
 import { sql } from "./helpers/db.ts";
 import { anonApi, clientAs, ok, serviceApi, type ApiClient } from "./helpers/rest.ts";
 import { inRequestSession } from "./helpers/sql-session.ts";
 import { stack } from "./helpers/stack.ts";
-import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
+import { createSession, createUser as createUntrackedUser, deleteUser, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { memberClaims, serviceClaims } from "../stack/test-kit/tokens.ts";
 
 const { createUser } = usersDeletedAfterFile();
@@ -30,10 +30,18 @@ const snippets = adminSnippets();
 const byId = new Map(snippets.map((s) => [s.id, s]));
 
 beforeAll(async () => {
-  admin = await createUser();
+  // Deleted on its own: the admin cancels bookings (cancelled_by), and deleting the admin in the same
+  // statement as a booking's member and expert re-checks the booking's expert_id after the expert
+  // row went but before its own set-null ran (the row was already updated in that transaction).
+  admin = await createUntrackedUser();
   await sql`update public.profiles set role = 'admin' where id = ${admin.id}`;
   adminApp = await clientAs(await createSession(admin.id, { aal: "aal2" }));
 }, 60000);
+
+afterAll(async () => {
+  if (admin) await deleteUser(admin.id);
+  await studio.end();
+});
 
 // ---- running the page's snippets ----
 
