@@ -82,7 +82,7 @@ $$;
 revoke execute on function private.copy_reported_message() from public, anon, authenticated;
 
 -- Admins through the API, and operators in a direct database session (Studio's SQL editor), moderate
--- the same way; every decision is recorded in admin_audit_log (the sender as its subject).
+-- the same way; every decision is recorded in admin_audit_log (admins read it; the sender does not).
 create or replace function private.moderate_message(message_id bigint, hide boolean, reason text, suspend_sender boolean)
 returns public.messages
 language plpgsql
@@ -112,8 +112,10 @@ begin
   if suspend_sender then
     update public.profiles p set status = 'suspended' where p.id = m.sender_id and p.role <> 'admin';
   end if;
-  perform private.record_admin_action('moderate_message', m.sender_id,
-    jsonb_build_object('message_id', m.id, 'hide', hide, 'suspend_sender', suspend_sender,
+  -- No subject: members read the entries about them, and an entry about the sender would tell them
+  -- they were reported (in a direct conversation, by the other participant). The sender is in details.
+  perform private.record_admin_action('moderate_message', null,
+    jsonb_build_object('message_id', m.id, 'sender_id', m.sender_id, 'hide', hide, 'suspend_sender', suspend_sender,
                        'reason', left(moderate_message.reason, 500), 'reports_resolved', resolved));
   return m;
 end;
