@@ -1,7 +1,8 @@
 -- Bookings (consultations) between a member and an expert. Lifecycle: requested -> confirmed ->
 -- completed, or cancelled from requested/confirmed. Members book and cancel; experts confirm,
 -- complete or cancel; the price comes from the expert's rate, never from the client. The payment
--- split (credits vs card) is written by the credits capability.
+-- split (credits vs card) is written by the credits capability. Admins, and operators in a direct
+-- database session (Studio), move any booking along the same lifecycle; that is audited.
 
 -- Types
 create type public.booking_status as enum ('requested', 'confirmed', 'completed', 'cancelled');

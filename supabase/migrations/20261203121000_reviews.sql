@@ -1,5 +1,5 @@
 -- Reviews and ratings: a member reviews the expert of one of their completed bookings, once per
--- booking. Authors edit only rating/title/body; admins hide and unhide. Experts' rating_avg and
+-- booking. Authors edit only rating/title/body; admins (and operators in Studio) hide and unhide, audited. Experts' rating_avg and
 -- rating_count follow the visible reviews through a trigger. The public, and the reviewed expert,
 -- read reviews through public.expert_reviews(), which shows the author only as "First L." and never
 -- an author id (the table's rows are read by their authors and admins only).

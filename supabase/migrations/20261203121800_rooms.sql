@@ -1,6 +1,7 @@
 -- Chat rooms: a topic, public (any active member may join) or private (by invitation); roles
 -- owner / moderator / member. Members join, leave, are invited, removed and muted through RPCs;
--- they write by inserting into room_messages. Moderators (and owners, and admins) hide messages.
+-- they write by inserting into room_messages. Moderators (and owners, and admins, and operators in
+-- Studio) hide messages; an admin's or operator's hide is audited.
 -- A member who left or was removed keeps what they could read until then and reads nothing new:
 -- no message written or edited later, and no longer a private room's (later) name and topic.
 -- Room messages (and their edits) count towards the same flood limit as direct messages. A member
