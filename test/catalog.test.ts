@@ -30,7 +30,7 @@ describe("catalog", () => {
   it("every security definer function pins search_path to ''", async () => {
     const loose = await sql<{ fn: string }[]>`
       select p.oid::regprocedure::text as fn from pg_proc p
-      where p.prosecdef and p.pronamespace in ('public'::regnamespace, 'private'::regnamespace)
+      where p.prosecdef and p.pronamespace in ('public'::regnamespace, 'private'::regnamespace, 'admin'::regnamespace)
         and not coalesce(p.proconfig @> array['search_path=""'], false)`;
     expect(loose.map((l) => l.fn)).toEqual([]);
   });
@@ -62,5 +62,28 @@ describe("catalog", () => {
       return found;
     });
     expect(scanned).toEqual([]);
+  });
+
+  // The admin console (docs/admin.md) is for Studio's postgres session only: a grant to an API role
+  // on the schema or on anything added to it later would hand the operator's queues to members.
+  it("no API role may use the admin schema or anything in it, and PostgREST does not expose it", async () => {
+    const granted = await sql<{ what: string }[]>`
+      select format('schema admin: usage for %s', r) as what from unnest(array['anon', 'authenticated', 'service_role', 'public']) r
+       where r <> 'public' and has_schema_privilege(r, 'admin', 'usage')
+      union all
+      select format('schema admin: %s', a.privilege_type) from pg_namespace n, aclexplode(n.nspacl) a
+       where n.nspname = 'admin' and a.grantee = 0
+      union all
+      select format('%s: %s for %s', c.oid::regclass, a.privilege_type, coalesce(g.rolname, 'public'))
+        from pg_class c cross join aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a left join pg_roles g on g.oid = a.grantee
+       where c.relnamespace = 'admin'::regnamespace and (a.grantee = 0 or g.rolname in ('anon', 'authenticated', 'service_role'))
+      union all
+      select format('%s: execute for %s', p.oid::regprocedure, coalesce(g.rolname, 'public'))
+        from pg_proc p cross join aclexplode(coalesce(p.proacl, acldefault('f', p.proowner))) a left join pg_roles g on g.oid = a.grantee
+       where p.pronamespace = 'admin'::regnamespace and (a.grantee = 0 or g.rolname in ('anon', 'authenticated', 'service_role'))`;
+    expect(granted.map((g) => g.what)).toEqual([]);
+    const [{ relations }] = await sql<{ relations: number }[]>`select count(*)::int as relations from pg_class where relnamespace = 'admin'::regnamespace`;
+    expect(relations).toBeGreaterThanOrEqual(6);
+    expect(readFileSync("supabase/config.toml", "utf8")).toMatch(/^schemas = \["public", "graphql_public"\]$/m);
   });
 });

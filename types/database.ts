@@ -27,14 +27,14 @@ isOneToOne: false
                   ]
                 },"admin_audit_log": {
                   Row: {
-                    "aal": string | null,"action": string,"actor_id": string | null,"actor_role": string,"created_at": string,"details": NonNullable<Json>,"id": number,"target_id": string | null
+                    "aal": string | null,"action": string,"actor_id": string | null,"actor_role": string,"client": string | null,"created_at": string,"details": NonNullable<Json>,"id": number,"target_id": string | null
                   }
                   ComputedFields: never
                   Insert: {
-                    "aal"?: string | null,"action": string,"actor_id"?: string | null,"actor_role": string,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"target_id"?: string | null
+                    "aal"?: string | null,"action": string,"actor_id"?: string | null,"actor_role": string,"client"?: string | null,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"target_id"?: string | null
                   }
                   Update: {
-                    "aal"?: string | null,"action"?: string,"actor_id"?: string | null,"actor_role"?: string,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"target_id"?: string | null
+                    "aal"?: string | null,"action"?: string,"actor_id"?: string | null,"actor_role"?: string,"client"?: string | null,"created_at"?: string,"details"?: NonNullable<Json>,"id"?: never,"target_id"?: string | null
                   }
                   Relationships: [
                     {

@@ -16,6 +16,10 @@
 --   money: admin_adjust_credits() / private.adjust_credits()     -> action 'adjust_credits'
 --   roles: profiles.role / profiles.status changes                 -> 'set_role' / 'set_status'
 --          expert_profiles.verification_status changes             -> 'set_verification'
+-- Later capabilities record their admin actions here too (reviews, rooms, messaging, bookings, the
+-- admin console's job runs). Each entry names its actor: an admin (actor_id, aal), the service role,
+-- or a direct database session such as Supabase Studio's (actor_id null, actor_role 'postgres' for
+-- the postgres role, client = the session's application_name): see docs/admin.md.
 
 grant usage on schema public to supabase_auth_admin;
 
@@ -79,15 +83,17 @@ comment on column public.expert_profiles.rating_avg is 'Kept by review triggers;
 create table public.admin_audit_log (
   id bigint generated always as identity primary key,
   actor_id uuid references public.profiles (id) on delete set null,
-  actor_role text not null check (actor_role in ('admin', 'service_role', 'database')),
+  actor_role text not null check (actor_role in ('admin', 'service_role', 'postgres', 'database')),
   action text not null check (action ~ '^[a-z_]{1,40}$'),
   target_id uuid references public.profiles (id) on delete set null,
   details jsonb not null default '{}' check (jsonb_typeof(details) = 'object' and pg_column_size(details) <= 4096),
   aal text check (aal in ('aal1', 'aal2', 'aal3')),
+  client text check (char_length(client) <= 64),
   created_at timestamptz not null default now()
 );
 comment on table public.admin_audit_log is 'Append-only record of admin and operator money/role operations; admins read it all, members the entries about them; nobody edits or deletes it.';
-comment on column public.admin_audit_log.actor_role is 'admin (a signed-in admin, aal2), service_role (an operator''s server code) or database (Studio / migrations as the owner).';
+comment on column public.admin_audit_log.actor_role is 'admin (a signed-in admin, actor_id), service_role (an operator''s server code), postgres (a direct session as postgres: Supabase Studio, psql, scheduled SQL jobs) or database (a direct session as another role, e.g. supabase_admin).';
+comment on column public.admin_audit_log.client is 'For a direct database session: its application_name, as the client named itself (Studio, psql...); null for API requests.';
 comment on column public.admin_audit_log.details is 'What changed: old and new values, amounts, references.';
 
 -- Indexes
@@ -328,6 +334,24 @@ $$;
 comment on function private.session_is_aal2() is 'True when the request''s JWT is an aal2 (MFA-verified) session.';
 grant execute on function private.session_is_aal2() to authenticated, service_role;
 
+-- A direct database session (Supabase Studio's SQL editor and Table Editor, psql, pg_cron's jobs):
+-- no API request claims and not PostgREST's login role. Such a session is the database owner or
+-- another platform role, never a member: operator paths (moderation, booking cancellation) accept it
+-- as they accept an admin, and the audit names it. Works inside security definer functions too
+-- (session_user and the request's claims do not change with the definer).
+create or replace function private.is_operator_session()
+returns boolean
+language plpgsql
+stable
+set search_path = ''
+as $$
+begin
+  return (select auth.jwt()) ->> 'role' is null and session_user::text <> 'authenticator';
+end;
+$$;
+comment on function private.is_operator_session() is 'True in a direct database session (Studio, psql, cron): no API claims and not PostgREST''s authenticator.';
+grant execute on function private.is_operator_session() to authenticated, service_role;
+
 create or replace function private.record_admin_action(action text, target_id uuid, details jsonb)
 returns void
 language plpgsql
@@ -338,12 +362,16 @@ declare
   who uuid := (select auth.uid());
   -- The API role of the request (definer code runs as the owner, so ask the claims, not current_user).
   api_role text := coalesce((select auth.jwt()) ->> 'role', '');
+  direct boolean := private.is_operator_session();
 begin
-  insert into public.admin_audit_log (actor_id, actor_role, action, target_id, details, aal)
+  insert into public.admin_audit_log (actor_id, actor_role, action, target_id, details, aal, client)
   values ((select p.id from public.profiles p where p.id = who),
-          case when who is not null then 'admin' when api_role = 'service_role' then 'service_role' else 'database' end,
+          case when who is not null then 'admin' when api_role = 'service_role' then 'service_role'
+               when direct and session_user::text = 'postgres' then 'postgres' else 'database' end,
           record_admin_action.action, (select p.id from public.profiles p where p.id = record_admin_action.target_id),
-          coalesce(record_admin_action.details, '{}'), (select auth.jwt()) ->> 'aal');
+          coalesce(record_admin_action.details, '{}'), (select auth.jwt()) ->> 'aal',
+          -- The client's own name for itself: Studio's connection, psql, a function's pool.
+          case when direct then left(nullif(pg_catalog.current_setting('application_name', true), ''), 64) end);
 end;
 $$;
 comment on function private.record_admin_action(text, uuid, jsonb) is 'Appends one entry to public.admin_audit_log for the current actor.';

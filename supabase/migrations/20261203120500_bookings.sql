@@ -1,7 +1,8 @@
 -- Bookings (consultations) between a member and an expert. Lifecycle: requested -> confirmed ->
 -- completed, or cancelled from requested/confirmed. Members book and cancel; experts confirm,
 -- complete or cancel; the price comes from the expert's rate, never from the client. The payment
--- split (credits vs card) is written by the credits capability.
+-- split (credits vs card) is written by the credits capability. Admins, and operators in a direct
+-- database session (Studio), move any booking along the same lifecycle; that is audited.
 
 -- Types
 create type public.booking_status as enum ('requested', 'confirmed', 'completed', 'cancelled');
@@ -125,18 +126,23 @@ as $$
 declare
   b public.bookings;
   me uuid := (select auth.uid());
+  -- Support staff: an admin, or an operator in a direct database session (Studio's SQL editor). They
+  -- move any booking along the same lifecycle as its parties, and each such change is audited.
+  operator boolean := me is null and private.is_operator_session();
+  staff boolean;
   allowed boolean;
 begin
   select * into b from public.bookings x where x.id = booking_id for update;
-  if not found or me is null or (me is distinct from b.member_id and me is distinct from b.expert_id and not private.is_admin()) then
+  staff := operator or (me is distinct from b.member_id and me is distinct from b.expert_id and private.is_admin());
+  if not found or (me is null and not operator) or (me is distinct from b.member_id and me is distinct from b.expert_id and not staff) then
     raise exception 'no booking % of yours', booking_id using errcode = 'PT404';
   end if;
-  if new_status <> 'cancelled' then
+  if new_status <> 'cancelled' and not operator then
     perform private.require_member();
   end if;
   allowed := case
-    when new_status = 'confirmed' then b.status = 'requested' and (me = b.expert_id or private.is_admin())
-    when new_status = 'completed' then b.status = 'confirmed' and (me = b.expert_id or private.is_admin())
+    when new_status = 'confirmed' then b.status = 'requested' and (me = b.expert_id or staff)
+    when new_status = 'completed' then b.status = 'confirmed' and (me = b.expert_id or staff)
     when new_status = 'cancelled' then b.status in ('requested', 'confirmed')
     else false
   end;
@@ -144,6 +150,10 @@ begin
     raise exception 'cannot move booking from % to % as %', b.status, new_status,
       case when me = b.expert_id then 'the expert' when me = b.member_id then 'the member' else 'an admin' end
       using errcode = '22023';
+  end if;
+  if staff then
+    perform private.record_admin_action('set_booking_status', b.member_id,
+      jsonb_build_object('booking_id', b.id, 'from', b.status, 'to', new_status, 'credits_applied_cents', b.credits_applied_cents));
   end if;
   update public.bookings x set status = new_status, cancelled_by = case when new_status = 'cancelled' then me end
    where x.id = booking_id returning * into b;
@@ -167,7 +177,7 @@ volatile
 security invoker
 set search_path = ''
 as $$ select private.set_booking_status($1, $2) $$;
-comment on function public.set_booking_status(uuid, public.booking_status) is 'The lifecycle: experts confirm/complete, either side cancels before completion.';
+comment on function public.set_booking_status(uuid, public.booking_status) is 'The lifecycle: experts confirm/complete, either side cancels before completion; admins and operators (Studio) act on any booking, audited.';
 revoke execute on function public.set_booking_status(uuid, public.booking_status) from public, anon, authenticated, service_role;
 grant execute on function public.set_booking_status(uuid, public.booking_status) to authenticated, service_role;
 

@@ -1,5 +1,5 @@
 -- Reviews and ratings: a member reviews the expert of one of their completed bookings, once per
--- booking. Authors edit only rating/title/body; admins hide and unhide. Experts' rating_avg and
+-- booking. Authors edit only rating/title/body; admins (and operators in Studio) hide and unhide, audited. Experts' rating_avg and
 -- rating_count follow the visible reviews through a trigger. The public, and the reviewed expert,
 -- read reviews through public.expert_reviews(), which shows the author only as "First L." and never
 -- an author id (the table's rows are read by their authors and admins only).
@@ -219,11 +219,29 @@ comment on function public.expert_reviews(uuid, integer, integer) is 'Public lis
 revoke execute on function public.expert_reviews(uuid, integer, integer) from public, anon, authenticated, service_role;
 grant execute on function public.expert_reviews(uuid, integer, integer) to anon, authenticated, service_role;
 
+-- Moderation is an admin action: hiding or unhiding a review is recorded in admin_audit_log, whoever
+-- does it (an admin through the API, an operator in Studio), with the author as its subject.
+create or replace function private.audit_review_moderation()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.record_admin_action(case when new.is_hidden then 'hide_review' else 'unhide_review' end, new.author_id,
+                                      jsonb_build_object('review_id', new.id, 'expert_id', new.expert_id, 'reason', new.hidden_reason));
+  return null;
+end;
+$$;
+revoke execute on function private.audit_review_moderation() from public, anon, authenticated;
+
 -- Triggers
 create trigger reviews_check_new before insert on public.reviews for each row execute function private.check_new_review();
 create trigger reviews_guard before update on public.reviews for each row execute function private.guard_review_columns();
 create trigger reviews_changed after insert or delete or update of rating, is_hidden, expert_id on public.reviews
   for each row execute function private.review_changed();
+create trigger reviews_audit_moderation after update of is_hidden on public.reviews
+  for each row when (new.is_hidden is distinct from old.is_hidden) execute function private.audit_review_moderation();
 
 -- Policies
 create policy "Members can review their own completed bookings" on public.reviews

@@ -1,7 +1,7 @@
 -- Reports and moderation of direct messages (messaging). Members report messages into an admin
 -- moderation queue; each report keeps an immutable copy of the text reported, so a sender's later
 -- edit or soft delete erases nothing the admins judge; admins hide messages (deleted or edited ones
--- too) and suspend senders. The read policy of public.messages is here, beside
+-- too) and suspend senders, through the API or in Studio (an operator's session), audited. The read policy of public.messages is here, beside
 -- private.reported_message_ids(), which its admin arm calls. Inactive members report nothing, as
 -- they write nothing anywhere (see messaging).
 
@@ -24,7 +24,7 @@ create table public.message_reports (
 );
 comment on table public.message_reports is 'Reports of direct messages; the open ones are the admins'' moderation queue. Reporters see their own reports, admins all.';
 comment on column public.message_reports.reported_body is 'The message''s text when it was reported (server-set, immutable): what the admin judges, whatever the sender edits or deletes later.';
-comment on column public.message_reports.resolved_by is 'The admin who resolved the report (moderate_message).';
+comment on column public.message_reports.resolved_by is 'The admin who resolved the report (moderate_message); null when an operator resolved it in Studio (admin_audit_log names the session).';
 
 -- Links the data export and the deletion check do not follow (privacy), with the reason.
 insert into private.excluded_member_links (table_name, column_name, reason) values
@@ -81,6 +81,8 @@ end;
 $$;
 revoke execute on function private.copy_reported_message() from public, anon, authenticated;
 
+-- Admins through the API, and operators in a direct database session (Studio's SQL editor), moderate
+-- the same way; every decision is recorded in admin_audit_log (admins read it; the sender does not).
 create or replace function private.moderate_message(message_id bigint, hide boolean, reason text, suspend_sender boolean)
 returns public.messages
 language plpgsql
@@ -89,8 +91,9 @@ set search_path = ''
 as $$
 declare
   m public.messages;
+  resolved integer;
 begin
-  if not private.is_admin() then
+  if not (private.is_admin() or ((select auth.uid()) is null and private.is_operator_session())) then
     raise exception 'only admins moderate messages' using errcode = '42501';
   end if;
   select * into m from public.messages x where x.id = moderate_message.message_id for update;
@@ -105,9 +108,15 @@ begin
      set status = case when hide or suspend_sender then 'actioned' else 'dismissed' end::public.report_status,
          resolved_at = now(), resolved_by = (select auth.uid())
    where r.message_id = m.id and r.status = 'open';
+  get diagnostics resolved = row_count;
   if suspend_sender then
     update public.profiles p set status = 'suspended' where p.id = m.sender_id and p.role <> 'admin';
   end if;
+  -- No subject: members read the entries about them, and an entry about the sender would tell them
+  -- they were reported (in a direct conversation, by the other participant). The sender is in details.
+  perform private.record_admin_action('moderate_message', null,
+    jsonb_build_object('message_id', m.id, 'sender_id', m.sender_id, 'hide', hide, 'suspend_sender', suspend_sender,
+                       'reason', left(moderate_message.reason, 500), 'reports_resolved', resolved));
   return m;
 end;
 $$;

@@ -1,6 +1,7 @@
 -- Chat rooms: a topic, public (any active member may join) or private (by invitation); roles
 -- owner / moderator / member. Members join, leave, are invited, removed and muted through RPCs;
--- they write by inserting into room_messages. Moderators (and owners, and admins) hide messages.
+-- they write by inserting into room_messages. Moderators (and owners, and admins, and operators in
+-- Studio) hide messages; an admin's or operator's hide is audited.
 -- A member who left or was removed keeps what they could read until then and reads nothing new:
 -- no message written or edited later, and no longer a private room's (later) name and topic.
 -- Room messages (and their edits) count towards the same flood limit as direct messages. A member
@@ -319,13 +320,23 @@ set search_path = ''
 as $$
 declare
   m public.room_messages;
+  staff boolean;
 begin
   select * into m from public.room_messages x where x.id = hide_room_message.message_id;
-  if not found or not private.room_moderates(m.room_id) then
+  -- An operator in a direct database session (Studio) moderates every room, as an admin does.
+  staff := (select auth.uid()) is null and private.is_operator_session();
+  if not found or not (staff or private.room_moderates(m.room_id)) then
     raise exception 'no message % that you moderate', message_id using errcode = 'PT404';
   end if;
+  -- The room's own moderators act inside their room; admins and operators act for the marketplace,
+  -- and that is audited.
+  staff := staff or private.is_admin();
   update public.room_messages x set hidden_at = coalesce(x.hidden_at, now()), hidden_reason = left(reason, 500)
    where x.id = m.id returning * into m;
+  if staff then
+    perform private.record_admin_action('hide_room_message', m.sender_id,
+                                        jsonb_build_object('message_id', m.id, 'room_id', m.room_id, 'reason', m.hidden_reason));
+  end if;
   return m;
 end;
 $$;

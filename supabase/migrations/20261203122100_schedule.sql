@@ -19,7 +19,8 @@
 -- hour (private.next_digest_at), so the every-minute send delivers them then.
 -- Retention periods are rows of private.retention_periods (admins may change them); one daily job
 -- purges what outlived them. private.scheduled_jobs and private.operations_health are for admins
--- in Studio; members never see them.
+-- in Studio; members never see them; so are the admin console's admin.stuck_jobs,
+-- admin.recent_failures and admin.run_job() (docs/admin.md).
 
 -- Extensions
 create extension if not exists pg_cron;
@@ -181,6 +182,68 @@ select
 comment on view private.operations_health is 'One row: outbox backlog and its oldest due row, expired claims, stuck exports and deletions, scheduled calls waiting or failed.';
 
 revoke all on private.scheduled_jobs, private.operations_health from public, anon, authenticated;
+
+-- The admin console's queues of the schedule (schema admin: admin_console), for Studio's Table Editor.
+create view admin.stuck_jobs
+with (security_invoker = true)
+as
+select 'function_call' as kind, f.function_name as name, f.id as call_id, null::bigint as run_id, f.status,
+       coalesce(f.started_at, f.requested_at) as since, f.body::text as detail
+  from private.function_calls f
+ where f.transport = 'dispatcher'
+   and ((f.status = 'queued' and f.requested_at < now() - interval '5 minutes')
+        or (f.status = 'running' and f.started_at < now() - interval '15 minutes'))
+union all
+select 'cron_run', j.jobname, null, d.runid, d.status, d.start_time, d.command
+  from cron.job_run_details d
+  join cron.job j on j.jobid = d.jobid
+ where d.status in ('starting', 'running') and d.start_time < now() - interval '15 minutes';
+comment on view admin.stuck_jobs is 'Scheduled work that should have finished: function calls queued over 5 minutes or running over 15 (the local dispatcher), job runs still running after 15 minutes.';
+
+create view admin.recent_failures
+with (security_invoker = true)
+as
+select 'cron_run' as kind, j.jobname as name, d.start_time as at, null::integer as status_code, d.return_message as message,
+       j.jobname as job_to_rerun
+  from cron.job_run_details d
+  join cron.job j on j.jobid = d.jobid
+ where d.status = 'failed' and d.start_time > now() - interval '1 day'
+union all
+select 'function_call', f.function_name, f.requested_at, f.status_code, f.response,
+       (select j.jobname from cron.job j
+         where substring(j.command from $r$call_function\('([a-z0-9_-]+)'$r$) = f.function_name order by j.jobid limit 1)
+  from private.function_calls f
+ where f.status = 'failed' and f.requested_at > now() - interval '1 day'
+ order by at desc;
+comment on view admin.recent_failures is 'The last day''s failed job runs and failed function calls, newest first, with the job that runs them again (admin.run_job).';
+
+revoke all on admin.stuck_jobs, admin.recent_failures from public, anon, authenticated, service_role;
+
+-- Functions (admin console)
+-- Runs a scheduled job once, now, with the job's own command: a failed run is re-run exactly as the
+-- schedule would run it (a function job queues a new call). Audited as 'run_job'.
+create or replace function admin.run_job(job_name text)
+returns jsonb
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  command text;
+  result jsonb;
+begin
+  select j.command into command from cron.job j where j.jobname = run_job.job_name;
+  if command is null then
+    raise exception 'no scheduled job named %', job_name using errcode = 'PT404';
+  end if;
+  perform private.record_admin_action('run_job', null, jsonb_build_object('job', job_name, 'command', command));
+  -- Every job's command is one select (this file): its answer is the run's result.
+  execute format('select to_jsonb(r) from (%s) r', command) into result;
+  return result;
+end;
+$$;
+comment on function admin.run_job(text) is 'Studio: run a scheduled job now with its own command (cron.job), audited; answers what the command answered.';
+revoke execute on function admin.run_job(text) from public, anon, authenticated, service_role;
 
 -- The schedule (cron.schedule with a job name replaces that job's schedule and command). Function
 -- jobs run every minute: a run with nothing due is one query, and a message's email, a deletion

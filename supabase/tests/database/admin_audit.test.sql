@@ -1,7 +1,7 @@
 -- Admin power needs MFA, is bounded, and leaves an append-only trail. The attack from the security
 -- review: an admin on an aal1 session (password only) grants 2^31 - 1 cents in one call.
 begin;
-select plan(27);
+select plan(28);
 
 select tests.create_user('adam');
 select tests.create_user('bob');
@@ -70,6 +70,15 @@ select lives_ok(format($$select private.adjust_credits(%L, 100, 'ops-1', 'operat
 select tests.clear_authentication();
 select is((select actor_role from public.admin_audit_log l, audit_start s where l.id > s.id and l.details ->> 'reference' = 'ops-1'), 'service_role',
           'and is recorded as the service role');
+
+-- Studio (a direct session as postgres, no claims) is recorded as postgres, named by its client.
+set local application_name = 'pgtap studio';
+update public.profiles set status = 'suspended' where id = tests.user_id('uma');
+select results_eq(
+  format($$select actor_role, actor_id, client from public.admin_audit_log l, audit_start s
+            where l.id > s.id and l.action = 'set_status' and l.target_id = %L$$, tests.user_id('uma')),
+  $$values ('postgres'::text, null::uuid, 'pgtap studio'::text)$$,
+  'a direct session as postgres (Studio) is recorded as postgres with its application_name');
 
 select * from finish();
 rollback;
