@@ -171,6 +171,8 @@ as $$
 declare
   room public.chat_rooms;
 begin
+  perform private.require_text_value('name', create_room.name);
+  perform private.require_text_value('topic', create_room.topic);
   if (select private.my_role()) is null then
     raise exception 'your account is not active' using errcode = '42501';
   end if;
@@ -320,6 +322,7 @@ as $$
 declare
   m public.room_messages;
 begin
+  perform private.require_text_value('reason', hide_room_message.reason);
   select * into m from public.room_messages x where x.id = hide_room_message.message_id;
   if not found or not private.room_moderates(m.room_id) then
     raise exception 'no message % that you moderate', message_id using errcode = 'PT404';
