@@ -90,6 +90,7 @@ as $$
 declare
   m public.messages;
 begin
+  perform private.require_text_value('reason', moderate_message.reason);
   if not private.is_admin() then
     raise exception 'only admins moderate messages' using errcode = '42501';
   end if;
