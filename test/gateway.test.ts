@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
 import { request } from "node:http";
+import { functions } from "./helpers/functions.ts";
 import { stack, anonClient } from "./helpers/stack.ts";
 import { memberClaims } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
@@ -106,5 +107,51 @@ describe("the other API routes", () => {
     const wrong = await fetch(`${stack.apiUrl}/rest/v1/plans?select=code`, { headers: { apikey: "not-a-key" } });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ error: { code: "invalid_api_key" } });
+  });
+});
+
+describe("CORS preflights, as Supabase's gateway answers them", () => {
+  const preflight = (path: string, requestHeaders?: string, extra: Record<string, string> = {}) =>
+    fetch(`${stack.apiUrl}${path}`, {
+      method: "OPTIONS",
+      headers: { origin: "http://a.example", "access-control-request-method": "GET", ...(requestHeaders ? { "access-control-request-headers": requestHeaders } : {}), ...extra },
+    });
+
+  it("allows the headers a preflight asks for on /rest/v1 and /auth/v1 (Kong's cors plugin with its defaults), before any apikey", async () => {
+    // postgrest-js adds X-Retry-Count to a retried GET: a fixed list without it blocked every retry.
+    for (const path of ["/rest/v1/x", "/rest/v1/rpc/nearby_experts", "/auth/v1/token?grant_type=password"]) {
+      const res = await preflight(path, "apikey,authorization,x-client-info,x-retry-count,x-something-new");
+      expect(res.status, path).toBe(200);
+      expect(Object.fromEntries([...res.headers].filter(([k]) => k.startsWith("access-control-"))), path).toEqual({
+        "access-control-allow-origin": "*",
+        "access-control-allow-headers": "apikey,authorization,x-client-info,x-retry-count,x-something-new",
+        "access-control-allow-methods": "GET,HEAD,PUT,PATCH,POST,DELETE,OPTIONS,TRACE,CONNECT",
+      });
+      expect(await res.text(), path).toBe("");
+    }
+    // Nothing asked, nothing allowed; a wrong apikey does not turn a preflight into a 401.
+    const bare = await preflight("/rest/v1/x", undefined, { apikey: "not-a-key" });
+    expect(bare.status).toBe(200);
+    expect(bare.headers.get("access-control-allow-headers")).toBeNull();
+  });
+
+  it("passes a plain OPTIONS (no Origin or no requested method) on like any request", async () => {
+    expect((await fetch(`${stack.apiUrl}/rest/v1/plans`, { method: "OPTIONS" })).status).toBe(401);
+    const res = await fetch(`${stack.apiUrl}/rest/v1/plans`, { method: "OPTIONS", headers: { apikey: stack.anonKey, origin: "http://a.example" } });
+    expect(res.status).toBe(200); // PostgREST's own answer
+    expect(res.headers.get("allow")).toContain("GET");
+  });
+
+  it("lets every function allow each header supabase-js sends (its own list, @supabase/supabase-js/cors)", async () => {
+    const { corsHeaders } = await import("@supabase/supabase-js/cors");
+    const sent = corsHeaders["Access-Control-Allow-Headers"].split(",").map((h) => h.trim().toLowerCase());
+    expect(sent).toContain("x-retry-count");
+    for (const name of functions) {
+      const res = await preflight(`/functions/v1/${name}`, sent.join(","), { "access-control-request-method": "POST" });
+      expect(res.status, name).toBeLessThan(300);
+      const allowed = (res.headers.get("access-control-allow-headers") ?? "").split(",").map((h) => h.trim().toLowerCase());
+      expect(allowed, name).toEqual(expect.arrayContaining(sent));
+      expect(res.headers.get("access-control-allow-origin"), name).toBe("*");
+    }
   });
 });

@@ -7,18 +7,13 @@ import { anonKey, jwtSecret, ports, serviceRoleKey } from "../core/config.ts";
 import { availability } from "./auth.ts";
 import { findFunction } from "./functions.ts";
 import { postgrest } from "./postgrest.ts";
+import { allowAnyOrigin, answerPreflight, isPreflight } from "./cors.ts";
 import type { Service } from "../core/service.ts";
 
 const secret = new TextEncoder().encode(jwtSecret);
 const apiKeys = new Set([anonKey, serviceRoleKey]);
-const cors = {
-  "access-control-allow-origin": "*",
-  "access-control-allow-headers": "authorization, x-client-info, apikey, content-type, x-supabase-api-version, accept-profile, content-profile, prefer",
-  "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
-};
-
 function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json", ...cors });
+  res.writeHead(status, { "content-type": "application/json", ...allowAnyOrigin });
   res.end(JSON.stringify(body));
 }
 
@@ -54,7 +49,7 @@ export async function validJwt(authorization: string | undefined): Promise<boole
 function forward(req: IncomingMessage, res: ServerResponse, port: number, path: string): void {
   const upstream = request({ host: "127.0.0.1", port, path, method: req.method, headers: { ...req.headers, host: `127.0.0.1:${port}` } }, (up) => {
     const headers = { ...up.headers };
-    if (!headers["access-control-allow-origin"]) Object.assign(headers, { "access-control-allow-origin": "*" });
+    if (!headers["access-control-allow-origin"]) Object.assign(headers, allowAnyOrigin);
     res.writeHead(up.statusCode ?? 502, headers);
     // pipeline, not pipe: an upstream that dies mid-body (a killed functions host) destroys the
     // client's connection, so the client sees a cut-off (errored) stream rather than one left open
@@ -76,6 +71,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const url = new URL(req.url ?? "/", "http://gateway");
   const [, area, version, ...rest] = url.pathname.split("/");
   const prefix = `${area}/${version}`;
+  // Preflights on the Auth and REST routes are the gateway's to answer, before any apikey check, as
+  // Kong's cors plugin runs first (./cors.ts); a plain OPTIONS goes on like any request. Functions
+  // answer their own preflights (_shared/handler.ts), as on hosted Supabase.
+  if ((prefix === "auth/v1" || prefix === "rest/v1") && isPreflight(req)) return answerPreflight(req, res);
   const key = apiKeyOf(req, url);
   if (key !== undefined && !apiKeys.has(key)) return gatewayError(res, 401, "invalid_api_key", "Invalid API key");
 
@@ -88,10 +87,6 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return forward(req, res, ports.functions, `/${rest.join("/")}${url.search}`);
   }
 
-  if (req.method === "OPTIONS") {
-    res.writeHead(204, cors);
-    return void res.end();
-  }
   const openAuthRoute = prefix === "auth/v1" && rest.length === 1 && authOpenRoutes.has(rest[0]);
   if (key === undefined && !openAuthRoute) return gatewayError(res, 401, "no_api_key", "No API key found in request (send the anon or service_role key as the apikey header)");
   if (prefix === "auth/v1") {

@@ -322,6 +322,39 @@ $$;
 comment on function private.is_safe_link(text) is 'The rule for links shown to others (avatar_url): https only, no spaces, quotes or angle brackets.';
 grant execute on function private.is_safe_link(text) to anon, authenticated, service_role;
 
+-- PostgREST turns each JSON value of an RPC call into its parameter's type through the value's text,
+-- so an array or object sent where a call takes one text value arrives as its JSON text
+-- (`{ expertise: ['tax'] }` as '["tax"]') and would be searched for or stored as if it were text.
+-- RPCs call this first for each text parameter: a whole value that is a JSON array or object is
+-- refused (400 22023), as PostgREST refuses an array for a number. (Text that merely starts with a
+-- bracket passes; the exception block is entered only for text that does.)
+create or replace function private.require_text_value(param text, value text)
+returns void
+language plpgsql
+immutable
+parallel safe
+set search_path = ''
+as $$
+declare
+  parsed jsonb;
+begin
+  if value is null or value !~ '^\s*[\[{]' then
+    return;
+  end if;
+  begin
+    parsed := value::jsonb;
+  exception when invalid_text_representation then
+    return;
+  end;
+  if jsonb_typeof(parsed) in ('array', 'object') then
+    raise exception '% must be one text value, not a JSON %', param, jsonb_typeof(parsed)
+      using errcode = '22023', detail = 'wrong_json_type';
+  end if;
+end;
+$$;
+comment on function private.require_text_value(text, text) is 'Raises 22023 (HTTP 400) when an RPC text parameter holds a JSON array or object: what PostgREST passes for one sent in place of a text value.';
+grant execute on function private.require_text_value(text, text) to authenticated, service_role;
+
 -- Realtime: the publication every Supabase project has (created here only where it does not);
 -- each capability adds the tables whose changes its clients subscribe to.
 do $$

@@ -98,6 +98,7 @@ as $$
 declare
   result public.data_deletion_requests;
 begin
+  perform private.require_text_value('reason', request_account_deletion.reason);
   perform private.require_signed_in(); -- reading or deleting own data: any account status
   if not private.aal_satisfied() then
     raise exception 'this needs an aal2 session: verify your MFA factor first' using errcode = '42501';

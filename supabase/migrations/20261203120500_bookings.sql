@@ -78,6 +78,7 @@ declare
   e public.expert_profiles;
   result public.bookings;
 begin
+  perform private.require_text_value('note', create_booking.note);
   perform private.require_member();
   select * into e from public.expert_profiles x where x.id = create_booking.expert_id;
   if not found or e.verification_status <> 'verified' or not e.is_available or not private.account_active(e.id) then

@@ -145,6 +145,7 @@ declare
   problem text := private.search_filters_problem(f);
   result public.search_history;
 begin
+  perform private.require_text_value('query', record_search.query);
   perform private.require_member();
   if char_length(q) > 200 then
     raise exception 'query must be at most 200 characters' using errcode = '22023';

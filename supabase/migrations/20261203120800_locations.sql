@@ -173,6 +173,8 @@ declare
   point extensions.geography := private.checked_point(lat, lng);
   result public.member_locations;
 begin
+  perform private.require_text_value('city', set_my_location.city);
+  perform private.require_text_value('area', set_my_location.area);
   perform private.require_member();
   insert into public.member_locations as m (member_id, location, city, area)
   values (me, point, private.checked_place(city, 'city'), private.checked_place(area, 'area'))
@@ -211,6 +213,8 @@ declare
   point extensions.geography := private.checked_point(lat, lng);
   result public.expert_locations;
 begin
+  perform private.require_text_value('city', set_expert_location.city);
+  perform private.require_text_value('area', set_expert_location.area);
   perform private.require_member();
   if not exists (select 1 from public.expert_profiles e where e.id = me) then
     raise exception 'only experts have an expert location; create your expert profile first' using errcode = '42501';
@@ -371,6 +375,7 @@ declare
   radius_m double precision;
   cutoff double precision;
 begin
+  perform private.require_text_value('expertise', nearby_experts.expertise);
   perform private.require_member();
   if lat is null and lng is null then
     -- No centre given: search around the caller's own stored location.

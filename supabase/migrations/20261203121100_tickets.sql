@@ -79,6 +79,8 @@ declare
   me uuid := (select auth.uid());
   result public.support_tickets;
 begin
+  perform private.require_text_value('subject', open_support_ticket.subject);
+  perform private.require_text_value('body', open_support_ticket.body);
   perform private.require_signed_in();
   if coalesce(category, 'other') <> 'account' and not private.account_active(me) then
     raise exception 'your account is not active: you can open tickets in the account category only' using errcode = '42501';

@@ -201,6 +201,8 @@ declare
   entry bigint;
   result public.credit_transactions;
 begin
+  perform private.require_text_value('reference', admin_adjust_credits.reference);
+  perform private.require_text_value('memo', admin_adjust_credits.memo);
   perform private.require_member();
   if not private.is_admin() then
     raise exception 'only admins adjust credits' using errcode = '42501';

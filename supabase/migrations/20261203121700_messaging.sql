@@ -479,6 +479,7 @@ declare
   conversation_id uuid;
   result public.conversations;
 begin
+  perform private.require_text_value('body', start_conversation.body);
   perform private.require_member();
   conversation_id := private.open_conversation(expert_id);
   insert into public.messages (conversation_id, body) values (conversation_id, body);

@@ -93,6 +93,7 @@ declare
   m public.messages;
   resolved integer;
 begin
+  perform private.require_text_value('reason', moderate_message.reason);
   if not (private.is_admin() or ((select auth.uid()) is null and private.is_operator_session())) then
     raise exception 'only admins moderate messages' using errcode = '42501';
   end if;

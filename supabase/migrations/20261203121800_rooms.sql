@@ -172,6 +172,8 @@ as $$
 declare
   room public.chat_rooms;
 begin
+  perform private.require_text_value('name', create_room.name);
+  perform private.require_text_value('topic', create_room.topic);
   if (select private.my_role()) is null then
     raise exception 'your account is not active' using errcode = '42501';
   end if;
@@ -322,6 +324,7 @@ declare
   m public.room_messages;
   staff boolean;
 begin
+  perform private.require_text_value('reason', hide_room_message.reason);
   select * into m from public.room_messages x where x.id = hide_room_message.message_id;
   -- An operator in a direct database session (Studio) moderates every room, as an admin does.
   staff := (select auth.uid()) is null and private.is_operator_session();

@@ -12,9 +12,12 @@ export class HttpError extends Error {
   }
 }
 
+// Functions answer their own preflights (the gateway passes OPTIONS through, as hosted Supabase
+// does): every header supabase-js sends is allowed, as its own list (`@supabase/supabase-js/cors`)
+// names them, or a browser blocks the call before it reaches the function.
 export const corsHeaders: Record<string, string> = {
   "access-control-allow-origin": "*",
-  "access-control-allow-headers": "authorization, x-client-info, apikey, content-type",
+  "access-control-allow-headers": "authorization, x-client-info, apikey, content-type, x-retry-count",
   "access-control-allow-methods": "GET, POST, OPTIONS",
 };
 

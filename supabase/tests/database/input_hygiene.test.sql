@@ -2,7 +2,7 @@
 -- review: a javascript: avatar_url, and names with bidi overrides / terminal escapes set after
 -- sign-up, then shown to other members as review authors.
 begin;
-select plan(24);
+select plan(30);
 
 select tests.create_user('hy_alice', jsonb_build_object('first_name', E'Ali\u202Ece', 'last_name', E'\u001b[31mRed'));
 select tests.create_user('hy_erin');
@@ -62,6 +62,17 @@ select is((select count(*)::int from (select chr(c) as ch from generate_series(1
 select is((select count(*)::int from (select chr(c) as ch from generate_series(1, 12288) c union all select chr(65279)) x
             where private.is_plain_text(x.ch) is distinct from (x.ch = private.plain_text(x.ch))),
   0, 'is_plain_text agrees with plain_text on every character');
+
+-- RPC text parameters: a whole JSON array or object (what PostgREST passes for one sent in place of a
+-- text value) is refused; text that only starts with a bracket, or is a JSON scalar, is not.
+select throws_ok($$ select private.require_text_value('expertise', '["tax"]') $$, '22023',
+  'expertise must be one text value, not a JSON array', 'a JSON array where one text value is taken is refused');
+select throws_ok($$ select private.require_text_value('body', ' {"value": "hi"}') $$, '22023',
+  'body must be one text value, not a JSON object', 'a JSON object (after spaces) is refused');
+select lives_ok($$ select private.require_text_value('body', '[urgent] call me') $$, 'text that merely starts with a bracket passes');
+select lives_ok($$ select private.require_text_value('body', '{not json') $$, 'an unclosed brace passes');
+select lives_ok($$ select private.require_text_value('query', '5') $$, 'a JSON scalar''s text passes (it cannot be told from the text)');
+select lives_ok($$ select private.require_text_value('query', null) $$, 'null passes (the RPC decides whether it is allowed)');
 
 select * from finish();
 rollback;
