@@ -35,6 +35,31 @@ describe("platform roles and schemas", () => {
     expect(row.authenticator_settings).toEqual(expect.arrayContaining(["lock_timeout=8s", "statement_timeout=8s"]));
   });
 
+  it("gives postgres the image's attributes, predefined roles and search path, and schema extensions", async () => {
+    const [row] = await sql`
+      select r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolcanlogin, r.rolreplication, r.rolbypassrls,
+             array(select b.rolname::text from pg_auth_members m join pg_roles b on b.oid = m.roleid
+                    where m.member = r.oid and starts_with(b.rolname, 'pg_') order by 1) as predefined,
+             (select setconfig from pg_db_role_setting where setrole = r.oid and setdatabase = 0) as settings,
+             (select pg_get_userbyid(nspowner) from pg_namespace where nspname = 'extensions') as extensions_owner
+      from pg_roles r where r.rolname = 'postgres'`;
+    expect(row).toEqual({
+      rolsuper: false, rolcreatedb: true, rolcreaterole: true, rolcanlogin: true, rolreplication: true, rolbypassrls: true,
+      predefined: ["pg_monitor", "pg_read_all_data", "pg_signal_backend"],
+      settings: ['search_path="$user", public, extensions'],
+      extensions_owner: "postgres",
+    });
+  });
+
+  it("has the hosted project's other schemas and roles, so a migration creating one fails here as there", async () => {
+    for (const schema of ["storage", "realtime", "pgbouncer", "graphql", "graphql_public", "vault", "pgsodium"]) {
+      await expect(sql.unsafe(`create schema ${schema}`), schema).rejects.toMatchObject({ code: "42P06" });
+    }
+    const roles = ["supabase_storage_admin", "supabase_replication_admin", "supabase_realtime_admin", "supabase_functions_admin",
+      "supabase_read_only_user", "pgbouncer", "dashboard_user", "pgsodium_keyholder"];
+    for (const role of roles) await expect(sql.unsafe(`create role ${role}`), role).rejects.toMatchObject({ code: "42710" });
+  });
+
   it("grants what supabase_admin creates in extensions to postgres only", async () => {
     const [row] = await sql`
       select has_table_privilege('anon', 'extensions.spatial_ref_sys', 'insert') as anon_insert,
