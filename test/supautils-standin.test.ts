@@ -46,6 +46,9 @@ const recorded: Record<string, { outcome: string; extensions: Record<string, str
   "alter extension drop a member is not elevated": { outcome: "42501: must be owner of extension pgcrypto", extensions: { "pgcrypto": "extensions/supabase_admin" } },
   "comment on extension": { outcome: "ok", extensions: { "pgcrypto": "extensions/supabase_admin" }, checks: [true] },
   "comment on extension, another role": { outcome: "42501: must be owner of extension pgcrypto", extensions: { "pgcrypto": "extensions/supabase_admin" } },
+  "comment on extension inside a DO block": { outcome: "ok", extensions: { "pgcrypto": "extensions/supabase_admin" }, checks: [true] },
+  "comment on another object is PostgreSQL's own check": { outcome: "42501: must be owner of schema public", extensions: {} },
+  "comment on an object the caller may comment on": { outcome: "ok", extensions: {} },
 };
 
 const scratch = mkdtempSync(join(tmpdir(), "mb-supautils-"));

@@ -132,7 +132,9 @@ begin
     perform pg_catalog.set_config('supautils_standin.search_path', caller_path, true);
     -- supautils runs the statement as supabase_admin, so "$user" in the search path means supabase_admin.
     return pg_catalog.regexp_replace(caller_path, '"?\$user"?', 'supabase_admin', 'g');
-  elsif tag = 'DROP EXTENSION' or (tag = 'COMMENT' and caller = 'postgres') then
+  -- (A COMMENT whose query never says "extension" cannot be COMMENT ON EXTENSION: its catalog rows are
+  -- left alone, so the many COMMENTs of migrations neither write pg_extension nor wait on each other.)
+  elsif tag = 'DROP EXTENSION' or (tag = 'COMMENT' and caller = 'postgres' and pg_catalog.current_query() ~* 'extension') then
     -- These statements check only the extension's ownership: the privileged ones are lent to the caller.
     with lent_now as (
       update pg_catalog.pg_extension set extowner = (select oid from pg_catalog.pg_roles where rolname = caller)

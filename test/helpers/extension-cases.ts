@@ -145,4 +145,13 @@ export const extensionCases: ExtensionCase[] = [
     checks: ["obj_description((select oid from pg_extension where extname = 'pgcrypto'), 'pg_extension') = 'hashing'"],
   },
   { name: "comment on extension, another role", as: "ext_tester", sql: "comment on extension pgcrypto is 'hashing'", extensions: ["pgcrypto"] },
+  {
+    name: "comment on extension inside a DO block",
+    as: "postgres",
+    sql: "do $$ begin execute format('comment on %s pgcrypto is %L', 'extension', 'hashing'); end $$",
+    extensions: ["pgcrypto"],
+    checks: ["obj_description((select oid from pg_extension where extname = 'pgcrypto'), 'pg_extension') = 'hashing'"],
+  },
+  { name: "comment on another object is PostgreSQL's own check", as: "ext_tester", sql: "comment on schema public is 'api'", extensions: [] },
+  { name: "comment on an object the caller may comment on", as: "postgres", sql: "comment on schema public is 'api'", extensions: [] },
 ];
