@@ -20,9 +20,11 @@
 -- catalog decides afterwards:
 --   ddl_command_start: the calling role is made a superuser for this one statement (ALTER ROLE is
 --     transactional: any error rolls it back with the statement), "$user" in the search path is
---     read as supabase_admin, the existing extensions are noted. For DROP / ALTER / COMMENT the
---     privileged extensions are lent to the caller (pg_extension.extowner) instead.
---   ddl_command_end: superuser taken back, the search path and owners restored; each new
+--     read as supabase_admin, the existing extensions are noted (ALTER EXTENSION likewise, without
+--     the search path). For DROP, and COMMENT by postgres, the privileged extensions are lent to
+--     the caller (pg_extension.extowner) instead: those statements check only the owner.
+--   ddl_command_end: superuser taken back, the search path and owners restored; an ALTER other
+--     than SET SCHEMA of a privileged extension is refused as PostgreSQL refuses a non-owner; each new
 --     extension off the list and untrusted is refused with PostgreSQL's own error; each new
 --     privileged one is dropped and created again as supabase_admin in the same schema and version
 --     (pg_cron: pg_catalog), so it and its objects belong to supabase_admin and get its default
