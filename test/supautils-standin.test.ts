@@ -15,7 +15,7 @@ import { extensionCases, prepareCases, runCase } from "./helpers/extension-cases
 
 /** What real supautils answered, case by case (outcome; schema/owner of each extension; the case's checks in order). */
 const recorded: Record<string, { outcome: string; extensions: Record<string, string>; checks?: Array<boolean | null> }> = {
-  "if not exists, with schema": { outcome: "ok", extensions: { "pgtap": "extensions/supabase_admin" } },
+  "if not exists, with schema": { outcome: "ok", extensions: { "pgtap": "extensions/supabase_admin" }, checks: [true, true] },
   "without if not exists": { outcome: "ok", extensions: { "pgtap": "extensions/supabase_admin" } },
   "without a schema: the first existing schema of the search path": { outcome: "ok", extensions: { "pgtap": "public/supabase_admin" } },
   "without a schema, search path set in the transaction": { outcome: "ok", extensions: { "pgtap": "tools/supabase_admin" } },
@@ -31,9 +31,9 @@ const recorded: Record<string, { outcome: string; extensions: Record<string, str
   "pg_cron without a schema goes to pg_catalog": { outcome: "ok", extensions: { "pg_cron": "pg_catalog/supabase_admin" }, checks: [true, true, true, false, true] },
   "pg_cron with schema extensions goes to pg_catalog too": { outcome: "ok", extensions: { "pg_cron": "pg_catalog/supabase_admin" }, checks: [true, true, true, false, true] },
   "dblink: the after-create script revokes dblink_connect_u": { outcome: "ok", extensions: { "dblink": "public/supabase_admin" }, checks: [false, false, true] },
-  "any login role may create a privileged extension": { outcome: "ok", extensions: { "postgis": "extensions/supabase_admin" } },
+  "any login role may create a privileged extension": { outcome: "ok", extensions: { "postgis": "extensions/supabase_admin" }, checks: [true, false, true] },
   "any role, even an API role set in the session": { outcome: "ok", extensions: { "dblink": "public/supabase_admin" }, checks: [false, false, true] },
-  "plpgsql_check": { outcome: "ok", extensions: { "plpgsql_check": "extensions/supabase_admin" } },
+  "plpgsql_check": { outcome: "ok", extensions: { "plpgsql_check": "extensions/supabase_admin" }, checks: [true, true] },
   "an untrusted extension off the list is refused": { outcome: "42501: permission denied to create extension \"adminpack\"", extensions: { "adminpack": "absent" } },
   "an untrusted extension off the list is refused to any role": { outcome: "42501: permission denied to create extension \"file_fdw\"", extensions: { "file_fdw": "absent" } },
   "a trusted extension off the list is created as the caller": { outcome: "ok", extensions: { "lo": "extensions/postgres" } },

@@ -85,6 +85,9 @@ export async function runCase(urlFor: (user: string) => string, c: ExtensionCase
 const fn = (role: string, schema: string, name: string, args: string) =>
   `(select has_function_privilege('${role}', p.oid, 'execute') from pg_proc p join pg_namespace n on n.oid = p.pronamespace
      where n.nspname = '${schema}' and p.proname = '${name}' and pg_get_function_identity_arguments(p.oid) = '${args}')`;
+const anyFn = (role: string, schema: string, name: string) =>
+  `(select bool_or(has_function_privilege('${role}', p.oid, 'execute')) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+     where n.nspname = '${schema}' and p.proname = '${name}')`;
 const table = (role: string, schema: string, name: string, privilege: string) =>
   `(select has_table_privilege('${role}', c.oid, '${privilege}') from pg_class c join pg_namespace n on n.oid = c.relnamespace
      where n.nspname = '${schema}' and c.relname = '${name}')`;
@@ -103,7 +106,13 @@ const dblinkGrants = [
 
 /** The cases, each about one thing supautils decides (which role, which schema, which statement form). */
 export const extensionCases: ExtensionCase[] = [
-  { name: "if not exists, with schema", as: "postgres", sql: "create extension if not exists pgtap with schema extensions", extensions: ["pgtap"] },
+  {
+    name: "if not exists, with schema",
+    as: "postgres",
+    sql: "create extension if not exists pgtap with schema extensions",
+    extensions: ["pgtap"],
+    checks: [fn("postgres", "extensions", "plan", "integer"), fn("anon", "extensions", "plan", "integer")],
+  },
   { name: "without if not exists", as: "postgres", sql: "create extension pgtap with schema extensions", extensions: ["pgtap"] },
   { name: "without a schema: the first existing schema of the search path", as: "postgres", sql: "create extension pgtap", extensions: ["pgtap"] },
   { name: "without a schema, search path set in the transaction", as: "postgres", sql: "create schema tools; set local search_path = tools, public; create extension pgtap", extensions: ["pgtap"] },
@@ -124,9 +133,22 @@ export const extensionCases: ExtensionCase[] = [
   { name: "pg_cron without a schema goes to pg_catalog", as: "postgres", sql: "create extension if not exists pg_cron", extensions: ["pg_cron"], checks: cronGrants },
   { name: "pg_cron with schema extensions goes to pg_catalog too", as: "postgres", sql: "create extension pg_cron with schema extensions", extensions: ["pg_cron"], checks: cronGrants },
   { name: "dblink: the after-create script revokes dblink_connect_u", as: "postgres", sql: "create extension dblink", extensions: ["dblink"], checks: dblinkGrants },
-  { name: "any login role may create a privileged extension", as: "ext_tester", sql: "create extension if not exists postgis with schema extensions", extensions: ["postgis"] },
+  {
+    name: "any login role may create a privileged extension",
+    as: "ext_tester",
+    sql: "create extension if not exists postgis with schema extensions",
+    extensions: ["postgis"],
+    // What supabase_admin creates in extensions is granted to postgres only (the image's default privileges).
+    checks: [table("postgres", "extensions", "spatial_ref_sys", "select"), table("anon", "extensions", "spatial_ref_sys", "insert"), fn("anon", "extensions", "postgis_version", "")],
+  },
   { name: "any role, even an API role set in the session", as: "postgres", sql: "set local role authenticated; create extension dblink schema public", extensions: ["dblink"], checks: dblinkGrants },
-  { name: "plpgsql_check", as: "postgres", sql: "create extension if not exists plpgsql_check with schema extensions", extensions: ["plpgsql_check"] },
+  {
+    name: "plpgsql_check",
+    as: "postgres",
+    sql: "create extension if not exists plpgsql_check with schema extensions",
+    extensions: ["plpgsql_check"],
+    checks: [anyFn("postgres", "extensions", "plpgsql_check_function_tb"), anyFn("anon", "extensions", "plpgsql_check_function_tb")],
+  },
   { name: "an untrusted extension off the list is refused", as: "postgres", sql: "create extension adminpack", extensions: ["adminpack"] },
   { name: "an untrusted extension off the list is refused to any role", as: "ext_tester", sql: "create extension file_fdw", extensions: ["file_fdw"] },
   { name: "a trusted extension off the list is created as the caller", as: "postgres", sql: "create extension lo with schema extensions", extensions: ["lo"] },
