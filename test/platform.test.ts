@@ -35,6 +35,31 @@ describe("platform roles and schemas", () => {
     expect(row.authenticator_settings).toEqual(expect.arrayContaining(["lock_timeout=8s", "statement_timeout=8s"]));
   });
 
+  it("gives postgres the image's attributes, predefined roles and search path, and schema extensions", async () => {
+    const [row] = await sql`
+      select r.rolsuper, r.rolcreatedb, r.rolcreaterole, r.rolcanlogin, r.rolreplication, r.rolbypassrls,
+             array(select b.rolname::text from pg_auth_members m join pg_roles b on b.oid = m.roleid
+                    where m.member = r.oid and starts_with(b.rolname, 'pg_') order by 1) as predefined,
+             (select setconfig from pg_db_role_setting where setrole = r.oid and setdatabase = 0) as settings,
+             (select pg_get_userbyid(nspowner) from pg_namespace where nspname = 'extensions') as extensions_owner
+      from pg_roles r where r.rolname = 'postgres'`;
+    expect(row).toEqual({
+      rolsuper: false, rolcreatedb: true, rolcreaterole: true, rolcanlogin: true, rolreplication: true, rolbypassrls: true,
+      predefined: ["pg_monitor", "pg_read_all_data", "pg_signal_backend"],
+      settings: ['search_path="$user", public, extensions'],
+      extensions_owner: "postgres",
+    });
+  });
+
+  it("has the hosted project's other schemas and roles, so a migration creating one fails here as there", async () => {
+    for (const schema of ["storage", "realtime", "pgbouncer", "graphql", "graphql_public", "vault", "pgsodium"]) {
+      await expect(sql.unsafe(`create schema ${schema}`), schema).rejects.toMatchObject({ code: "42P06" });
+    }
+    const roles = ["supabase_storage_admin", "supabase_replication_admin", "supabase_realtime_admin", "supabase_functions_admin",
+      "supabase_read_only_user", "pgbouncer", "dashboard_user", "pgsodium_keyholder"];
+    for (const role of roles) await expect(sql.unsafe(`create role ${role}`), role).rejects.toMatchObject({ code: "42710" });
+  });
+
   it("grants what supabase_admin creates in extensions to postgres only", async () => {
     const [row] = await sql`
       select has_table_privilege('anon', 'extensions.spatial_ref_sys', 'insert') as anon_insert,
@@ -64,6 +89,31 @@ describe("platform roles and schemas", () => {
     }
   });
 
+  it("keeps every extension in schema extensions (pg_cron where supautils puts it): none in an exposed schema", async () => {
+    // What the migrations built, in the catalog (plpgsql is PostgreSQL's own, in pg_catalog).
+    const rows = await sql<{ extname: string; schema: string }[]>`
+      select extname, extnamespace::regnamespace::text as schema from pg_extension where extname <> 'plpgsql' order by extname`;
+    const misplaced = rows.filter((r) => r.schema !== (r.extname === "pg_cron" ? "pg_catalog" : "extensions"));
+    expect(misplaced).toEqual([]);
+    // And what each migration says: an extension created without `with schema extensions` lands in
+    // the first schema of the search path (public) on hosted Supabase, where the anon key reaches it.
+    const wrong: string[] = [];
+    for (const file of readdirSync("supabase/migrations").filter((f) => f.endsWith(".sql"))) {
+      for (const stmt of sqlStatements(readFileSync(`supabase/migrations/${file}`, "utf8"))) {
+        const create = /^create\s+extension\s+(?:if\s+not\s+exists\s+)?("[^"]+"|[\w-]+)(.*)$/is.exec(stmt);
+        const alter = /^alter\s+extension\s+("[^"]+"|[\w-]+)\s+set\s+schema\s+("[^"]+"|\w+)/is.exec(stmt);
+        if (create) {
+          const name = create[1].replace(/"/g, "").toLowerCase();
+          const schema = /\bschema\s+("[^"]+"|\w+)/i.exec(create[2])?.[1].replace(/"/g, "").toLowerCase();
+          const ok = name === "pg_cron" ? schema === undefined || schema === "pg_catalog" : schema === "extensions";
+          if (!ok) wrong.push(`${file}: ${stmt}`);
+        }
+        if (alter && alter[2].replace(/"/g, "").toLowerCase() !== "extensions") wrong.push(`${file}: ${stmt}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
   it("has auth.users and auth.uid() reading request.jwt.claims", async () => {
     const [row] = await sql.begin(async (tx) => {
       await tx`select set_config('request.jwt.claims', '{"sub":"6f1d2c56-7e51-4b4f-9a0e-1f0c1c7d4c11","role":"authenticated"}', true)`;
@@ -78,3 +128,43 @@ describe("platform roles and schemas", () => {
     expect(rows.map((r) => r.version)).toEqual(files);
   });
 });
+
+/**
+ * The statements of a SQL file, without comments, and with quoted literals and dollar-quoted bodies
+ * blanked (statements run by dynamic SQL are seen in the catalog check instead).
+ */
+function sqlStatements(text: string): string[] {
+  let out = "";
+  for (let i = 0; i < text.length; ) {
+    const rest = text.slice(i);
+    const dollar = /^\$([A-Za-z_][A-Za-z0-9_]*)?\$/.exec(rest);
+    if (rest.startsWith("--")) {
+      const end = text.indexOf("\n", i);
+      i = end < 0 ? text.length : end;
+    } else if (rest.startsWith("/*")) {
+      let depth = 0;
+      do {
+        if (text.startsWith("/*", i)) (depth++, (i += 2));
+        else if (text.startsWith("*/", i)) (depth--, (i += 2));
+        else i++;
+      } while (depth > 0 && i < text.length);
+      out += " ";
+    } else if (text[i] === "'") {
+      let j = i + 1;
+      while (j < text.length && !(text[j] === "'" && text[j + 1] !== "'")) j += text[j] === "'" ? 2 : 1;
+      out += "''";
+      i = j + 1;
+    } else if (text[i] === '"') {
+      const j = text.indexOf('"', i + 1);
+      out += text.slice(i, j + 1);
+      i = j + 1;
+    } else if (dollar) {
+      const end = text.indexOf(dollar[0], i + dollar[0].length);
+      out += "$$";
+      i = end < 0 ? text.length : end + dollar[0].length;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out.split(";").map((s) => s.trim().replace(/\s+/g, " ")).filter(Boolean);
+}

@@ -6,10 +6,12 @@ import postgres from "postgres";
 import { adminDbUrl, root } from "../core/config.ts";
 import type { Service } from "../core/service.ts";
 
-const platformSql = (part: "roles" | "database") => readFileSync(join(root, "stack", "platform", `${part}.sql`), "utf8");
+/** roles.sql once per cluster; database.sql and the supautils stand-in (supautils.sql) per database. */
+type Part = "roles" | "database" | "supautils";
+const platformSql = (part: Part) => readFileSync(join(root, "stack", "platform", `${part}.sql`), "utf8");
 
 /** Runs the platform's parts in order, each in one transaction, as a superuser. */
-async function runPlatform(superuserUrl: string, parts: Array<"roles" | "database">): Promise<void> {
+async function runPlatform(superuserUrl: string, parts: Part[]): Promise<void> {
   const sql = postgres(superuserUrl, { max: 1, onnotice: () => {} });
   try {
     for (const part of parts) await sql.begin((tx) => tx.unsafe(platformSql(part)));
@@ -19,10 +21,10 @@ async function runPlatform(superuserUrl: string, parts: Array<"roles" | "databas
 }
 
 /** Sets up one database as a new hosted project's (the cluster's roles must exist). */
-export const bootstrapDatabase = (superuserUrl: string) => runPlatform(superuserUrl, ["database"]);
+export const bootstrapDatabase = (superuserUrl: string) => runPlatform(superuserUrl, ["database", "supautils"]);
 
 /** Sets up a new cluster as a new hosted project's: Supabase's roles, then its postgres database. */
-export const bootstrapCluster = (superuserUrl: string) => runPlatform(superuserUrl, ["roles", "database"]);
+export const bootstrapCluster = (superuserUrl: string) => runPlatform(superuserUrl, ["roles", "database", "supautils"]);
 
 export const platformService: Service = {
   name: "platform",
