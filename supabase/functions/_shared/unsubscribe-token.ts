@@ -5,7 +5,7 @@
 // single-use (email_unsubscribes keyed by the token id).
 import { z } from "zod";
 
-const payloadSchema = z.object({ u: z.string().uuid(), c: z.string().regex(/^[a-z_]{1,40}$/), j: z.string().uuid(), e: z.number().int().positive() }).strict();
+const payloadSchema = z.object({ u: z.guid(), c: z.string().regex(/^[a-z_]{1,40}$/), j: z.guid(), e: z.number().int().positive() }).strict();
 export type UnsubscribePayload = { userId: string; category: string; tokenId: string; expiresAt: number; expired: boolean };
 
 /** How long an unsubscribe link works after its mail was sent. */
