@@ -14,6 +14,7 @@ import { authSkipReason, stack, stripeSkipReason } from "./helpers/stack.ts";
 import { signUpConfirmed } from "./helpers/auth.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { waitForMail } from "./helpers/mail.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 const users = usersDeletedAfterFile();
 const made: string[] = [];
@@ -302,7 +303,7 @@ describe("10. Auth's audit log forgets a deleted account", () => {
   });
 });
 
-describe.skipIf(stripeSkipReason)("6. booking-payment: pay and cancel at once, credits after the card payment", () => {
+describe.skipIf(stripeSkipReason)(`6. booking-payment: pay and cancel at once, credits after the card payment${skipNote(stripeSkipReason)}`, () => {
   async function booking(who: { api: ApiClient }, expertId: string): Promise<string> {
     const scheduled_at = new Date(Date.now() + 3 * 86400e3).toISOString();
     return (ok(await who.api.rpc("create_booking", { expert_id: expertId, scheduled_at, duration_minutes: 60 })) as { id: string }).id;

@@ -12,6 +12,7 @@ import { usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { mailDevPid } from "./helpers/processes.ts";
 import { ports, toml } from "../stack/core/config.ts";
 import { jobsPausedDuringFile } from "./helpers/schedule.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 jobsPausedDuringFile("send-notifications"); // this file counts what its own calls did
 
@@ -236,8 +237,9 @@ describe("send-notifications: delivery", () => {
 // Delivery is at least once: a send that times out is tried again, and every attempt at a mail
 // carries the same Message-ID (from its outbox row), so a second copy is recognisable as the same mail.
 const mailDev = mailDevPid(ports.smtp);
-describe.skipIf(mailDev === undefined && "MailDev of this suite's own stack not found (an external stack's mail catcher is not ours to stall)")(
-  "send-notifications: MailDev stalled (SIGSTOP) longer than the SMTP timeout mid-run",
+const noMailDev = mailDev === undefined && "MailDev of this suite's own stack not found (an external stack's mail catcher is not ours to stall)";
+describe.skipIf(noMailDev)(
+  `send-notifications: MailDev stalled (SIGSTOP) longer than the SMTP timeout mid-run${skipNote(noMailDev)}`,
   () => {
     it("retries the timed-out mail, loses none, and every copy of a mail carries its row's Message-ID", async () => {
       const n = 3;
