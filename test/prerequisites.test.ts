@@ -166,6 +166,18 @@ describe.skipIf(notRoot)(`installing what is missing${skipNote(notRoot)}`, () =>
     expect(installed(harmless)).toBe(false);
   });
 
+  it("updates apt's lists once when an install fails for want of them, then stops with apt's word and the message", () => {
+    const absent = "memberbase-no-such-package";
+    const r = runStep(absent);
+    expect(r.status).toBe(1);
+    const lines = r.stdout.trimEnd().split("\n").slice(1);
+    expect(lines).toEqual([
+      expect.stringMatching(/^ {2}apt {8}apt-get update +\d+ ms/),
+      expect.stringMatching(new RegExp(`^ {2}apt {8}${absent} +\\d+ ms {2}\\(FAILED: E: Unable to locate package ${absent}\\)$`)),
+    ]);
+    expect(r.stderr).toContain(`Install with:\n  apt-get install -y ${absent}\n(not installed by the stack: apt-get install ${absent} failed: E: Unable to locate package ${absent})`);
+  }, 300000); // apt-get update fetches the lists
+
   it("installs a missing package as root, with one line naming it, and goes on", () => {
     const r = runStep(harmless);
     expect(r.status, r.stderr).toBe(0);
