@@ -83,6 +83,12 @@ describe("prerequisite check", () => {
     expect(readFileSync(join(root, ".ci", "run"), "utf8")).toMatch(/engines\.node[\s\S]*node-linux-/);
   });
 
+  it(".ci/run keeps no package list of its own: it installs through this module", () => {
+    const ci = readFileSync(join(root, ".ci", "run"), "utf8");
+    expect(ci).toContain("npx tsx stack/core/prerequisites.ts --install --tests");
+    expect(ci).not.toMatch(/apt-get install|postgresql-15|chromium/);
+  });
+
   it("notes a missing Go only where it would build something (no Auth binary), and never stops for it", () => {
     const noGo = { ...thisMachine(), path: pathWithOnlyNode() };
     expect(optionalNotes({ ...noGo, authBinary: false })).toEqual([expect.stringMatching(/^Go >= 1\.26 is not on PATH: it builds Supabase Auth/)]);
