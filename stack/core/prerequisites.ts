@@ -148,16 +148,15 @@ const wantsUpdate = /Unable to locate package|has no installation candidate|Fail
  * or `sudo -n`), one progress line per package; `apt-get update` only when apt has no lists or an
  * install fails for want of them. Throws the prerequisites message when anything is still missing.
  */
-export async function ensurePrerequisites(opts: { log?: (line: string) => void; tests?: boolean; requirements?: DebianRequirement[]; machine?: () => Machine } = {}): Promise<void> {
+export async function ensurePrerequisites(opts: { log?: (line: string) => void; tests?: boolean; requirements?: DebianRequirement[] } = {}): Promise<void> {
   const log = opts.log ?? (() => {});
-  const machine = opts.machine ?? thisMachine;
-  const check = () => missingPrerequisites(machine(), { tests: opts.tests, requirements: opts.requirements });
+  const check = () => missingPrerequisites(thisMachine(), { tests: opts.tests, requirements: opts.requirements });
   const missing = check();
   const packages = aptPackages(missing);
   // Node is not apt's to give: stop at once with the command that brings it.
   if (missing.some((x) => !x.apt)) throw new PrerequisitesMissing(prerequisitesMessage(missing));
   if (packages.length === 0) return;
-  const apt = await aptCommand(machine().path);
+  const apt = await aptCommand(thisMachine().path);
   if ("refused" in apt) throw new PrerequisitesMissing(prerequisitesMessage(missing, apt.refused));
   const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
   const run = (args: string[]) => {
@@ -173,7 +172,8 @@ export async function ensurePrerequisites(opts: { log?: (line: string) => void; 
   };
   log(`  ${"apt".padEnd(10)} installing ${packages.length} Debian package(s) the stack lacks, ${apt.prefix.length ? "through sudo -n" : "as root"} (MEMBERBASE_NO_INSTALL=1 turns this off)`);
   if (!aptListsPresent()) await update();
-  const what = new Map(missing.map((x) => [x.apt, x.what]));
+  const what = new Map<string, string>();
+  for (const x of missing) if (x.apt && !what.has(x.apt)) what.set(x.apt, x.what);
   for (const pkg of packages) {
     const t = performance.now();
     const install = () => run(["install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=300", pkg]);
