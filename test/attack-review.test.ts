@@ -292,7 +292,7 @@ describe("10. Auth's audit log forgets a deleted account", () => {
     expect(await sql`select 1 from auth.audit_log_entries where payload ->> 'actor_id' = ${other.id}`).toHaveLength(1);
   });
 
-  it.skipIf(authSkipReason)(`with the real Auth server: sign-up, sign-in, account-delete leave no entry naming the member${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, async () => {
+  it.skipIf(authSkipReason)(`with the real Auth server: sign-up, sign-in, account-delete leave no entry naming the member${skipNote(authSkipReason)}`, async () => {
     const { client, userId, email, session } = await signUpConfirmed();
     users.track(userId);
     expect(await sql`select 1 from auth.audit_log_entries where payload::text like ${`%${userId}%`}`).not.toHaveLength(0);

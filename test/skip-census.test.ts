@@ -1,7 +1,7 @@
 // The skip census that closes .ci/run: run on a real vitest JSON report of a small suite
 // (test/fixtures/skip-census) that skips for a documented reason, for undocumented ones, and for none.
 import { afterAll, describe, expect, it } from "vitest";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { root } from "../stack/core/config.ts";
@@ -45,6 +45,14 @@ describe("skip census", () => {
     expect(out.at(-1)).toBe("vitest: 1 passed, 0 failed, 5 skipped");
     expect(r.status).toBe(1);
   }, 120000);
+
+  it("every skipIf in test/ carries its reason in the title (skipNote), so a skip in CI is never reasonless", () => {
+    const dir = join(root, "test");
+    const silent: string[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith(".test.ts")))
+      for (const m of readFileSync(join(dir, file), "utf8").matchAll(/\.skipIf\([\s\S]*?=>/g)) if (!m[0].includes("skipNote(")) silent.push(`${file}: ${m[0].slice(0, 80)}`);
+    expect(silent).toEqual([]);
+  });
 
   it("fails a run that ended before any test, still closing with the line", async () => {
     const r = await runAsync(process.execPath, [join(root, "node_modules", "tsx", "dist", "cli.mjs"), join(root, "test", "helpers", "skip-census.ts"), join(scratch, "absent.json")]);
