@@ -11,8 +11,8 @@ import { gatewayService } from "./services/gateway.ts";
 import { cronDispatchService } from "./platform/cron-dispatch.ts";
 import { postgrestService } from "./services/postgrest.ts";
 import { formatFootprint, measureFootprint } from "./core/footprint.ts";
-import { missingPrerequisites, optionalNotes, prerequisitesMessage } from "./core/prerequisites.ts";
-import { StackError, type Service } from "./core/service.ts";
+import { ensurePrerequisites, optionalNotes } from "./core/prerequisites.ts";
+import type { Service } from "./core/service.ts";
 import { stripeAvailability, stripeFunctionEnv, stripeService } from "./services/stripe.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
@@ -36,11 +36,12 @@ export interface StackInfo {
   authRateLimitsPerIp?: boolean;
 }
 
-export async function startStack(opts: { log?: (line: string) => void } = {}): Promise<StackInfo> {
+/** `tests`: the test suite's run, which also needs what only the tests use (prerequisites.ts). */
+export async function startStack(opts: { log?: (line: string) => void; tests?: boolean } = {}): Promise<StackInfo> {
   const log = opts.log ?? (() => {});
+  // Installs missing Debian packages where it may, else stops with what to run; before the clock.
+  await ensurePrerequisites({ log, tests: opts.tests });
   const t0 = performance.now();
-  const missing = missingPrerequisites();
-  if (missing.length) throw new StackError(prerequisitesMessage(missing));
   for (const note of optionalNotes()) log(`  note: ${note}`);
   // One-time builds and downloads (stripe-mock, Auth, Deno's modules) begin now, all at once, as
   // child processes; each service's start() awaits its own, and its readiness clock starts after.

@@ -11,6 +11,7 @@ import { signAccessToken } from "./helpers/jwt.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { linkPaths, memberRowsByForeignKeys, referencesTo, seedMember, type SeedResult } from "./helpers/member-rows.ts";
 import { jobsPausedDuringFile } from "./helpers/schedule.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 jobsPausedDuringFile("process-deletion-requests"); // this file counts what its own calls did
 
@@ -175,7 +176,7 @@ describe("account-delete", () => {
     expect(await sql`select source, status from public.data_deletion_requests where user_id = ${user.id}`).toEqual([{ source: "account-delete", status: "failed" }]);
   });
 
-  it.skipIf(!!authSkipReason)(`deletes the account through the Auth admin API${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, async () => {
+  it.skipIf(!!authSkipReason)(`deletes the account through the Auth admin API${skipNote(authSkipReason)}`, async () => {
     const user = await createUser();
     await seedMember(user.id, user.id);
     const res = await post("account-delete", await createSession(user.id));
@@ -265,7 +266,7 @@ describe("process-deletion-requests", () => {
 
 // ---- The same, with a member who signed up through Auth and calls with Auth's own tokens ----
 
-describe.skipIf(authSkipReason)(`account deletion through supabase-js with Auth-issued tokens${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, () => {
+describe.skipIf(authSkipReason)(`account deletion through supabase-js with Auth-issued tokens${skipNote(authSkipReason)}`, () => {
   it("account-delete: the member's own session deletes the account; the catalog scan finds nothing of them", async () => {
     const { client, userId, email } = await signUpConfirmed({ data: { first_name: "Leaving", last_name: "Now" } });
     await seedMember(userId, userId);

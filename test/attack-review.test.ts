@@ -14,6 +14,7 @@ import { authSkipReason, stack, stripeSkipReason } from "./helpers/stack.ts";
 import { signUpConfirmed } from "./helpers/auth.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { waitForMail } from "./helpers/mail.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 const users = usersDeletedAfterFile();
 const made: string[] = [];
@@ -291,7 +292,7 @@ describe("10. Auth's audit log forgets a deleted account", () => {
     expect(await sql`select 1 from auth.audit_log_entries where payload ->> 'actor_id' = ${other.id}`).toHaveLength(1);
   });
 
-  it.skipIf(authSkipReason)(`with the real Auth server: sign-up, sign-in, account-delete leave no entry naming the member${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, async () => {
+  it.skipIf(authSkipReason)(`with the real Auth server: sign-up, sign-in, account-delete leave no entry naming the member${skipNote(authSkipReason)}`, async () => {
     const { client, userId, email, session } = await signUpConfirmed();
     users.track(userId);
     expect(await sql`select 1 from auth.audit_log_entries where payload::text like ${`%${userId}%`}`).not.toHaveLength(0);
@@ -302,7 +303,7 @@ describe("10. Auth's audit log forgets a deleted account", () => {
   });
 });
 
-describe.skipIf(stripeSkipReason)("6. booking-payment: pay and cancel at once, credits after the card payment", () => {
+describe.skipIf(stripeSkipReason)(`6. booking-payment: pay and cancel at once, credits after the card payment${skipNote(stripeSkipReason)}`, () => {
   async function booking(who: { api: ApiClient }, expertId: string): Promise<string> {
     const scheduled_at = new Date(Date.now() + 3 * 86400e3).toISOString();
     return (ok(await who.api.rpc("create_booking", { expert_id: expertId, scheduled_at, duration_minutes: 60 })) as { id: string }).id;

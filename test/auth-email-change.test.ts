@@ -5,10 +5,9 @@ import { anonClient, authSkipReason, uniqueEmail } from "./helpers/stack.ts";
 import { verifyLink, waitForMail } from "./helpers/mail.ts";
 import { follow, fragmentOf, password, signUpConfirmed } from "./helpers/auth.ts";
 import { sql } from "./helpers/db.ts";
+import { skipNote } from "./helpers/skip.ts";
 
-const skip = authSkipReason ? ` (skipped: ${authSkipReason})` : "";
-
-describe.skipIf(authSkipReason)(`email change with double confirmation${skip}`, () => {
+describe.skipIf(authSkipReason)(`email change with double confirmation${skipNote(authSkipReason)}`, () => {
   it("changes the address only after the links sent to the old and the new address are both opened", async () => {
     const { client, email, address, userId } = await signUpConfirmed();
     const next = uniqueEmail("moved");

@@ -6,8 +6,7 @@ import { anonClient, authSkipReason, stack } from "./helpers/stack.ts";
 import { claimsOf, enrollVerified, signUpConfirmed, totpFor, password, type Client } from "./helpers/auth.ts";
 import { sql } from "./helpers/db.ts";
 import { clientWithToken, ok } from "./helpers/rest.ts";
-
-const skip = authSkipReason ? ` (skipped: ${authSkipReason})` : "";
+import { skipNote } from "./helpers/skip.ts";
 
 const readAs = async (token: string, table: string) => {
   const { count, error } = await clientWithToken(token).from(table as never).select("*", { count: "exact", head: true });
@@ -15,7 +14,7 @@ const readAs = async (token: string, table: string) => {
   return count;
 };
 
-describe.skipIf(authSkipReason)(`TOTP MFA${skip}`, () => {
+describe.skipIf(authSkipReason)(`TOTP MFA${skipNote(authSkipReason)}`, () => {
   it("enrolls, refuses a wrong code, verifies a computed code and reaches aal2 (amr totp)", async () => {
     const { client } = await signUpConfirmed();
     const { data: factor } = await client.auth.mfa.enroll({ factorType: "totp", friendlyName: "phone" });

@@ -5,6 +5,7 @@ import { anonClient, authSkipReason, newClientAddress, uniqueEmail } from "./hel
 import { claimsOf, follow, fragmentOf, password, signUpConfirmed } from "./helpers/auth.ts";
 import { sql } from "./helpers/db.ts";
 import { ports } from "../stack/core/config.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 const provider = `http://127.0.0.1:${ports.oidc}`;
 const providerUp = await fetch(`${provider}/.well-known/openid-configuration`).then((r) => r.ok, () => false);
@@ -33,7 +34,7 @@ async function oauthSignIn(email: string, address = newClientAddress()) {
   return { token, user: user.user!, client };
 }
 
-describe.skipIf(skipReason)(`OAuth through the local OIDC provider${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+describe.skipIf(skipReason)(`OAuth through the local OIDC provider${skipNote(skipReason)}`, () => {
   it("creates a confirmed member with the keycloak identity, and signs the same identity in again as the same user", async () => {
     const email = uniqueEmail("oauth");
     const first = await oauthSignIn(email);

@@ -6,10 +6,9 @@ import { anonClient, authSkipReason } from "./helpers/stack.ts";
 import { mailsTo, verifyLink, waitForMail } from "./helpers/mail.ts";
 import { claimsOf, follow, fragmentOf, password, signUpConfirmed } from "./helpers/auth.ts";
 import { sql } from "./helpers/db.ts";
+import { skipNote } from "./helpers/skip.ts";
 
-const skip = authSkipReason ? ` (skipped: ${authSkipReason})` : "";
-
-describe.skipIf(authSkipReason)(`forgot password${skip}`, () => {
+describe.skipIf(authSkipReason)(`forgot password${skipNote(authSkipReason)}`, () => {
   it("mails a recovery link that signs the member in to choose a new password; the old one stops working", async () => {
     const { email, address } = await signUpConfirmed();
     const client = anonClient(address);
@@ -41,7 +40,7 @@ describe.skipIf(authSkipReason)(`forgot password${skip}`, () => {
   });
 });
 
-describe.skipIf(authSkipReason)(`changing the password under secure_password_change${skip}`, () => {
+describe.skipIf(authSkipReason)(`changing the password under secure_password_change${skipNote(authSkipReason)}`, () => {
   it("lets a session from a recent sign-in change it directly", async () => {
     const { client, email } = await signUpConfirmed();
     expect((await client.auth.updateUser({ password: "changed-pass-8" })).error).toBeNull();

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { anonClient, authSkipReason, fetchFrom, newClientAddress, stack, uniqueEmail } from "./helpers/stack.ts";
 import { password, signUpConfirmed } from "./helpers/auth.ts";
 import { sql } from "./helpers/db.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 const skipReason =
   authSkipReason ??
@@ -34,7 +35,7 @@ function expectLimited(results: Array<{ status: number; code?: string }>) {
   return limited.length;
 }
 
-describe.skipIf(skipReason)(`Auth rate limits per client IP${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+describe.skipIf(skipReason)(`Auth rate limits per client IP${skipNote(skipReason)}`, () => {
   it("answers a burst of password sign-ins with 429, while another client signs in normally", async () => {
     const { email } = await signUpConfirmed();
     const attacker = newClientAddress();

@@ -6,8 +6,7 @@ import { anonClient, authSkipReason, newClientAddress } from "./helpers/stack.ts
 import { claimsOf, enrollVerified, password, signUpConfirmed } from "./helpers/auth.ts";
 import { sql } from "./helpers/db.ts";
 import { clientWithToken, ok } from "./helpers/rest.ts";
-
-const skip = authSkipReason ? ` (skipped: ${authSkipReason})` : "";
+import { skipNote } from "./helpers/skip.ts";
 
 async function signInFrom(email: string, address: string, userAgent: string) {
   const client = anonClient(address, userAgent);
@@ -16,7 +15,7 @@ async function signInFrom(email: string, address: string, userAgent: string) {
   return { client, session: data.session!, sessionId: claimsOf(data.session!.access_token).session_id as string };
 }
 
-describe.skipIf(authSkipReason)(`sessions and sign-out${skip}`, () => {
+describe.skipIf(authSkipReason)(`sessions and sign-out${skipNote(authSkipReason)}`, () => {
   it("shows each sign-in in login_history with the device's IP and user agent; signs out one device, then all", async () => {
     const { email, userId } = await signUpConfirmed();
     const phoneIp = newClientAddress();
@@ -55,7 +54,7 @@ describe.skipIf(authSkipReason)(`sessions and sign-out${skip}`, () => {
   });
 });
 
-describe.skipIf(authSkipReason)(`the custom access token hook with Auth-issued tokens${skip}`, () => {
+describe.skipIf(authSkipReason)(`the custom access token hook with Auth-issued tokens${skipNote(authSkipReason)}`, () => {
   it("puts user_role and account_status in the token at sign-in and at refresh; an admin's role change shows at the next refresh", async () => {
     const { client, session, userId } = await signUpConfirmed();
     expect(claimsOf(session.access_token)).toMatchObject({ sub: userId, user_role: "member", account_status: "active", aal: "aal1", role: "authenticated" });

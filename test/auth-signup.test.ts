@@ -6,11 +6,11 @@ import { anonClient, authSkipReason, newClientAddress, stack, uniqueEmail } from
 import { mailsTo, verifyLink, waitForMail, waitForMails } from "./helpers/mail.ts";
 import { claimsOf, follow, fragmentOf, password, signUpConfirmed } from "./helpers/auth.ts";
 import { sql } from "./helpers/db.ts";
+import { skipNote } from "./helpers/skip.ts";
 
-const skip = authSkipReason ? ` (skipped: ${authSkipReason})` : "";
 const confirmMail = /confirm your email/i;
 
-describe.skipIf(authSkipReason)(`sign-up and confirmation${skip}`, () => {
+describe.skipIf(authSkipReason)(`sign-up and confirmation${skipNote(authSkipReason)}`, () => {
   it("signs up with metadata, refuses the unconfirmed sign-in, confirms from the mail link, then signs in", async () => {
     const email = uniqueEmail("signup");
     const address = newClientAddress();
@@ -96,7 +96,7 @@ describe.skipIf(authSkipReason)(`sign-up and confirmation${skip}`, () => {
   });
 });
 
-describe.skipIf(authSkipReason)(`password policy from config.toml${skip}`, () => {
+describe.skipIf(authSkipReason)(`password policy from config.toml${skipNote(authSkipReason)}`, () => {
   it.each([
     ["short1", "length"],
     ["onlyletterslong", "characters"],
@@ -120,7 +120,7 @@ describe.skipIf(authSkipReason)(`password policy from config.toml${skip}`, () =>
   });
 });
 
-describe.skipIf(authSkipReason)(`demo users of seed.sql${skip}`, () => {
+describe.skipIf(authSkipReason)(`demo users of seed.sql${skipNote(authSkipReason)}`, () => {
   it.each([
     ["alice@memberbase.test", "member"],
     ["erin@memberbase.test", "expert"],

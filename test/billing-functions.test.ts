@@ -8,9 +8,9 @@ import { signAccessToken } from "./helpers/jwt.ts";
 import { billingRowCounts, createBillingMember, createPlans, deliver, type BillingMember, type TestPlan } from "./helpers/billing.ts";
 import { createSession, createUser, type TestUser } from "./helpers/users.ts";
 import { event, paymentIntent, paymentMethod, refundedCharge, stripeId, subscription } from "../stack/test-kit/stripe-events.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 const created: string[] = [];
-const skipped = stripeSkipReason ? ` (skipped: ${stripeSkipReason})` : "";
 let plans: { basic: TestPlan; pro: TestPlan };
 const now = () => Math.floor(Date.now() / 1000);
 const DAY = 86400;
@@ -67,7 +67,7 @@ async function subscriptionRow(userId: string) {
   return row;
 }
 
-describe.skipIf(stripeSkipReason)(`billing-checkout and billing-portal${skipped}`, () => {
+describe.skipIf(stripeSkipReason)(`billing-checkout and billing-portal${skipNote(stripeSkipReason)}`, () => {
   it("opens a Checkout Session for a paid plan, creating the member's Stripe customer once", async () => {
     const m = await track(createUser());
     const first = await call("billing-checkout", m.id, { plan: plans.pro.code, success_url: back, cancel_url: "http://localhost:3000/billing" });
@@ -105,7 +105,7 @@ describe.skipIf(stripeSkipReason)(`billing-checkout and billing-portal${skipped}
   });
 });
 
-describe.skipIf(stripeSkipReason)(`billing-change-plan: upgrade, downgrade at period end, cancel, resume${skipped}`, () => {
+describe.skipIf(stripeSkipReason)(`billing-change-plan: upgrade, downgrade at period end, cancel, resume${skipNote(stripeSkipReason)}`, () => {
   let m: BillingMember;
   const sub = stripeId("sub");
   beforeAll(async () => {
@@ -167,7 +167,7 @@ describe.skipIf(stripeSkipReason)(`billing-change-plan: upgrade, downgrade at pe
   });
 });
 
-describe.skipIf(stripeSkipReason)(`billing-payment-methods${skipped}`, () => {
+describe.skipIf(stripeSkipReason)(`billing-payment-methods${skipNote(stripeSkipReason)}`, () => {
   it("starts a SetupIntent, detaches and defaults only the member's own attached cards", async () => {
     const m = await track(createBillingMember());
     const other = await track(createBillingMember());
@@ -196,7 +196,7 @@ describe.skipIf(stripeSkipReason)(`billing-payment-methods${skipped}`, () => {
   });
 });
 
-describe.skipIf(stripeSkipReason)(`booking-payment: the card pays price − credits, never less than half${skipped}`, () => {
+describe.skipIf(stripeSkipReason)(`booking-payment: the card pays price − credits, never less than half${skipNote(stripeSkipReason)}`, () => {
   let expert: TestUser;
   beforeAll(async () => {
     expert = await track(createUser());
@@ -283,7 +283,7 @@ describe.skipIf(stripeSkipReason)(`booking-payment: the card pays price − cred
   });
 });
 
-describe.skipIf(stripeSkipReason)(`bad input to every billing function: 4xx JSON with a code, never 5xx, nothing written${skipped}`, () => {
+describe.skipIf(stripeSkipReason)(`bad input to every billing function: 4xx JSON with a code, never 5xx, nothing written${skipNote(stripeSkipReason)}`, () => {
   it("answers every malformed, foreign or unauthorised request with a 4xx error shape and writes nothing", async () => {
     const m = await track(createBillingMember());
     const other = await track(createUser());
@@ -348,7 +348,7 @@ describe.skipIf(stripeSkipReason)(`bad input to every billing function: 4xx JSON
   });
 });
 
-describe.skipIf(stripeSkipReason ?? authSkipReason)(`account deletion and billing${stripeSkipReason || authSkipReason ? ` (skipped: ${stripeSkipReason ?? authSkipReason})` : ""}`, () => {
+describe.skipIf(stripeSkipReason ?? authSkipReason)(`account deletion and billing${skipNote(stripeSkipReason ?? authSkipReason)}`, () => {
   it("cancels the subscription and detaches the cards in Stripe first, then keeps the invoices anonymised", async () => {
     // A user as Auth creates it (the admin API deletes it), with a Stripe customer link.
     const { data, error } = await serviceClient().auth.admin.createUser({ email: `billing-del-${Date.now()}@example.test`, password: "password-1", email_confirm: true });

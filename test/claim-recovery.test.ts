@@ -13,6 +13,7 @@ import { createSession, usersDeletedAfterFile } from "./helpers/users.ts";
 import { eventually, functionsHostPid, mailDevPid, stripeMockPid } from "./helpers/processes.ts";
 import { ports } from "../stack/core/config.ts";
 import { functionJobs, jobsPausedDuringFile, recoveryJob } from "./helpers/schedule.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 // This file calls the functions and the sweeps itself and counts what they did: the schedule waits meanwhile.
 jobsPausedDuringFile(...functionJobs, recoveryJob);
@@ -47,7 +48,7 @@ afterAll(async () => {
   await eventually(functionsAnswer, 60000); // the next file needs a serving functions host
 }, 70000);
 
-describe.skipIf(notOurStack)("claims of a process that died are taken again", () => {
+describe.skipIf(notOurStack)(`claims of a process that died are taken again${skipNote(notOurStack)}`, () => {
   it("send-notifications killed mid-SMTP: after the lease, every mail is sent, each with its row's Message-ID", async () => {
     const member = await createUser();
     const n = 4;
@@ -86,7 +87,7 @@ describe.skipIf(notOurStack)("claims of a process that died are taken again", ()
     }
   }, 180000);
 
-  it.skipIf(authSkipReason)("process-deletion-requests killed mid-Stripe: after the lease, every member is deleted and every request completed", async () => {
+  it.skipIf(authSkipReason)(`process-deletion-requests killed mid-Stripe: after the lease, every member is deleted and every request completed${skipNote(authSkipReason)}`, async () => {
     const members = await Promise.all([createUser(), createUser(), createUser()]);
     for (const [i, m] of members.entries()) {
       // A saved card: deleting the member detaches it in Stripe first (the call stalled below).

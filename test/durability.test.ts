@@ -9,6 +9,7 @@ import { signAccessToken } from "./helpers/jwt.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { eventually, functionsHostPid } from "./helpers/processes.ts";
 import { restartImmediately } from "../stack/services/postgres.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 const { createUser } = usersDeletedAfterFile();
 const exportUrl = `${stack.apiUrl}/functions/v1/data-export`;
@@ -55,7 +56,7 @@ async function exportStatus(requestId: string): Promise<string | undefined> {
   return row?.status;
 }
 
-describe.skipIf(notOurStack)("data-export under load and faults", () => {
+describe.skipIf(notOurStack)(`data-export under load and faults${skipNote(notOurStack)}`, () => {
   let members: TestUser[] = [];
   let bulky: TestUser;
 
@@ -134,7 +135,7 @@ describe.skipIf(notOurStack)("data-export under load and faults", () => {
 const [{ synchronous_commit: syncCommit }] = await sql<{ synchronous_commit: string }[]>`show synchronous_commit`;
 const notDurable = syncCommit === "off" ? "this cluster was started throwaway (MEMBERBASE_DB_DURABLE=0: synchronous_commit off)" : undefined;
 
-describe.skipIf(notOurStack ?? notDurable)("Postgres stopped in immediate mode mid-work", () => {
+describe.skipIf(notOurStack ?? notDurable)(`Postgres stopped in immediate mode mid-work${skipNote(notOurStack ?? notDurable)}`, () => {
   it("keeps every commit it acknowledged", async () => {
     const user = await createUser();
     const acknowledged: number[] = [];

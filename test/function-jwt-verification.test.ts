@@ -15,6 +15,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { freePort } from "../stack/core/service.ts";
 import { join } from "node:path";
 import { functionJobs, jobsPausedDuringFile } from "./helpers/schedule.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 jobsPausedDuringFile(...functionJobs); // this file proves no row changed: the scheduled jobs wait meanwhile
 
@@ -65,7 +66,7 @@ async function attack(url: (fn: string) => string) {
   return results;
 }
 
-describe.skipIf(!!skipOrigin)(`at each function's own origin, past the gateway${skipOrigin ? ` (skipped: ${skipOrigin})` : ""}`, () => {
+describe.skipIf(!!skipOrigin)(`at each function's own origin, past the gateway${skipNote(skipOrigin)}`, () => {
   it("a valid token reaches every function there (so the refusals below are the token's doing)", async () => {
     for (const fn of functions) {
       const res = await fetch(functionOrigin(fn), { method: "OPTIONS" });
@@ -195,7 +196,7 @@ describe("where SUPABASE_JWKS holds no shared secret (a hosted project on the le
     }
   });
 
-  it.skipIf(!!authSkipReason)(`takes a real session's token, and refuses it after sign-out${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, async () => {
+  it.skipIf(!!authSkipReason)(`takes a real session's token, and refuses it after sign-out${skipNote(authSkipReason)}`, async () => {
     const email = uniqueEmail("nosecret");
     const { data, error } = await serviceClient().auth.admin.createUser({ email, password: "no-secret-9-horse", email_confirm: true });
     expect(error).toBeNull();

@@ -44,7 +44,7 @@ export default async function setup(project: TestProject) {
   // Line by line as it happens: a first start builds and downloads for a while, and says so.
   console.log("starting the stack:");
   try {
-    project.provide("stack", await startStack({ log: (l) => (lines.push(l), console.log(l)) }));
+    project.provide("stack", await startStack({ tests: true, log: (l) => (lines.push(l), console.log(l)) }));
   } catch (err) {
     await stopStack();
     throw new Error(`${(err as Error).message}\n${lines.join("\n")}`);

@@ -1,6 +1,7 @@
 // The local OIDC provider answers exactly the keycloak paths Supabase Auth calls
 // (<url>/protocol/openid-connect/{auth,token,userinfo}), with the claims Auth requires.
 import { describe, expect, it } from "vitest";
+import { skipNote } from "./helpers/skip.ts";
 import { stack } from "./helpers/stack.ts";
 import { ports } from "../stack/core/config.ts";
 
@@ -8,7 +9,8 @@ const base = `http://127.0.0.1:${ports.oidc}`;
 const oidc = `${base}/protocol/openid-connect`;
 const redirectUri = `${stack.apiUrl}/auth/v1/callback`;
 
-describe.skipIf(process.env.SUPABASE_URL)("local OIDC provider (keycloak slot)", () => {
+const external = process.env.SUPABASE_URL && "an external stack (SUPABASE_URL): its OIDC provider is not this one";
+describe.skipIf(external)(`local OIDC provider (keycloak slot)${skipNote(external)}`, () => {
   it("serves discovery with its own URL as issuer", async () => {
     const doc = (await (await fetch(`${base}/.well-known/openid-configuration`)).json()) as Record<string, string>;
     expect(doc.issuer).toBe(base);

@@ -11,6 +11,7 @@ import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/u
 import { gatewayUrl } from "./helpers/functions.ts";
 import { anonClient, authSkipReason, serviceClient, stack, uniqueEmail } from "./helpers/stack.ts";
 import { functionJobs, jobsPausedDuringFile } from "./helpers/schedule.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 jobsPausedDuringFile(...functionJobs); // this file proves no row changed: the scheduled jobs wait meanwhile
 
@@ -94,7 +95,7 @@ describe("the sensitive functions need the token's session (database level)", ()
   });
 });
 
-describe.skipIf(!!authSkipReason)(`with real Auth sessions${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, () => {
+describe.skipIf(!!authSkipReason)(`with real Auth sessions${skipNote(authSkipReason)}`, () => {
   const password = "revoke-me-9-horse";
   let email: string;
   let userId: string;

@@ -16,6 +16,7 @@ import { eventually, mailDevPid } from "./helpers/processes.ts";
 import { ports, toml } from "../stack/core/config.ts";
 import { localSmtpTimeoutMs } from "../stack/services/functions.ts";
 import { jobsPausedDuringFile, recoveryJob } from "./helpers/schedule.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 // This file counts what its own calls did: no scheduled run sends, and no sweep retakes, meanwhile.
 jobsPausedDuringFile("send-notifications", recoveryJob);
@@ -245,8 +246,9 @@ describe("send-notifications: delivery", () => {
 // Delivery is at least once: a send that times out is tried again, and every attempt at a mail
 // carries the same Message-ID (from its outbox row), so a second copy is recognisable as the same mail.
 const mailDev = mailDevPid(ports.smtp);
-describe.skipIf(mailDev === undefined && "MailDev of this suite's own stack not found (an external stack's mail catcher is not ours to stall)")(
-  "send-notifications: MailDev stalled (SIGSTOP) longer than the SMTP timeout mid-run",
+const noMailDev = mailDev === undefined && "MailDev of this suite's own stack not found (an external stack's mail catcher is not ours to stall)";
+describe.skipIf(noMailDev)(
+  `send-notifications: MailDev stalled (SIGSTOP) longer than the SMTP timeout mid-run${skipNote(noMailDev)}`,
   () => {
     it("retries the timed-out mail, loses none, and every copy of a mail carries its row's Message-ID", async () => {
       const n = 3;

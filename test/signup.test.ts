@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { anonClient, authSkipReason, uniqueEmail } from "./helpers/stack.ts";
 import { sql } from "./helpers/db.ts";
 import { createUser, deleteUser } from "./helpers/users.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 const big = "x".repeat(20 * 1024);
 const hostile: Array<[string, unknown]> = [
@@ -81,7 +82,7 @@ describe("sign-up with hostile metadata (as Auth inserts the user)", () => {
   });
 });
 
-describe.skipIf(authSkipReason)(`sign-up with hostile metadata through Supabase Auth${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, () => {
+describe.skipIf(authSkipReason)(`sign-up with hostile metadata through Supabase Auth${skipNote(authSkipReason)}`, () => {
   it.each(hostile)("%s: signUp succeeds", async (_name, metadata) => {
     const email = uniqueEmail("hostile");
     const { data, error } = await anonClient().auth.signUp({ email, password: "correct-horse-9", options: { data: metadata as object } });

@@ -8,9 +8,9 @@ import { stack, webhookSkipReason } from "./helpers/stack.ts";
 import { sql } from "./helpers/db.ts";
 import { billingRowCounts, createBillingMember, createPlans, deliver, prng, webhookUrl, type BillingMember, type TestPlan } from "./helpers/billing.ts";
 import { customer, event, invoice, paymentIntent, paymentMethod, refundedCharge, signature, stripeId, subscription, type StripeEvent } from "../stack/test-kit/stripe-events.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 const created: string[] = [];
-const skipped = webhookSkipReason ? ` (skipped: ${webhookSkipReason})` : "";
 let plans: { basic: TestPlan; pro: TestPlan };
 
 beforeAll(async () => {
@@ -100,7 +100,7 @@ async function mirror(m: BillingMember, ids: Record<string, string>): Promise<st
   return JSON.stringify(rows.map(({ t, r }) => `${t} ${JSON.stringify(Object.fromEntries(Object.keys(r).sort().map((k) => [k, symbolic(r[k])])))}`).sort(), null, 1);
 }
 
-describe.skipIf(webhookSkipReason)(`stripe-webhook: signatures${skipped}`, () => {
+describe.skipIf(webhookSkipReason)(`stripe-webhook: signatures${skipNote(webhookSkipReason)}`, () => {
   let m: BillingMember;
   let e: StripeEvent;
   beforeAll(async () => {
@@ -176,7 +176,7 @@ describe.skipIf(webhookSkipReason)(`stripe-webhook: signatures${skipped}`, () =>
   });
 });
 
-describe.skipIf(webhookSkipReason)(`stripe-webhook: events of a customer not linked yet are kept, then applied at the link${skipped}`, () => {
+describe.skipIf(webhookSkipReason)(`stripe-webhook: events of a customer not linked yet are kept, then applied at the link${skipNote(webhookSkipReason)}`, () => {
   it("a subscription event before its checkout answers pending_link (also when re-sent) and is applied when checkout links the customer", async () => {
     const m = await member(false);
     const sub = stripeId("sub");
@@ -206,7 +206,7 @@ describe.skipIf(webhookSkipReason)(`stripe-webhook: events of a customer not lin
   });
 });
 
-describe.skipIf(webhookSkipReason)(`stripe-webhook: parked events wait 30 days from their parking${skipped}`, () => {
+describe.skipIf(webhookSkipReason)(`stripe-webhook: parked events wait 30 days from their parking${skipNote(webhookSkipReason)}`, () => {
   /** The scheduled job's own command (supabase/migrations/*_schedule.sql), run as the scheduler runs it. */
   async function runExpiryJob(): Promise<void> {
     const [job] = await sql<{ command: string }[]>`select command from cron.job where jobname = 'expire-parked-stripe-events'`;
@@ -247,7 +247,7 @@ describe.skipIf(webhookSkipReason)(`stripe-webhook: parked events wait 30 days f
   });
 });
 
-describe.skipIf(webhookSkipReason)(`stripe-webhook: a checkout never moves a customer between members${skipped}`, () => {
+describe.skipIf(webhookSkipReason)(`stripe-webhook: a checkout never moves a customer between members${skipNote(webhookSkipReason)}`, () => {
   async function refused(e: StripeEvent): Promise<void> {
     const res = await deliver(e);
     const body = (await res.json()) as { error?: { code: string; message: string } };
@@ -278,7 +278,7 @@ describe.skipIf(webhookSkipReason)(`stripe-webhook: a checkout never moves a cus
   });
 });
 
-describe.skipIf(webhookSkipReason)(`stripe-webhook: deliveries 1–5 times in any order leave the same rows${skipped}`, () => {
+describe.skipIf(webhookSkipReason)(`stripe-webhook: deliveries 1–5 times in any order leave the same rows${skipNote(webhookSkipReason)}`, () => {
   let reference: string;
   let script0: StripeEvent[];
 

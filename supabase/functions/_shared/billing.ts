@@ -39,7 +39,7 @@ function returnUrlPatterns(): RegExp[] {
     .map((p) => new RegExp(`^${p.split("**").map((part) => part.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*")).join(".*")}$`));
 }
 
-export const returnUrl = z.string().url().max(2000);
+export const returnUrl = z.url().max(2000);
 
 /** Refuses (400 return_url_not_allowed) any URL not on the BILLING_RETURN_URLS allow-list. */
 export function requireAllowedReturnUrls(...urls: string[]): void {

@@ -8,7 +8,7 @@ import { bearerToken, verifyAccessToken } from "./jwt.ts";
 
 const claimsSchema = z
   .object({
-    sub: z.string().uuid(),
+    sub: z.guid(), // any 8-4-4-4-12 hex, as Postgres' uuid takes it (z.uuid() also demands an RFC version)
     role: z.literal("authenticated"),
     aal: z.enum(["aal1", "aal2"]).default("aal1"),
     session_id: z.string().optional(),

@@ -91,7 +91,7 @@ export async function readBody(req: Request, limit = maxBodyBytes): Promise<stri
  * Parses a JSON body against a schema; bad JSON or a bad shape is a 400 with the issues listed.
  * Text holding NUL is refused here for every field at once: Postgres text cannot store it.
  */
-export async function parseBody<T extends z.ZodTypeAny>(req: Request, schema: T, limit = maxBodyBytes): Promise<z.infer<T>> {
+export async function parseBody<T extends z.ZodType>(req: Request, schema: T, limit = maxBodyBytes): Promise<z.infer<T>> {
   const text = await readBody(req, limit);
   let raw: unknown = {};
   let nul = false;

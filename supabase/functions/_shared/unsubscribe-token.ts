@@ -11,8 +11,8 @@ import { z } from "zod";
 const audience = "memberbase:unsubscribe";
 const claimsSchema = z.object({
   aud: z.literal(audience),
-  sub: z.string().uuid(),
-  jti: z.string().uuid(),
+  sub: z.guid(),
+  jti: z.guid(),
   cat: z.string().regex(/^[a-z_]{1,40}$/),
   exp: z.number().int().positive(),
 });

@@ -22,7 +22,7 @@ const body = z
     code: z.string().trim().min(1).max(64).optional(),
     sweep: z.literal(true).optional(),
     limit: z.number().int().min(1).max(5000).optional(),
-    referral_id: z.string().uuid().optional(),
+    referral_id: z.guid().optional(),
   })
   .strict();
 

@@ -16,7 +16,7 @@ import { sql, type Tx } from "../_shared/db.ts";
 import { ensureCustomer } from "../_shared/billing.ts";
 import { stripeCall } from "../_shared/stripe.ts";
 
-const body = z.object({ booking_id: z.string().uuid(), action: z.enum(["pay", "cancel"]).default("pay") }).strict();
+const body = z.object({ booking_id: z.guid(), action: z.enum(["pay", "cancel"]).default("pay") }).strict();
 
 interface Booking {
   id: string;
