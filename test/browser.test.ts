@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type * as SupabaseJs from "@supabase/supabase-js";
 import { noChromium, openPage, type BrowserPage } from "./helpers/browser.ts";
 import { sql } from "./helpers/db.ts";
+import { skipNote } from "./helpers/skip.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { authSkipReason, stack, uniqueEmail } from "./helpers/stack.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
@@ -33,7 +34,7 @@ let member: TestUser, other: TestUser;
 let asMember: Connection;
 const anon = (): Connection => ({ api: stack.apiUrl, key: stack.anonKey });
 
-describe.skipIf(skipReason)(`supabase-js in Chromium, from another origin${skipReason ? ` (skipped: ${skipReason})` : ""}`, () => {
+describe.skipIf(skipReason)(`supabase-js in Chromium, from another origin${skipNote(skipReason)}`, () => {
   beforeAll(async () => {
     if (noChromium) return; // the first test fails with the reason (a failed hook would count no test as failed)
     [member, other] = await Promise.all([createUser(), createUser()]);
@@ -53,7 +54,7 @@ describe.skipIf(skipReason)(`supabase-js in Chromium, from another origin${skipR
     expect(new URL(browser.origin).origin).not.toBe(new URL(stack.apiUrl).origin);
   });
 
-  it.skipIf(authSkipReason)(`signs up and signs in through Supabase Auth${authSkipReason ? ` (skipped: ${authSkipReason})` : ""}`, async () => {
+  it.skipIf(authSkipReason)(`signs up and signs in through Supabase Auth${skipNote(authSkipReason)}`, async () => {
     const email = uniqueEmail("browser");
     const signedUp = await browser.page.evaluate(async ({ c, email }) => {
       const client = (globalThis as unknown as InPage).supabase.createClient(c.api, c.key, { auth: { persistSession: false, autoRefreshToken: false } });

@@ -13,6 +13,7 @@ import { createSession, usersDeletedAfterFile } from "./helpers/users.ts";
 import { functionsHostPid } from "./helpers/processes.ts";
 import { deliver } from "./helpers/billing.ts";
 import { event, stripeId } from "../stack/test-kit/stripe-events.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 const { createUser } = usersDeletedAfterFile();
 const notOurStack = functionsHostPid() === undefined ? "the functions host of this suite's own stack was not found (an external stack's connections are not ours to exhaust)" : undefined;
@@ -52,7 +53,7 @@ interface Call {
   init: () => Promise<RequestInit & { url?: string }>;
 }
 
-describe.skipIf(notOurStack)("functions while Postgres refuses connections", () => {
+describe.skipIf(notOurStack)(`functions while Postgres refuses connections${skipNote(notOurStack)}`, () => {
   const fillers: Filler[] = [];
   const admin = postgres(adminUrl(), { max: 1, onnotice: () => {} });
   let calls: Record<string, Call>;
