@@ -22,6 +22,10 @@ export const anonKey =
 export const serviceRoleKey =
   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU";
 
+/** The new-style keys the pinned CLI (3.1.0) prints for a local project: opaque, not JWTs. */
+export const publishableKey = "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
+export const secretKey = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
+
 type Toml = Record<string, any>;
 export const toml: Toml = parse(readFileSync(join(supabaseDir, "config.toml"), "utf8")) as Toml;
 
