@@ -88,4 +88,4 @@ serve(["POST"], async (req) => {
   }
   const [row] = await asServiceRole((tx) => tx`select private.claim_referral_credit(${claims.sub}, ${input.code ?? null}) as result`);
   return answer(row.result as Outcome);
-});
+}, { verifyJwt: false }); // the schedule's secret key is no JWT: checked by isServiceCaller / memberClaims
