@@ -37,14 +37,14 @@ create index if not exists _http_response_created_idx on net._http_response (cre
 grant all on table net.http_request_queue, net._http_response to public;
 grant all on sequence net.http_request_queue_id_seq to public;
 
--- Percent-encodes everything but RFC 3986's unreserved characters.
+-- Percent-encodes everything but RFC 3986's unreserved characters (lower-case hex, as pg_net does).
 create or replace function net._urlencode_string(string varchar)
 returns text
 language sql
 immutable
 as $$
   select coalesce(string_agg(case when b between 48 and 57 or b between 65 and 90 or b between 97 and 122 or b in (45, 46, 95, 126)
-                                  then chr(b) else '%' || upper(lpad(to_hex(b), 2, '0')) end, '' order by i), '')
+                                  then chr(b) else '%' || lpad(to_hex(b), 2, '0') end, '' order by i), '')
     from generate_series(0, length(convert_to(string, 'UTF8')) - 1) as i,
          lateral (select get_byte(convert_to(string, 'UTF8'), i) as b) as byte
 $$;
