@@ -10,7 +10,7 @@ import { memberClient, ok, succeeded } from "./helpers/rest.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { mailDevPid } from "./helpers/processes.ts";
-import { ports, toml } from "../stack/core/config.ts";
+import { ports, toml, tomlValue } from "../stack/core/config.ts";
 import { jobsPausedDuringFile } from "./helpers/schedule.ts";
 
 jobsPausedDuringFile("send-notifications"); // this file counts what its own calls did
@@ -19,7 +19,7 @@ const { createUser } = usersDeletedAfterFile();
 
 const url = `${stack.apiUrl}/functions/v1/send-notifications`;
 /** The app (config.toml's [auth] site_url), where the stack's functions send an unsubscribe link's GET. */
-const siteUrl = String(toml.auth.site_url);
+const siteUrl = tomlValue(toml.auth.site_url)!;
 
 async function run(limit = 100, key = stack.serviceRoleKey) {
   const res = await fetch(url, { method: "POST", headers: { apikey: stack.anonKey, authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ limit }) });

@@ -26,6 +26,20 @@ export const serviceRoleKey =
 export const publishableKey = "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
 export const secretKey = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
 
+/**
+ * config.toml takes what differs between this machine and a hosted project from env(...), so
+ * `supabase config push` sends a hosted project nothing local (docs/deploy.md, step 4). These are
+ * the local values; the stack sets each one not already set, before the CLI or Auth reads them.
+ */
+export const localConfigEnv: Record<string, string> = {
+  SITE_URL: "http://127.0.0.1:3000",
+  AUTH_REDIRECT_URLS: "http://127.0.0.1:3000/**,http://localhost:3000/**",
+  OIDC_ISSUER_URL: "http://127.0.0.1:54330",
+  OIDC_CLIENT_ID: "memberbase-local",
+  OIDC_REDIRECT_URI: "http://127.0.0.1:54321/auth/v1/callback",
+};
+for (const [name, value] of Object.entries(localConfigEnv)) process.env[name] ??= value;
+
 type Toml = Record<string, any>;
 export const toml: Toml = parse(readFileSync(join(supabaseDir, "config.toml"), "utf8")) as Toml;
 
@@ -46,7 +60,7 @@ export const ports = {
   smtp: Number(toml.local_smtp?.smtp_port ?? 54325) + offset,
   // Internal ports (behind the gateway); supabase start keeps these inside Docker.
   auth: 54329 + offset,
-  oidc: Number(new URL(String(toml.auth?.external?.keycloak?.url ?? "http://127.0.0.1:54330")).port) + offset,
+  oidc: Number(new URL(tomlValue(toml.auth?.external?.keycloak?.url) ?? "http://127.0.0.1:54330").port) + offset,
   functions: 54340 + offset,
   stripe: 54360 + offset,
   rest: 54370 + offset,

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, publishableKey, root, secretKey, serviceRoleKey, stateDir, supabaseDir, toml, type FunctionConfig } from "../core/config.ts";
+import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, publishableKey, root, secretKey, serviceRoleKey, stateDir, supabaseDir, toml, tomlValue, type FunctionConfig } from "../core/config.ts";
 import { runAsync } from "../core/run-async.ts";
 import { httpOk, portOpen, preparation, spawnLogged, StackError, stopChild, waitFor, type Service } from "../core/service.ts";
 import { stripeFunctionEnv } from "./stripe.ts";
@@ -61,7 +61,7 @@ export function functionEnv(): Record<string, string> {
     SMTP_PORT: String(ports.smtp),
     NOTIFICATIONS_SIGNING_SECRET: localSecrets.NOTIFICATIONS_SIGNING_SECRET, // refused by a deployed function
     // The app, where an unsubscribe link's GET lands (config.toml's [auth] site_url, as for Auth's mails).
-    SITE_URL: String(toml.auth?.site_url ?? "http://127.0.0.1:3000"),
+    SITE_URL: tomlValue(toml.auth?.site_url) ?? "http://127.0.0.1:3000",
     // ---
     ...dotEnv(),
   };
