@@ -54,7 +54,7 @@ describe("the scheduled functions' keys", () => {
     }
   });
 
-  it("refuse the anon key, a wrong secret key and a member's role with a code, and do nothing", async () => {
+  it("refuse the anon key and a wrong secret key with a code, and do nothing", async () => {
     const before = await sql`select count(*)::int as n from private.function_calls`;
     for (const { fn, body } of jobs) {
       const wrong = await call(fn, `${secretKey.slice(0, -4)}XXXX`, body);
