@@ -8,7 +8,7 @@ import { mailService } from "./services/mail.ts";
 import { oidcService } from "./services/oidc.ts";
 import { functionsService } from "./services/functions.ts";
 import { gatewayService } from "./services/gateway.ts";
-import { cronDispatchService } from "./platform/cron-dispatch.ts";
+import { pgNetWorkerService } from "./platform/pg-net-worker.ts";
 import { postgrestService } from "./services/postgrest.ts";
 import { formatFootprint, measureFootprint } from "./core/footprint.ts";
 import { ensurePrerequisites, optionalNotes } from "./core/prerequisites.ts";
@@ -16,7 +16,7 @@ import type { Service } from "./core/service.ts";
 import { stripeAvailability, stripeFunctionEnv, stripeService } from "./services/stripe.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
-export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, stripeService, functionsService, gatewayService, cronDispatchService];
+export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, stripeService, functionsService, gatewayService, pgNetWorkerService];
 /** Services that need nothing from the others to start: they start alongside the rest, which
  * shortens a cold start; every one is up before the gateway opens the stack to clients. */
 const independent = new Set<Service>([mailService, oidcService, stripeService, functionsService]);
@@ -63,8 +63,8 @@ export async function startStack(opts: { log?: (line: string) => void; tests?: b
   };
   // Settled from the start: one that fails while the chain still runs is no unhandled rejection.
   const alongside = Promise.allSettled(services.filter((s) => independent.has(s)).map(startOne));
-  // The gateway opens the stack to clients, and the scheduled jobs' dispatcher posts through it: both last.
-  const last = [gatewayService, cronDispatchService];
+  // The gateway opens the stack to clients, and pg_net's stand-in worker posts the scheduled calls through it: both last.
+  const last = [gatewayService, pgNetWorkerService];
   const chain = services.filter((s) => !independent.has(s) && !last.includes(s));
   let failure: unknown;
   try {

@@ -166,10 +166,11 @@ async function verification(id: string) {
   return e;
 }
 
-/** Waits for the dispatcher to answer a scheduled function call (the schedule's own path). */
+/** Waits for pg_net's answer to a scheduled function call (the schedule's own path), settling it as the next tick would. */
 async function callAnswered(callId: number, timeoutMs = 30000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    await sql`select private.settle_function_calls()`;
     const [call] = await sql<{ status: string; status_code: number | null }[]>`select status, status_code from private.function_calls where id = ${callId}`;
     if (call.status === "done" || call.status === "failed" || Date.now() > deadline) return call;
     await new Promise((r) => setTimeout(r, 200));
@@ -438,8 +439,8 @@ const guide: Record<string, Entry> = {
   },
   "recent-failures": async () => {
     const [call] = await sql<{ id: number }[]>`
-      insert into private.function_calls (function_name, body, transport, status, started_at, finished_at, status_code, response)
-      values ('affiliate-credit', '{"sweep": true}', 'dispatcher', 'failed', now(), now(), 503, 'admin-guide: a failed call') returning id`;
+      insert into private.function_calls (function_name, body, status, net_request_id, server_started_at, lease_expires_at, finished_at, status_code, response)
+      values ('affiliate-credit', '{"sweep": true}', 'failed', -1, pg_postmaster_start_time(), now(), now(), 503, 'admin-guide: a failed call') returning id`;
     try {
       expect(await runSql("recent-failures")).toContainEqual(expect.objectContaining({ kind: "function_call", name: "affiliate-credit", status_code: 503, message: "admin-guide: a failed call", job_to_rerun: "referral-sweep" }));
     } finally {
@@ -447,10 +448,10 @@ const guide: Record<string, Entry> = {
     }
   },
   "stuck-jobs": async () => {
-    // A call the dispatcher took 20 minutes ago and never finished (its process died mid-call).
+    // A call made 20 minutes ago that pg_net never answered: its lease ran out before any tick settled it.
     const [call] = await sql<{ id: number }[]>`
-      insert into private.function_calls (function_name, body, transport, status, requested_at, started_at)
-      values ('send-notifications', '{"limit": 200}', 'dispatcher', 'running', now() - interval '20 minutes', now() - interval '20 minutes') returning id`;
+      insert into private.function_calls (function_name, body, status, net_request_id, server_started_at, requested_at, lease_expires_at)
+      values ('send-notifications', '{"limit": 200}', 'running', -1, pg_postmaster_start_time(), now() - interval '20 minutes', now() - interval '16 minutes') returning id`;
     try {
       expect(await runSql("stuck-jobs")).toContainEqual(expect.objectContaining({ kind: "function_call", name: "send-notifications", status: "running" }));
     } finally {
@@ -463,7 +464,7 @@ const guide: Record<string, Entry> = {
     const callId = Number(result[0].run_job.call_function);
     expect(callId).toBeGreaterThan(0);
     expect(audit).toEqual([expect.objectContaining({ ...BY_STUDIO, action: "run_job", target_id: null, details: expect.objectContaining({ job: "referral-sweep" }) })]);
-    // The re-run goes the schedule's way: the dispatcher posts it to affiliate-credit, which answers.
+    // The re-run goes the schedule's way: pg_net (the stack's stand-in here) posts it to affiliate-credit, which answers.
     expect(await callAnswered(callId)).toEqual({ status: "done", status_code: 200 });
   },
 

@@ -18,6 +18,7 @@ import { initCluster, startCluster, stopCluster, type Cluster } from "../stack/s
 import { freePort } from "../stack/core/service.ts";
 import { runAsync } from "../stack/core/run-async.ts";
 import { stack } from "./helpers/stack.ts";
+import { guideCommands } from "./helpers/deploy-guide.ts";
 
 const scratch = mkdtempSync(join(tmpdir(), "mb-deploy-"));
 chmodSync(scratch, 0o755); // the postgres OS user runs the cluster inside it
@@ -67,8 +68,14 @@ describe("deploy to a database set up as a new hosted project", () => {
 
   it("takes Auth's schema, then every migration and the seed as postgres, then passes pgTAP", async () => {
     const auth = await authSchema();
-    // The CLI treats 127.0.0.1:<db.port> as its Docker database; 127.0.0.2 is the same server to it as a remote.
-    await supabaseCli(["db", "push", `--db-url=${as("postgres", "127.0.0.2")}`, "--include-seed", "--yes"]);
+    // The guide's own push (docs/deploy.md, step 2, the demo line with the seed), its --remote aimed at
+    // this cluster: the pinned CLI takes a database URL there (`--remote=<ref|branch|url>`). --yes
+    // because a hosted change takes no prompt answer from a test. The CLI treats 127.0.0.1:<db.port>
+    // as its Docker database; 127.0.0.2 is the same server to it as a remote.
+    const push = guideCommands().find((c) => c.words.join(" ") === "db push" && c.flags.includes("--include-seed"));
+    expect(push?.flags).toEqual(["--remote", "--include-seed"]);
+    const flags = push!.flags.map((f) => (f === "--remote" ? `--remote=${as("postgres", "127.0.0.2")}` : f));
+    await supabaseCli(["db", "push", ...flags, "--yes"]);
 
     const sql = postgres(as("postgres"), { max: 1, onnotice: () => {} });
     try {

@@ -13,7 +13,7 @@ import { memberClient, ok, succeeded } from "./helpers/rest.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { eventually, mailDevPid } from "./helpers/processes.ts";
-import { ports, toml } from "../stack/core/config.ts";
+import { ports, toml, tomlValue } from "../stack/core/config.ts";
 import { localSmtpTimeoutMs } from "../stack/services/functions.ts";
 import { jobsPausedDuringFile, recoveryJob } from "./helpers/schedule.ts";
 import { skipNote } from "./helpers/skip.ts";
@@ -25,7 +25,7 @@ const { createUser } = usersDeletedAfterFile();
 
 const url = `${stack.apiUrl}/functions/v1/send-notifications`;
 /** The app (config.toml's [auth] site_url), where the stack's functions send an unsubscribe link's GET. */
-const siteUrl = String(toml.auth.site_url);
+const siteUrl = tomlValue(toml.auth.site_url)!;
 
 async function run(limit = 100, key = stack.serviceRoleKey) {
   const res = await fetch(url, { method: "POST", headers: { apikey: stack.anonKey, authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ limit }) });

@@ -22,6 +22,24 @@ export const anonKey =
 export const serviceRoleKey =
   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJzdXBhYmFzZS1kZW1vIiwicm9sZSI6InNlcnZpY2Vfcm9sZSIsImV4cCI6MTk4MzgxMjk5Nn0.EGIM96RAZx35lJzdJsyH-qQwv8Hdp7fsn3W0YpN81IU";
 
+/** The new-style keys the pinned CLI (3.1.0) prints for a local project: opaque, not JWTs. */
+export const publishableKey = "sb_publishable_ACJWlzQHlZjBrEguHvfOxg_3BJgxAaH";
+export const secretKey = "sb_secret_N7UND0UgjKTVK-Uodkm0Hg_xSvEMPvz";
+
+/**
+ * config.toml takes what differs between this machine and a hosted project from env(...), so
+ * `supabase config push` sends a hosted project nothing local (docs/deploy.md, step 4). These are
+ * the local values; the stack sets each one not already set, before the CLI or Auth reads them.
+ */
+export const localConfigEnv: Record<string, string> = {
+  SITE_URL: "http://127.0.0.1:3000",
+  AUTH_REDIRECT_URLS: "http://127.0.0.1:3000/**,http://localhost:3000/**",
+  OIDC_ISSUER_URL: "http://127.0.0.1:54330",
+  OIDC_CLIENT_ID: "memberbase-local",
+  OIDC_REDIRECT_URI: "http://127.0.0.1:54321/auth/v1/callback",
+};
+for (const [name, value] of Object.entries(localConfigEnv)) process.env[name] ??= value;
+
 type Toml = Record<string, any>;
 export const toml: Toml = parse(readFileSync(join(supabaseDir, "config.toml"), "utf8")) as Toml;
 
@@ -42,7 +60,7 @@ export const ports = {
   smtp: Number(toml.local_smtp?.smtp_port ?? 54325) + offset,
   // Internal ports (behind the gateway); supabase start keeps these inside Docker.
   auth: 54329 + offset,
-  oidc: Number(new URL(String(toml.auth?.external?.keycloak?.url ?? "http://127.0.0.1:54330")).port) + offset,
+  oidc: Number(new URL(tomlValue(toml.auth?.external?.keycloak?.url) ?? "http://127.0.0.1:54330").port) + offset,
   functions: 54340 + offset,
   stripe: 54360 + offset,
   rest: 54370 + offset,

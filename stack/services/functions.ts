@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { once } from "node:events";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, root, serviceRoleKey, stateDir, supabaseDir, toml, type FunctionConfig } from "../core/config.ts";
+import { anonKey, apiUrl, binDir, cacheDir, dbUrl, functionConfig, jwtSecret, ports, publishableKey, root, secretKey, serviceRoleKey, stateDir, supabaseDir, toml, tomlValue, type FunctionConfig } from "../core/config.ts";
 import { runAsync } from "../core/run-async.ts";
 import { httpOk, portOpen, preparation, spawnLogged, StackError, stopChild, waitFor, type Service } from "../core/service.ts";
 import { stripeFunctionEnv } from "./stripe.ts";
@@ -50,6 +50,9 @@ export function functionEnv(): Record<string, string> {
     SUPABASE_URL: apiUrl,
     SUPABASE_ANON_KEY: anonKey,
     SUPABASE_SERVICE_ROLE_KEY: serviceRoleKey,
+    // The new API keys, as JSON objects of named keys (the edge runtime's names and shape).
+    SUPABASE_PUBLISHABLE_KEYS: JSON.stringify({ default: publishableKey }),
+    SUPABASE_SECRET_KEYS: JSON.stringify({ default: secretKey }),
     SUPABASE_DB_URL: dbUrl,
     // The key set functions verify access tokens with (_shared/jwt.ts), as the edge runtime provides
     // it: the CLI gives the legacy JWT secret as an `oct` JWK.
@@ -63,7 +66,7 @@ export function functionEnv(): Record<string, string> {
     SMTP_TIMEOUT_MS: String(localSmtpTimeoutMs),
     NOTIFICATIONS_SIGNING_SECRET: localSecrets.NOTIFICATIONS_SIGNING_SECRET, // refused by a deployed function
     // The app, where an unsubscribe link's GET lands (config.toml's [auth] site_url, as for Auth's mails).
-    SITE_URL: String(toml.auth?.site_url ?? "http://127.0.0.1:3000"),
+    SITE_URL: tomlValue(toml.auth?.site_url) ?? "http://127.0.0.1:3000",
     // ---
     ...dotEnv(),
   };

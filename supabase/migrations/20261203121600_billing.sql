@@ -500,6 +500,30 @@ end;
 $$;
 revoke execute on function private.apply_stripe_checkout(jsonb) from public, anon, authenticated;
 
+-- Every Stripe event type the webhook acts on: the one list the Stripe endpoint must subscribe to
+-- (docs/deploy.md, step 5, is checked against it); any other type is recorded and ignored.
+create or replace function private.stripe_webhook_events()
+returns text[]
+language sql
+immutable
+set search_path = ''
+as $$
+  select array[
+    'checkout.session.completed',
+    'customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted',
+    'customer.subscription.paused', 'customer.subscription.resumed', 'customer.subscription.trial_will_end',
+    'customer.subscription.pending_update_applied', 'customer.subscription.pending_update_expired',
+    'customer.updated',
+    'invoice.created', 'invoice.updated', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded',
+    'invoice.payment_failed', 'invoice.voided', 'invoice.marked_uncollectible',
+    'payment_method.attached', 'payment_method.updated', 'payment_method.automatically_updated', 'payment_method.detached',
+    'payment_intent.created', 'payment_intent.processing', 'payment_intent.requires_action', 'payment_intent.succeeded',
+    'payment_intent.payment_failed', 'payment_intent.canceled',
+    'charge.refunded'
+  ]
+$$;
+revoke execute on function private.stripe_webhook_events() from public, anon, authenticated;
+
 -- What one event does to the mirror (its outcome), without recording it: apply_stripe_event and
 -- the parked events' replay both use it.
 create or replace function private.dispatch_stripe_event(event jsonb)
@@ -514,6 +538,7 @@ declare
   obj jsonb := event #> '{data,object}';
 begin
   return case
+    when not kind = any(private.stripe_webhook_events()) then 'ignored'
     when kind like 'customer.subscription.%' then private.apply_stripe_subscription(obj, event_at, event_id)
     when kind in ('invoice.created', 'invoice.updated', 'invoice.finalized', 'invoice.paid', 'invoice.payment_succeeded',
                   'invoice.payment_failed', 'invoice.voided', 'invoice.marked_uncollectible')

@@ -3,16 +3,18 @@
 -- referrals' sweep, the retention of several tables): reading this file tells what runs when, and
 -- every object a job calls exists by the time it is scheduled.
 --
--- Jobs that need an edge function call private.call_function(name, body). Its transport depends
--- on where the database runs, the schedule does not:
---   * pg_net present (hosted Supabase, `supabase start`): net.http_post to <project_url>/functions/v1/<name>
---     with the service role key, both read from Vault (secrets `project_url`, `service_role_key`,
---     which the operator sets once; see the README's "Scheduled jobs").
---   * pg_net absent (the Docker-free stack: Debian has no pg_net): the call is queued here and
---     announced with pg_notify; the stack's dispatcher (stack/platform/cron-dispatch.ts) posts it to the
---     gateway with the service role key and records the answer.
--- Every call is a row of private.function_calls either way (pg_net's request id, or the
--- dispatcher's outcome), so a run is visible beside cron.job_run_details.
+-- Jobs that need an edge function call private.call_function(name, body), the same everywhere:
+-- net.http_post (pg_net) to <project_url>/functions/v1/<name> with the secret key as bearer, both
+-- read from Vault (secrets `project_url`, `service_role_key`, which the operator sets once; see
+-- docs/deploy.md). This file creates pg_net where the server has it (hosted Supabase and
+-- `supabase start` always do); a server without it must provide the `net` schema itself (the
+-- Docker-free stack does, outside the migrations: stack/platform/pg-net.sql).
+-- Every call is a row of private.function_calls with pg_net's request id and a lease. Each call
+-- (each tick) first settles earlier ones from net._http_response: 2xx done, anything else failed;
+-- a call whose server restarted since (pg_net's queue and worker do not survive one) or whose lease
+-- ran out without an answer is failed too. A failed call is retried by the next tick of its job,
+-- which links it (retried_by): every function job here is safe to repeat (each claims its rows with
+-- leases or credits under a unique grant key; see docs/operations.md).
 -- Recovery sweeps (expired claims of the outbox and of deletions, exports whose process died) and
 -- the expiry of parked Stripe events are SQL jobs calling those capabilities' own functions.
 -- Daily digests need no job of their own: digest rows become due at each member's local digest
@@ -24,22 +26,36 @@
 
 -- Extensions
 create extension if not exists pg_cron;
+-- pg_net where the server has it. Guarded because a server may lack it (Debian packages none), and
+-- there the `net` schema must come from elsewhere; on hosted Supabase it is always available.
+do $$
+begin
+  if exists (select from pg_catalog.pg_available_extensions where name = 'pg_net') then
+    create extension if not exists pg_net with schema extensions;
+  end if;
+end;
+$$;
 
 -- Tables
 create table private.function_calls (
   id bigint generated always as identity primary key,
   function_name text not null check (function_name ~ '^[a-z0-9][a-z0-9_-]{0,62}$'),
   body jsonb not null default '{}' check (jsonb_typeof(body) = 'object'),
-  transport text not null check (transport in ('pg_net', 'dispatcher')),
-  status text not null default 'queued' check (status in ('queued', 'running', 'done', 'failed')),
-  net_request_id bigint,
+  status text not null default 'running' check (status in ('running', 'done', 'failed')),
+  net_request_id bigint not null,
+  server_started_at timestamptz not null,
   requested_at timestamptz not null default now(),
-  started_at timestamptz,
+  lease_expires_at timestamptz not null,
   finished_at timestamptz,
   status_code integer,
-  response text check (char_length(response) <= 2000)
+  response text check (char_length(response) <= 2000),
+  retried_by bigint references private.function_calls (id) on delete set null,
+  check ((status = 'running') = (finished_at is null))
 );
-comment on table private.function_calls is 'Every edge function call made by a scheduled job: sent by pg_net (net_request_id; its answer is in net._http_response) or queued for the local stack''s dispatcher, which records status_code and response.';
+comment on table private.function_calls is 'Every edge function call made by a scheduled job: pg_net''s request id, the call''s lease, and its outcome (settled from net._http_response by the next call).';
+comment on column private.function_calls.server_started_at is 'pg_postmaster_start_time() when the call was made: pg_net loses requests under way when the server restarts, so a call from an earlier server with no answer is failed.';
+comment on column private.function_calls.lease_expires_at is 'pg_net''s timeout plus a margin: a call still running then got no answer and is failed.';
+comment on column private.function_calls.retried_by is 'The next call of the same job, which repeated this failed one.';
 
 create table private.retention_periods (
   subject text primary key,
@@ -58,7 +74,9 @@ insert into private.retention_periods (subject, keep, description) values
   ('cron_run_details', '14 days', 'cron.job_run_details, by start_time.');
 
 -- Indexes
-create index function_calls_queued_idx on private.function_calls (id) where status = 'queued';
+create index function_calls_running_idx on private.function_calls (lease_expires_at) where status = 'running';
+create index function_calls_unretried_idx on private.function_calls (function_name) where status = 'failed' and retried_by is null;
+create index function_calls_retried_by_idx on private.function_calls (retried_by);
 create index function_calls_requested_idx on private.function_calls (requested_at);
 create index login_history_signed_in_idx on public.login_history (signed_in_at);
 create index search_history_created_idx on public.search_history (created_at);
@@ -72,9 +90,50 @@ alter table private.function_calls enable row level security;
 alter table private.retention_periods enable row level security;
 
 -- Functions
--- Calls an edge function for a scheduled job (see the header for the two transports). Returns the
--- private.function_calls id. Without pg_net it only queues: the dispatcher does the HTTP. Invoker:
--- jobs run as their owner (postgres), who reads Vault on hosted projects.
+-- Records the outcome of running calls (see the header): pg_net's answer by request id, else a
+-- restart or an expired lease. Returns the number of calls finished. Invoker: jobs run as postgres.
+create or replace function private.settle_function_calls()
+returns integer
+language plpgsql
+security invoker
+set search_path = ''
+as $$
+declare
+  n integer;
+  total integer := 0;
+begin
+  -- pg_net's answer.
+  update private.function_calls f
+     set status = case when r.status_code between 200 and 299 then 'done' else 'failed' end,
+         finished_at = r.created, status_code = r.status_code,
+         response = left(case when r.timed_out then 'timed out: ' || coalesce(r.error_msg, '')
+                              when r.status_code is null then coalesce(r.error_msg, 'no answer')
+                              else coalesce(r.content, '') end, 2000)
+    from net._http_response r
+   where f.status = 'running' and r.id = f.net_request_id and r.created >= f.requested_at
+     -- an answer from the call's own server: after a crash pg_net's request ids start over
+     and (f.server_started_at = pg_catalog.pg_postmaster_start_time() or r.created < pg_catalog.pg_postmaster_start_time());
+  get diagnostics n = row_count;
+  total := total + n;
+  -- No answer and the server restarted since the call: pg_net's worker lost it.
+  update private.function_calls
+     set status = 'failed', finished_at = now(),
+         response = 'no answer: the database restarted during the call (pg_net loses requests under way)'
+   where status = 'running' and server_started_at <> pg_catalog.pg_postmaster_start_time();
+  get diagnostics n = row_count;
+  total := total + n;
+  update private.function_calls
+     set status = 'failed', finished_at = now(), response = 'no answer within the call''s lease'
+   where status = 'running' and lease_expires_at < now();
+  get diagnostics n = row_count;
+  return total + n;
+end;
+$$;
+comment on function private.settle_function_calls() is 'Finishes running scheduled calls: pg_net''s answer (2xx done, else failed), or failed when the server restarted or the lease ran out.';
+revoke execute on function private.settle_function_calls() from public, anon, authenticated;
+
+-- Calls an edge function for a scheduled job (see the header) and returns the private.function_calls
+-- id. Invoker: jobs run as their owner (postgres), who reads Vault.
 create or replace function private.call_function(name text, body jsonb default '{}')
 returns bigint
 language plpgsql
@@ -82,36 +141,36 @@ security invoker
 set search_path = ''
 as $$
 declare
+  -- The edge runtime's wall clock on hosted projects; pg_net records a timeout after it.
+  timeout_ms constant integer := 150000;
   url text;
-  service_key text;
+  secret_key text;
   request_id bigint;
   call_id bigint;
 begin
-  if exists (select from pg_catalog.pg_extension where extname = 'pg_net') then
-    -- Dynamic SQL with the schema as a parameter: vault and net exist only where pg_net does, and
-    -- this file loads (and plpgsql_check checks it) without them.
-    execute format('select decrypted_secret from %I.decrypted_secrets where name = $1', 'vault') into url using 'project_url';
-    execute format('select decrypted_secret from %I.decrypted_secrets where name = $1', 'vault') into service_key using 'service_role_key';
-    if url is null or service_key is null then
-      raise exception 'call_function(%): set the Vault secrets project_url and service_role_key (see the README, "Scheduled jobs")', name;
-    end if;
-    execute format('select %I.http_post(url := $1, body := $2, headers := $3, timeout_milliseconds := 150000)', 'net')
-      into request_id
-      using rtrim(url, '/') || '/functions/v1/' || name, body,
-            jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || service_key, 'apikey', service_key);
-    insert into private.function_calls (function_name, body, transport, status, net_request_id, started_at)
-    values (name, body, 'pg_net', 'running', request_id, now())
-    returning id into call_id;
-  else
-    insert into private.function_calls (function_name, body, transport)
-    values (name, body, 'dispatcher')
-    returning id into call_id;
-    perform pg_notify('memberbase_function_calls', call_id::text);
+  perform private.settle_function_calls();
+  select decrypted_secret into url from vault.decrypted_secrets where decrypted_secrets.name = 'project_url';
+  select decrypted_secret into secret_key from vault.decrypted_secrets where decrypted_secrets.name = 'service_role_key';
+  if url is null or secret_key is null then
+    raise exception 'call_function(%): set the Vault secrets project_url and service_role_key (docs/deploy.md, step 6)', name;
   end if;
+  -- The key as bearer only: a secret key (sb_secret_...) is no JWT, so the called functions run
+  -- without verify_jwt and check the key themselves (supabase/functions/_shared/service-role.ts).
+  request_id := net.http_post(
+    url := rtrim(url, '/') || '/functions/v1/' || name,
+    body := body,
+    headers := jsonb_build_object('Content-Type', 'application/json', 'Authorization', 'Bearer ' || secret_key),
+    timeout_milliseconds := timeout_ms);
+  insert into private.function_calls (function_name, body, net_request_id, server_started_at, lease_expires_at)
+  values (name, body, request_id, pg_catalog.pg_postmaster_start_time(), now() + make_interval(secs => timeout_ms / 1000 + 60))
+  returning id into call_id;
+  -- This call repeats the job's failed ones (same function and body).
+  update private.function_calls f set retried_by = call_id
+   where f.function_name = name and f.body = call_function.body and f.status = 'failed' and f.retried_by is null;
   return call_id;
 end;
 $$;
-comment on function private.call_function(text, jsonb) is 'Calls an edge function for a scheduled job: pg_net with Vault''s project_url and service_role_key where pg_net exists, else queued for the local stack''s dispatcher.';
+comment on function private.call_function(text, jsonb) is 'Calls an edge function for a scheduled job with pg_net, Vault''s project_url and service_role_key; settles earlier calls and links the failed ones it repeats.';
 revoke execute on function private.call_function(text, jsonb) from public, anon, authenticated;
 
 -- Deletes what outlived its retention period (private.retention_periods); returns the rows deleted
@@ -177,9 +236,10 @@ select
   (select count(*) from public.data_export_requests where status = 'processing' and requested_at < now() - interval '15 minutes') as exports_stuck,
   (select count(*) from public.data_deletion_requests where status = 'pending' and process_after < now() - interval '1 hour') as deletions_overdue,
   (select count(*) from public.data_deletion_requests where status = 'processing' and lease_expires_at < now()) as deletions_expired_claims,
-  (select count(*) from private.function_calls where status = 'queued' and requested_at < now() - interval '5 minutes') as function_calls_waiting,
-  (select count(*) from private.function_calls where status = 'failed' and requested_at > now() - interval '1 day') as function_calls_failed_today;
-comment on view private.operations_health is 'One row: outbox backlog and its oldest due row, expired claims, stuck exports and deletions, scheduled calls waiting or failed.';
+  (select count(*) from private.function_calls where status = 'running' and (lease_expires_at < now() or server_started_at <> pg_catalog.pg_postmaster_start_time())) as function_calls_stuck,
+  (select count(*) from private.function_calls where status = 'failed' and requested_at > now() - interval '1 day') as function_calls_failed_today,
+  (select count(*) from private.function_calls where status = 'failed' and retried_by is null) as function_calls_failed_unretried;
+comment on view private.operations_health is 'One row: outbox backlog and its oldest due row, expired claims, stuck exports and deletions, scheduled calls stuck (running past their lease or across a restart), failed today, and failed with no retry yet.';
 
 revoke all on private.scheduled_jobs, private.operations_health from public, anon, authenticated;
 
@@ -188,17 +248,16 @@ create view admin.stuck_jobs
 with (security_invoker = true)
 as
 select 'function_call' as kind, f.function_name as name, f.id as call_id, null::bigint as run_id, f.status,
-       coalesce(f.started_at, f.requested_at) as since, f.body::text as detail
+       f.requested_at as since, f.body::text as detail
   from private.function_calls f
- where f.transport = 'dispatcher'
-   and ((f.status = 'queued' and f.requested_at < now() - interval '5 minutes')
-        or (f.status = 'running' and f.started_at < now() - interval '15 minutes'))
+ where f.status = 'running'
+   and (f.lease_expires_at < now() or f.server_started_at <> pg_catalog.pg_postmaster_start_time())
 union all
 select 'cron_run', j.jobname, null, d.runid, d.status, d.start_time, d.command
   from cron.job_run_details d
   join cron.job j on j.jobid = d.jobid
  where d.status in ('starting', 'running') and d.start_time < now() - interval '15 minutes';
-comment on view admin.stuck_jobs is 'Scheduled work that should have finished: function calls queued over 5 minutes or running over 15 (the local dispatcher), job runs still running after 15 minutes.';
+comment on view admin.stuck_jobs is 'Scheduled work that should have finished: function calls still running past their lease or across a server restart (the next tick fails and retries them), job runs still running after 15 minutes.';
 
 create view admin.recent_failures
 with (security_invoker = true)
@@ -254,9 +313,10 @@ select cron.schedule('referral-sweep', '* * * * *', $$select private.call_functi
 -- Recovery (the leases of delivery and privacy): outbox rows and deletion requests whose claim
 -- outlived its lease are taken again, and exports whose streaming connection died are recorded
 -- failed. The send and deletion runs retake on their own too; this job covers the minutes when
--- none runs, and the exports, which nothing else sweeps.
+-- none runs, and the exports, which nothing else sweeps. It settles the scheduled calls too, so
+-- their outcomes are recorded while the function jobs are paused.
 select cron.schedule('recover-expired-claims', '* * * * *',
-  $$select private.retake_expired_email_claims(), private.retake_expired_deletion_claims(), private.fail_abandoned_exports()$$);
+  $$select private.retake_expired_email_claims(), private.retake_expired_deletion_claims(), private.fail_abandoned_exports(), private.settle_function_calls()$$);
 -- Parked Stripe events nobody links within 30 days are dropped (billing).
 select cron.schedule('expire-parked-stripe-events', '41 3 * * *', $$select private.expire_parked_stripe_events()$$);
 select cron.schedule('purge-expired-rows', '17 3 * * *', $$select private.purge_expired_rows()$$);

@@ -19,10 +19,12 @@ export function jobsPausedDuringFile(...jobs: string[]): void {
     await setActive(jobs, false);
     const deadline = Date.now() + 60_000;
     for (;;) {
+      // A paused job makes no call that would settle its last ones: settle them here.
+      await sql`select private.settle_function_calls()`;
       const [{ busy }] = await sql<{ busy: number }[]>`
         select count(*)::int as busy from private.function_calls f join cron.job j
             on j.command like '%call_function(''' || f.function_name || '''%'
-         where j.jobname in ${sql(jobs)} and f.status in ('queued', 'running')`;
+         where j.jobname in ${sql(jobs)} and f.status = 'running'`;
       if (busy === 0 || Date.now() > deadline) return;
       await new Promise((r) => setTimeout(r, 250));
     }

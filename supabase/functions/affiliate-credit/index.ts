@@ -4,7 +4,7 @@
 //     their email, e.g. on the first SIGNED_IN with `user.email_confirmed_at` set; a member who
 //     signed up without a code (OAuth sign-ups carry no metadata) may send `{ "code": "..." }`
 //     within 30 days of sign-up to claim one first;
-//   - a periodic job calls it with the service role key and `{ "sweep": true }` (optionally
+//   - a periodic job calls it with the service role key or a secret key and `{ "sweep": true }` (optionally
 //     `"limit"`), crediting every open referral whose member has verified their email, so no
 //     bonus depends on the client calling; `{ "referral_id": "..." }` retries one referral.
 // All deciding and recording happens in one SQL function (private.credit_referral, reached via
@@ -13,7 +13,8 @@
 import { z } from "zod";
 import { parseBody, serve } from "../_shared/handler.ts";
 import { HttpError, json } from "../_shared/errors.ts";
-import { callerRole, memberClaims } from "../_shared/claims.ts";
+import { memberClaims } from "../_shared/claims.ts";
+import { isServiceCaller } from "../_shared/service-role.ts";
 import { sql } from "../_shared/db.ts";
 import type postgres from "postgres";
 
@@ -67,10 +68,10 @@ async function asServiceRole<T>(run: (tx: postgres.TransactionSql) => Promise<T>
   })) as T;
 }
 serve(["POST"], async (req) => {
-  const role = await callerRole(req);
+  const service = await isServiceCaller(req);
   const input = await parseBody(req, body);
 
-  if (role === "service_role") {
+  if (service) {
     if (input.sweep) {
       const [row] = await asServiceRole((tx) => tx`select private.credit_qualified_referrals(${input.limit ?? 500}) as result`);
       return json(row.result);
@@ -87,4 +88,4 @@ serve(["POST"], async (req) => {
   }
   const [row] = await asServiceRole((tx) => tx`select private.claim_referral_credit(${claims.sub}, ${input.code ?? null}) as result`);
   return answer(row.result as Outcome);
-});
+}, { verifyJwt: false }); // the schedule's secret key is no JWT: checked by isServiceCaller / memberClaims

@@ -16,4 +16,4 @@ serve(["POST"], async (req) => {
   await requireServiceRole(req);
   const { limit } = await parseBody(req, body);
   return json(await processDueRequests(limit));
-});
+}, { verifyJwt: false }); // the schedule's secret key is no JWT: checked by isServiceCaller / memberClaims
