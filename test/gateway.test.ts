@@ -6,6 +6,9 @@ import { functions } from "./helpers/functions.ts";
 import { stack, anonClient } from "./helpers/stack.ts";
 import { memberClaims } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
+import { createClient } from "@supabase/supabase-js";
+import type { Database } from "../types/database.ts";
+import { publishableKey, secretKey } from "../stack/core/config.ts";
 
 const health = `${stack.apiUrl}/functions/v1/health`;
 
@@ -107,6 +110,39 @@ describe("the other API routes", () => {
     const wrong = await fetch(`${stack.apiUrl}/rest/v1/plans?select=code`, { headers: { apikey: "not-a-key" } });
     expect(wrong.status).toBe(401);
     expect(await wrong.json()).toMatchObject({ error: { code: "invalid_api_key" } });
+  });
+});
+
+describe("the new API keys (sb_publishable_…, sb_secret_…), which are not JWTs", () => {
+  const client = (key: string, headers: Record<string, string> = {}) =>
+    createClient<Database>(stack.apiUrl, key, { auth: { persistSession: false, autoRefreshToken: false }, global: { headers } });
+
+  it("a publishable key reads what anon may, and no more", async () => {
+    const publishable = client(publishableKey);
+    const { data, error, status } = await publishable.from("plans").select("code").eq("code", "free");
+    expect([status, error, data]).toEqual([200, null, [{ code: "free" }]]);
+    const bookings = await publishable.from("bookings").select("id");
+    expect([bookings.status, bookings.error?.code]).toEqual([401, "42501"]);
+  });
+
+  it("a secret key acts as the service role on PostgREST", async () => {
+    const { count, error } = await client(secretKey).from("profiles").select("id", { count: "exact", head: true });
+    expect(error).toBeNull();
+    expect(count).toBeGreaterThan(0);
+  });
+
+  it("a member's session token beside a publishable key stays the member's", async () => {
+    const claims = memberClaims(randomUUID());
+    const member = client(publishableKey, { Authorization: `Bearer ${await signAccessToken(claims)}` });
+    const { data, error } = await member.rpc("my_entitlements");
+    expect(error).toBeNull();
+    expect(data).toBeTruthy();
+  });
+
+  it("refuses a key of the new shape that is not this project's", async () => {
+    const res = await fetch(`${stack.apiUrl}/rest/v1/plans?select=code`, { headers: { apikey: "sb_publishable_not-this-projects-key" } });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ error: { code: "invalid_api_key" } });
   });
 });
 

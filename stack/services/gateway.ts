@@ -3,7 +3,7 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { pipeline } from "node:stream";
 import { jwtVerify } from "jose";
-import { anonKey, jwtSecret, ports, serviceRoleKey } from "../core/config.ts";
+import { anonKey, jwtSecret, ports, publishableKey, secretKey, serviceRoleKey } from "../core/config.ts";
 import { availability } from "./auth.ts";
 import { findFunction } from "./functions.ts";
 import { postgrest } from "./postgrest.ts";
@@ -11,7 +11,19 @@ import { allowAnyOrigin, answerPreflight, isPreflight } from "./cors.ts";
 import type { Service } from "../core/service.ts";
 
 const secret = new TextEncoder().encode(jwtSecret);
-const apiKeys = new Set([anonKey, serviceRoleKey]);
+const apiKeys = new Set([anonKey, serviceRoleKey, publishableKey, secretKey]);
+/** The new API keys are not JWTs: Auth and PostgREST get the key's role as a JWT in their place. */
+const roleTokens = new Map([[publishableKey, anonKey], [secretKey, serviceRoleKey]]);
+
+/** A request that carries a new API key and no JWT of its own (supabase-js sends the key as the
+ * bearer too) reaches Auth and PostgREST with the key's role token, as on Supabase's gateway;
+ * a user's session token is left as it is. */
+function withRoleToken(req: IncomingMessage, key: string | undefined): void {
+  const token = key === undefined ? undefined : roleTokens.get(key);
+  if (!token) return;
+  const authorization = req.headers.authorization;
+  if (authorization === undefined || authorization === `Bearer ${key}`) req.headers.authorization = `Bearer ${token}`;
+}
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json", ...allowAnyOrigin });
   res.end(JSON.stringify(body));
@@ -89,6 +101,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
 
   const openAuthRoute = prefix === "auth/v1" && rest.length === 1 && authOpenRoutes.has(rest[0]);
   if (key === undefined && !openAuthRoute) return gatewayError(res, 401, "no_api_key", "No API key found in request (send the anon or service_role key as the apikey header)");
+  withRoleToken(req, key);
   if (prefix === "auth/v1") {
     if (!availability.server) return gatewayError(res, 503, "auth_unavailable", `Supabase Auth is not running in this stack: ${availability.reason?.split("\n")[0] ?? "unknown"}`);
     // Auth rate-limits and records sessions by the client address it reads from X-Forwarded-For
