@@ -14,6 +14,7 @@ import { formatFootprint, measureFootprint } from "./core/footprint.ts";
 import { missingPrerequisites, optionalNotes, prerequisitesMessage } from "./core/prerequisites.ts";
 import { StackError, type Service } from "./core/service.ts";
 import { stripeAvailability, stripeFunctionEnv, stripeService } from "./services/stripe.ts";
+import { claimDataDir, releaseDataDir } from "./lifecycle.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
 export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, stripeService, functionsService, gatewayService, cronDispatchService];
@@ -39,6 +40,8 @@ export interface StackInfo {
 export async function startStack(opts: { log?: (line: string) => void } = {}): Promise<StackInfo> {
   const log = opts.log ?? (() => {});
   const t0 = performance.now();
+  // First: a second start from this data dir stops here, having touched nothing of the running one.
+  await claimDataDir((line) => log(`  ${line}`));
   const missing = missingPrerequisites();
   if (missing.length) throw new StackError(prerequisitesMessage(missing));
   for (const note of optionalNotes()) log(`  note: ${note}`);
@@ -81,7 +84,8 @@ export async function startStack(opts: { log?: (line: string) => void } = {}): P
 }
 
 /** Stops every started service at once: a parent that gives us only a moment (an npm or timeout
- * wrapper passing on Ctrl-C) must not leave the Postgres cluster, which lives on its own, behind. */
+ * wrapper passing on Ctrl-C) must not leave the Postgres cluster, which lives on its own, behind.
+ * Then frees the data dir (a no-op for a start that was refused: the dir is the running stack's). */
 export async function stopStack(): Promise<void> {
   const stopping = started.splice(0).reverse();
   await Promise.all(
@@ -89,6 +93,7 @@ export async function stopStack(): Promise<void> {
       s.stop().catch((e) => console.error(`stopping ${s.name}: ${(e as Error).message}`)),
     ),
   );
+  releaseDataDir();
 }
 
 export function info(): StackInfo {
