@@ -91,16 +91,23 @@ afterAll(async () => {
 }, 120000);
 
 describe("the stack's lifecycle", () => {
-  let first: Dev;
+  let first: Dev | undefined;
 
-  it("refuses a second start from a running stack's data dir, touching nothing of the first", async () => {
+  /** The stack the test acts on: the one running from this test's data dir, started if none is. */
+  async function running(): Promise<Dev> {
+    if (first && first.child.exitCode === null && first.child.signalCode === null) return first;
     const busy = (await Promise.all(theirPorts.map(portOpen))).some(Boolean);
     expect(busy, `ports ${theirPorts.join(", ")} must be free for this test's stacks`).toBe(false);
     mkdirSync(dir, { recursive: true });
-    first = dev();
-    expect(await first.ready, first.output()).toBe(true);
+    const started = dev();
+    expect(await started.ready, started.output()).toBe(true);
+    return (first = started);
+  }
+
+  it("refuses a second start from a running stack's data dir, touching nothing of the first", async () => {
+    const stack = await running();
     expect(await restStatus()).toBe(200);
-    const owner = stackProcess(first).pid;
+    const owner = stackProcess(stack).pid;
     const cluster = postmaster();
 
     const second = dev();
@@ -110,35 +117,37 @@ describe("the stack's lifecycle", () => {
     // The first still serves, on the same cluster, and still holds the data dir.
     expect(await restStatus()).toBe(200);
     expect(isAlive(cluster)).toBe(true);
-    expect(stackProcess(first).pid).toBe(owner);
+    expect(stackProcess(stack).pid).toBe(owner);
   }, 300000);
 
   it("takes every child and Postgres with it when its process is killed (-9), and starts again", async () => {
-    const owner = stackProcess(first);
+    const killed = await running();
+    const owner = stackProcess(killed);
     // Everything it runs: its children (MailDev, the functions host, PostgREST, stripe-mock; Auth where
     // it runs) and the cluster pg_ctl started for it.
     const left: [string, ProcessId][] = [...childrenOf(owner.pid).map((c): [string, ProcessId] => [c.comm, c]), ["postgres", postmaster()]];
     expect(left.map(([name]) => name)).toEqual(expect.arrayContaining(["node", "deno", "postgrest", "postgres"]));
     process.kill(owner.pid, "SIGKILL");
-    await first.exited;
+    await killed.exited;
     // A bound on a hang, not a speed target: Postgres' fast shutdown writes a checkpoint.
     expect(await gone(left.map(([, id]) => id), 60000), `still running: ${left.filter(([, id]) => isAlive(id)).map(([n]) => n).join(", ")}`).toBe(true);
     expect((await Promise.all(theirPorts.map(portOpen))).some(Boolean)).toBe(false);
 
-    first = dev();
-    expect(await first.ready, first.output()).toBe(true);
+    const again = dev();
+    expect(await again.ready, again.output()).toBe(true);
     expect(await restStatus()).toBe(200);
+    first = again;
   }, 300000);
 
   it("cleans up what a stack killed together with its watchdog left, then starts", async () => {
-    const owner = stackProcess(first);
+    const killed = await running();
+    const owner = stackProcess(killed);
     const cluster = postmaster();
     // The watchdog first: then nothing stops Postgres (pg_ctl daemonised it: it is no child of the stack).
     const watchdog = watchdogOf(owner.pid);
     if (watchdog) process.kill(watchdog.pid, "SIGKILL");
     process.kill(owner.pid, "SIGKILL");
-    await first.exited;
-    await new Promise((r) => setTimeout(r, 2000));
+    await killed.exited;
     expect(isAlive(cluster), "the cluster outlived its stack (what this test is about)").toBe(true);
 
     const next = dev();

@@ -20,10 +20,10 @@ function statFields(pid: number): { comm: string; fields: string[] } | undefined
 }
 
 /** The running process with this pid, or undefined (gone, or a zombie that only waits to be reaped). */
-export function identify(pid: number): (ProcessId & { comm: string }) | undefined {
+export function identify(pid: number): (ProcessId & { comm: string; ppid: number }) | undefined {
   const s = statFields(pid);
   if (!s || s.fields[0] === "Z" || s.fields[0] === "X") return undefined;
-  return { pid, start: s.fields[19], comm: s.comm };
+  return { pid, start: s.fields[19], comm: s.comm, ppid: Number(s.fields[1]) };
 }
 
 /** True while the very process recorded (same pid, same start time) runs. */
