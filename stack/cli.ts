@@ -35,8 +35,13 @@ process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 // `npm run dev` runs this in a child of tsx's own process: when that wrapper dies (kill -9 of it or
 // of npm), nothing would stop the stack any more, so it stops as on Ctrl-C.
+// Once: a second shutdown() call (a second Ctrl-C) exits at once, mid-stop.
 const parent = process.ppid;
-setInterval(() => process.ppid !== parent && void shutdown(0), 1000).unref();
+const orphaned = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphaned);
+  void shutdown(0);
+}, 1000).unref();
 
 try {
   await startStack({ log: (line) => console.log(line) });

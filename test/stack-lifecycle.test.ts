@@ -1,10 +1,11 @@
 // The stack's lifecycle through real processes (issue 33): stacks started by `npm run dev`'s own entry
 // point on a data dir and ports of their own. A second start from the same data dir is refused and
 // leaves the first serving; kill -9 of the stack's process takes every child and Postgres with it; a
-// start after the stack and its watchdog were both killed cleans up what they left, then starts.
+// start after the stack and its watchdog were both killed cleans up what they left, then starts; and
+// a stack whose `npm run dev` wrapper was killed stops by itself.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -156,8 +157,18 @@ describe("the stack's lifecycle", () => {
     expect(next.output()).toContain(`stopping the Postgres left running from ${join(stackDir, "db")} (postmaster pid ${cluster.pid})`);
     expect(isAlive(cluster)).toBe(false);
     expect(await restStatus()).toBe(200);
-    next.child.kill("SIGTERM");
-    expect(await next.exited).toBe(0);
+    first = next;
+  }, 300000);
+
+  it("stops as on Ctrl-C when `npm run dev`'s wrapper process is killed (-9)", async () => {
+    const stack = await running();
+    const owner = stackProcess(stack); // tsx runs the CLI in a child: that child is the stack
+    const cluster = postmaster();
+    stack.child.kill("SIGKILL");
+    // A bound on a hang: the stack notices within a second, then stops every service.
+    expect(await gone([owner, cluster], 60000), "the stack and its cluster stopped").toBe(true);
     expect((await Promise.all(theirPorts.map(portOpen))).some(Boolean)).toBe(false);
+    expect(existsSync(join(stackDir, "stack.lock")), "the data dir was given up").toBe(false);
+    expect(readFileSync(join(stackDir, "logs", "watchdog.log"), "utf8"), "a clean stop, not the watchdog's cleanup").not.toContain(`the stack pid ${owner.pid} `);
   }, 300000);
 });
