@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { anonKey, binDir, ports, root } from "../stack/core/config.ts";
 import { portOpen } from "../stack/core/service.ts";
-import { gone, identify, isAlive, type ProcessId } from "../stack/core/process-identity.ts";
+import { gone, identify, isAlive, terminate, type ProcessId } from "../stack/core/process-identity.ts";
+import { runningPostmaster } from "../stack/services/postgres.ts";
 
 const mainOffset = Number(process.env.MEMBERBASE_PORT_OFFSET ?? 0);
 // 43 above this suite's stack: none of its ports (54321…54371 shifted) lands on one of the suite's.
@@ -88,6 +89,11 @@ function watchdogOf(owner: number): ProcessId | undefined {
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
   await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, "exit") : undefined)));
+  // A test that failed may have left a stack (or its cluster) running: stop it before its dir goes.
+  const owner = existsSync(join(stackDir, "stack.lock")) ? (JSON.parse(readFileSync(join(stackDir, "stack.lock"), "utf8")) as { owner: ProcessId }).owner : undefined;
+  if (owner) await terminate([owner], 30000);
+  const cluster = runningPostmaster(join(stackDir, "db"));
+  if (cluster) await terminate([cluster], 30000, "SIGINT");
   rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 }, 120000);
 
