@@ -1,14 +1,22 @@
 // `npm run dev`: starts the Docker-free stack, prints URLs and keys, stops on Ctrl-C.
 // `npm run dev -- --reset` wipes .stack/ first.
-import { rmSync } from "node:fs";
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { stateDir } from "./core/config.ts";
+import { lockFile } from "./core/stack-lock.ts";
 import { startStack, stopStack, summary } from "./index.ts";
-import { postgresService } from "./services/postgres.ts";
+import { claimDataDir } from "./lifecycle.ts";
 import { functionsOptions } from "./services/functions.ts";
 
 if (process.argv.includes("--reset")) {
-  await postgresService.stop(); // a cluster left running from this data dir would hold the port
-  rmSync(stateDir, { recursive: true, force: true });
+  try {
+    // Not while another stack runs from it; a cluster a dead stack left running here is stopped first.
+    await claimDataDir((line) => console.log(`  ${line}`));
+  } catch (e) {
+    console.error(`\nstack failed: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  for (const entry of readdirSync(stateDir)) if (join(stateDir, entry) !== lockFile) rmSync(join(stateDir, entry), { recursive: true, force: true });
   console.log(`wiped ${stateDir}`);
 }
 
@@ -25,6 +33,15 @@ async function shutdown(code: number): Promise<never> {
 }
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
+// `npm run dev` runs this in a child of tsx's own process: when that wrapper dies (kill -9 of it or
+// of npm), nothing would stop the stack any more, so it stops as on Ctrl-C.
+// Once: a second shutdown() call (a second Ctrl-C) exits at once, mid-stop.
+const parent = process.ppid;
+const orphaned = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(orphaned);
+  void shutdown(0);
+}, 1000).unref();
 
 try {
   await startStack({ log: (line) => console.log(line) });

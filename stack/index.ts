@@ -14,6 +14,7 @@ import { formatFootprint, measureFootprint } from "./core/footprint.ts";
 import { ensurePrerequisites, optionalNotes } from "./core/prerequisites.ts";
 import type { Service } from "./core/service.ts";
 import { stripeAvailability, stripeFunctionEnv, stripeService } from "./services/stripe.ts";
+import { claimDataDir, releaseDataDir } from "./lifecycle.ts";
 
 /** Dependency order: mail and the OIDC provider before Auth (it sends mail and calls the provider). */
 export const services: Service[] = [postgresService, platformService, mailService, oidcService, authService, migrationsService, postgrestService, stripeService, functionsService, gatewayService, pgNetWorkerService];
@@ -39,6 +40,8 @@ export interface StackInfo {
 /** `tests`: the test suite's run, which also needs what only the tests use (prerequisites.ts). */
 export async function startStack(opts: { log?: (line: string) => void; tests?: boolean } = {}): Promise<StackInfo> {
   const log = opts.log ?? (() => {});
+  // First: a second start from this data dir stops here, having touched nothing of the running one.
+  await claimDataDir((line) => log(`  ${line}`));
   // Installs missing Debian packages where it may, else stops with what to run; before the clock.
   await ensurePrerequisites({ log, tests: opts.tests });
   const t0 = performance.now();
@@ -82,7 +85,8 @@ export async function startStack(opts: { log?: (line: string) => void; tests?: b
 }
 
 /** Stops every started service at once: a parent that gives us only a moment (an npm or timeout
- * wrapper passing on Ctrl-C) must not leave the Postgres cluster, which lives on its own, behind. */
+ * wrapper passing on Ctrl-C) must not leave the Postgres cluster, which lives on its own, behind.
+ * Then frees the data dir (a no-op for a start that was refused: the dir is the running stack's). */
 export async function stopStack(): Promise<void> {
   const stopping = started.splice(0).reverse();
   await Promise.all(
@@ -90,6 +94,7 @@ export async function stopStack(): Promise<void> {
       s.stop().catch((e) => console.error(`stopping ${s.name}: ${(e as Error).message}`)),
     ),
   );
+  releaseDataDir();
 }
 
 export function info(): StackInfo {

@@ -2,13 +2,15 @@
 // (issue 16): the functions host killed (-9) in the middle of a streamed export, more concurrent
 // exports than the function's pool has connections, and Postgres stopped in immediate mode while
 // commits are being acknowledged. Runs only against the stack this suite started (it kills its parts).
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stack } from "./helpers/stack.ts";
 import { sql } from "./helpers/db.ts";
 import { signAccessToken } from "./helpers/jwt.ts";
 import { createSession, usersDeletedAfterFile, type TestUser } from "./helpers/users.ts";
 import { eventually, functionsHostPid } from "./helpers/processes.ts";
-import { restartImmediately } from "../stack/services/postgres.ts";
+import { restartImmediately, runningPostmaster } from "../stack/services/postgres.ts";
+import { identify, isAlive } from "../stack/core/process-identity.ts";
 import { skipNote } from "./helpers/skip.ts";
 
 const { createUser } = usersDeletedAfterFile();
@@ -156,9 +158,29 @@ describe.skipIf(notOurStack ?? notDurable)(`Postgres stopped in immediate mode m
     await eventually(async () => acknowledged.length >= 200, 60000, 10);
     // A statement certainly in flight when the server goes: on a loaded machine the writers may all be
     // between statements at that instant, so they alone cannot prove the stop landed mid-work.
-    const inFlight = sql`select pg_sleep(60)`.then(() => "finished", () => "cut off");
-    await eventually(async () => (await sql`select count(*)::int as n from pg_stat_activity where query = 'select pg_sleep(60)' and state = 'active'`)[0].n === 1, 30000, 10);
-    await restartImmediately();
+    // It and the poll for it each get a connection of their own: on the shared pool (4 connections,
+    // all busy with the writers) postgres.js pipelines a query behind another on a busy connection,
+    // and a poll queued behind the sleep waited its 60 s out, so the restart came after the sleep had
+    // finished (issue 33: "expected 'finished' to be 'cut off'" after 61.6 s).
+    // (Clients of their own, not sql.reserve(): releasing a reserved connection the restart closed
+    // puts it back in the pool dead, and postgres.js then writes to its null socket.)
+    const sleeper = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
+    const watcher = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });
+    const [{ pid: backend }] = await sleeper<{ pid: number }[]>`select pg_backend_pid() as pid`;
+    const inFlight = sleeper`select pg_sleep(60)`.then(() => "finished", () => "cut off");
+    const sleeping = async () => (await watcher`select count(*)::int as n from pg_stat_activity where pid = ${backend} and state = 'active' and query = 'select pg_sleep(60)'`)[0].n === 1;
+    expect(await eventually(sleeping, 30000, 10), "the sleep is under way").toBe(true);
+    // The server this test talks to is the one restartImmediately() stops: the sleeping backend is a
+    // child of the postmaster running from the stack's data dir.
+    const postmaster = runningPostmaster();
+    expect(postmaster, "a postmaster runs from the stack's data dir").toBeDefined();
+    const backendProcess = identify(backend);
+    expect(backendProcess?.ppid).toBe(postmaster!.pid);
+    const { stopped } = await restartImmediately(); // throws unless that postmaster is gone and another runs
+    expect(stopped).toEqual(postmaster);
+    expect(isAlive(backendProcess!), "the sleeping backend is gone").toBe(false);
+    // Their connections died with the server: nothing to wait for (a plain end() waits forever here).
+    await Promise.all([sleeper.end({ timeout: 0 }), watcher.end({ timeout: 0 })]);
     stop = true;
     await writers;
     expect(await eventually(async () => (await sql`select 1 as one`).length === 1, 60000)).toBe(true);

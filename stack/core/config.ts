@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parse } from "smol-toml";
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const stateDir = process.env.MEMBERBASE_STACK_DIR ?? join(root, ".stack");
+export const stateDir = resolve(process.env.MEMBERBASE_STACK_DIR ?? join(root, ".stack"));
 export const cacheDir = process.env.MEMBERBASE_CACHE_DIR ?? join(homedir(), ".cache", "memberbase");
 export const supabaseDir = join(root, "supabase");
 export const binDir = join(root, "node_modules", ".bin");

@@ -1,10 +1,11 @@
 // The small surface every stack service has; the CLI only orders them.
 import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
-import { createWriteStream, mkdirSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { connect, createServer, type AddressInfo } from "node:net";
 import { availableParallelism, loadavg } from "node:os";
 import { stateDir } from "./config.ts";
+import { recordChildren } from "./stack-lock.ts";
 
 export interface Service {
   name: string;
@@ -36,16 +37,30 @@ export function preparation(work: (note: (line: string) => void) => Promise<void
 /** The long-running children of this stack by log name, for the footprint (footprint.ts). */
 export const spawnedPids = new Map<string, number>();
 
-/** Spawns a long-running child whose output goes to .stack/logs/<name>.log. */
+/** util-linux's setpriv (Debian: in util-linux, always installed) sets a parent-death signal and
+ * then execs the command, so the child keeps its pid. Without it, a start cleans up instead. */
+const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+
+/**
+ * Spawns a long-running child whose output goes to .stack/logs/<name>.log. It gets SIGTERM from the
+ * kernel the moment this process dies, however it dies (kill -9 included), and the stack's lock
+ * records it (stack-lock.ts) for a start that finds this process gone without that having worked.
+ */
 export function spawnLogged(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
   const logs = join(stateDir, "logs");
   mkdirSync(logs, { recursive: true });
   const log = createWriteStream(join(logs, `${name}.log`), { flags: "a" });
-  const child = spawn(cmd, args, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
+  const [c, a] = setpriv ? [setpriv, ["--pdeathsig", "TERM", "--", cmd, ...args]] : [cmd, args];
+  const child = spawn(c, a, { ...opts, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   if (child.pid) spawnedPids.set(name, child.pid);
-  child.once("exit", () => spawnedPids.get(name) === child.pid && spawnedPids.delete(name));
+  recordChildren(spawnedPids);
+  child.once("exit", () => {
+    if (spawnedPids.get(name) !== child.pid) return;
+    spawnedPids.delete(name);
+    recordChildren(spawnedPids);
+  });
   return child;
 }
 

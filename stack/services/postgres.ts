@@ -1,13 +1,14 @@
 // PostgreSQL 15 from the Debian binaries in the stack's own data dir (never the machine's server).
 import { execFileSync } from "node:child_process";
-import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { pgBinDir, ports, stateDir } from "../core/config.ts";
 import { runAsync } from "../core/run-async.ts";
 import { portOpen, StackError, waitFor, type Service } from "../core/service.ts";
+import { commandLine, gone, identify, terminate, type ProcessId } from "../core/process-identity.ts";
 
-const dataDir = join(stateDir, "db");
+export const dataDir = join(stateDir, "db");
 const socketDir = join(stateDir, "run");
 
 /** Debian keeps each major's binaries apart; we want 15 whatever else is installed. */
@@ -94,6 +95,31 @@ export async function stopCluster(c: Cluster): Promise<void> {
 
 const cluster: Cluster = { dataDir, socketDir, port: ports.db };
 
+/**
+ * The postmaster running from this data dir, read from its postmaster.pid (pg_ctl daemonises it: it
+ * is no child of ours) and checked: the pid runs a postgres whose command line names this data dir.
+ */
+export function runningPostmaster(dir = dataDir): ProcessId | undefined {
+  let lines: string[];
+  try {
+    lines = readFileSync(join(dir, "postmaster.pid"), "utf8").split("\n");
+  } catch {
+    return undefined;
+  }
+  const id = identify(Number(lines[0]));
+  if (!id || id.comm !== "postgres" || lines[1] !== dir || !commandLine(id.pid).includes(dir)) return undefined;
+  return { pid: id.pid, start: id.start };
+}
+
+/** Stops a cluster that runs from this data dir though no live stack owns the dir (its stack died). */
+export async function stopLeftoverCluster(log: (line: string) => void): Promise<void> {
+  const postmaster = runningPostmaster();
+  if (!postmaster) return;
+  log(`stopping the Postgres left running from ${dataDir} (postmaster pid ${postmaster.pid})`);
+  // SIGINT is pg_ctl's "fast" mode: clients are cut off, a checkpoint is written; SIGQUIT (immediate) after 60 s.
+  await terminate([postmaster], 60_000, "SIGINT");
+}
+
 export const postgresService: Service & { fresh: boolean } = {
   name: "postgres",
   url: `postgresql://postgres:postgres@127.0.0.1:${ports.db}/postgres`,
@@ -116,12 +142,19 @@ export const postgresService: Service & { fresh: boolean } = {
 /**
  * Fault injection (test/durability.test.ts): stops the cluster in immediate mode, which is a crash as
  * far as the data is concerned (no checkpoint; the WAL is replayed at start), and starts it again.
+ * Certain or loud: the postmaster running before must be gone and another running after, else this
+ * throws (a silent no-op would let the durability test pass without any fault injected).
  */
-export async function restartImmediately(): Promise<void> {
-  // run(): as the postgres OS user when we are root, and a failure throws (a silent no-op would let
-  // the durability test pass without any fault injected).
+export async function restartImmediately(): Promise<{ stopped: ProcessId; started: ProcessId }> {
+  const stopped = runningPostmaster();
+  if (!stopped) throw new StackError(`no postmaster runs from ${dataDir}: nothing to stop`);
+  // run(): as the postgres OS user when we are root, and a failure throws.
   await run(pgBin("pg_ctl"), ["-D", dataDir, "-m", "immediate", "-w", "stop"]);
+  if (!(await gone([stopped], 10_000))) throw new StackError(`postmaster pid ${stopped.pid} still runs after pg_ctl stop -m immediate`);
   await run(pgBin("pg_ctl"), ["-D", dataDir, "-l", join(socketDir, "postgres.log"), "-w", "-t", "300", "start"]);
+  const started = runningPostmaster();
+  if (!started || started.pid === stopped.pid) throw new StackError(`no new postmaster runs from ${dataDir} after the restart`);
+  return { stopped, started };
 }
 
 function serverSettings(c: Cluster): string {
