@@ -5,6 +5,7 @@
 //   deno run --allow-net --allow-env --allow-read --allow-write=S functions-host.ts --dir D --port P --sockets S [--watch]
 // Workers listen on Unix sockets in S, one per worker, so no function holds a TCP port.
 // MEMBERBASE_FUNCTION_TIMEOUT_MS bounds a worker's boot and each response's headers (a hang).
+// Every answer the host itself gives (404, 5xx) is `{ error: { code, message } }`.
 
 import type { BootData, HostMessage } from "./worker-boot.ts";
 
@@ -23,12 +24,17 @@ const timeoutMs = Number(Deno.env.get("MEMBERBASE_FUNCTION_TIMEOUT_MS") ?? 150_0
 // its own, never by the per-request limit: a slow first load is not a hung function.
 const bootTimeoutMs = Math.max(timeoutMs, Number(Deno.env.get("MEMBERBASE_FUNCTION_BOOT_TIMEOUT_MS") ?? 60_000));
 const bootModule = new URL("./worker-boot.ts", import.meta.url).href;
+// Idle keep-alive connections kept per worker for reuse; the rest are closed when their answer ends.
+// Connections in use are one per request in flight to that worker: a client that goes away ends its
+// request (and so frees its connection) at once.
+const idleConnectionsPerWorker = 16;
+const idleConnectionMs = 30_000;
 
 interface Slot {
   worker: Worker;
   /** Resolves once the worker's Deno.serve listens on its socket. */
   ready: Promise<void>;
-  /** An HTTP client bound to that socket. */
+  /** An HTTP client bound to that socket: its pool holds this worker's reusable connections. */
   client: Deno.HttpClient;
   /** Fails a boot still under way (a crash, a timeout, a reload). */
   abandon: (why: string) => void;
@@ -55,9 +61,9 @@ function entryOf(name: string): URL | undefined {
   }
 }
 
-function stop(name: string, why: string): void {
-  const slot = slots.get(name);
-  if (!slot) return;
+/** Ends this slot's worker, if it is still the one serving `name` (a newer one is left alone). */
+function stop(name: string, slot: Slot | undefined, why: string): void {
+  if (!slot || slots.get(name) !== slot) return;
   slots.delete(name);
   slot.abandon(why);
   slot.worker.terminate();
@@ -72,11 +78,15 @@ function start(name: string, entry: URL): Slot {
   let settle: { resolve: () => void; reject: (e: Error) => void };
   const ready = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
   ready.catch(() => {}); // observed by whoever awaits it; never an unhandled rejection here
-  const client = Deno.createHttpClient({ proxy: { transport: "unix", path: socket } });
+  const client = Deno.createHttpClient({
+    proxy: { transport: "unix", path: socket },
+    poolMaxIdlePerHost: idleConnectionsPerWorker,
+    poolIdleTimeout: idleConnectionMs,
+  });
   const slot: Slot = { worker, ready, client, abandon: (why) => settle.reject(new Error(why)) };
   const fail = (why: string) => {
     settle.reject(new Error(why));
-    if (slots.get(name) === slot) stop(name, why);
+    stop(name, slot, why);
   };
   worker.onmessage = (e: MessageEvent<HostMessage>) => {
     if (e.data.type === "listening") {
@@ -105,9 +115,20 @@ async function forward(name: string, slot: Slot, req: Request, path: string): Pr
   }
   // The bound is on the answer's headers; a long streamed body (data-export) is not cut.
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort();
+  }, timeoutMs);
+  // A client gone before the answer ends the request to the worker and frees its connection; once
+  // the answer streams, Deno.serve cancels the body it can no longer deliver. (Listening only until
+  // the headers: Deno.serve also aborts the signal of every request it answered.)
+  const clientGone = () => abort.abort();
+  req.signal.addEventListener("abort", clientGone);
   try {
-    const res = await fetch(`http://${name}${path}`, {
+    // The URL's host is an IP literal: the connection goes to the worker's socket whatever it says,
+    // but a name here would be looked up in DNS for every new connection (5 s per lost reply).
+    const res = await fetch(`http://127.0.0.1${path}`, {
       client: slot.client,
       method: req.method,
       headers: req.headers,
@@ -117,15 +138,19 @@ async function forward(name: string, slot: Slot, req: Request, path: string): Pr
     });
     return new Response(res.body, { status: res.status, statusText: res.statusText, headers: res.headers });
   } catch (e) {
-    if (abort.signal.aborted) {
-      // A hang may be a busy loop: only ending the isolate frees it.
-      stop(name, `no response within ${timeoutMs} ms`);
+    if (timedOut) {
+      // A hang may be a busy loop: only ending the isolate frees it; a timeout that comes after the
+      // slot has a new worker (the old one ended meanwhile) must not end that one.
+      stop(name, slot, `no response within ${timeoutMs} ms`);
       return jsonError(504, "function_timeout", `Function ${name} did not answer within ${timeoutMs} ms`);
     }
-    if (slots.get(name) === slot) stop(name, `unreachable: ${(e as Error).message}`);
+    // Nobody reads this answer; the worker did nothing wrong.
+    if (req.signal.aborted) return jsonError(499, "client_closed", "The client closed the request before the answer");
+    stop(name, slot, `unreachable: ${(e as Error).message}`);
     return jsonError(502, "function_crashed", `Function ${name} ended while answering: ${(e as Error).message}`);
   } finally {
     clearTimeout(timer);
+    req.signal.removeEventListener("abort", clientGone);
   }
 }
 
@@ -136,7 +161,7 @@ function handle(req: Request): Promise<Response> | Response {
   }
   const name = url.pathname.split("/")[1] ?? "";
   const entry = entryOf(name);
-  if (!entry) return Response.json({ code: "NOT_FOUND", message: "Requested function was not found" }, { status: 404 });
+  if (!entry) return jsonError(404, "NOT_FOUND", "Requested function was not found");
   const slot = slots.get(name) ?? start(name, entry);
   return forward(name, slot, req, url.pathname + url.search);
 }
@@ -158,7 +183,7 @@ async function reloadOnChange(): Promise<void> {
       const names = all ? [...slots.keys()] : [...pending];
       pending.clear();
       all = false;
-      for (const n of names) stop(n, "source changed");
+      for (const n of names) stop(n, slots.get(n), "source changed");
     }, 100);
   }
 }

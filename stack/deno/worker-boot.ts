@@ -34,21 +34,31 @@ function ownEnv(initial: Record<string, string>): Deno.Env {
   };
 }
 
+function unhandled(error: unknown): Response {
+  console.error(error);
+  const name = (globalThis as unknown as { name: string }).name;
+  const body = { error: { code: "function_error", message: `Function ${name} threw while answering (see the functions host's log)` } };
+  return Response.json(body, { status: 500, headers: { "access-control-allow-origin": "*" } });
+}
+
 /** Deno.serve in any of its call shapes; the host decides where it listens. */
 function hostedServe(realServe: typeof Deno.serve, socket: string): (...args: unknown[]) => Deno.HttpServer {
   let served = false;
   return (...args: unknown[]) => {
     const handler = (typeof args[0] === "function" ? args[0] : typeof args[1] === "function" ? args[1] : (args[0] as { handler?: ServeHandler })?.handler) as ServeHandler | undefined;
-    const options = (typeof args[0] === "object" && args[0] !== null ? args[0] : {}) as Record<string, unknown>;
+    const options = (typeof args[0] === "object" && args[0] !== null ? args[0] : {}) as Record<string, unknown> & { onError?: (error: unknown) => Response | Promise<Response> };
     if (!handler) throw new TypeError("Deno.serve needs a handler");
     if (served) throw new Error("Deno.serve was already called: an edge function serves once");
     served = true;
-    const { port: _p, hostname: _h, onListen: _l, handler: _x, ...rest } = options;
+    const { port: _p, hostname: _h, onListen: _l, handler: _x, onError, ...rest } = options;
     return realServe({
       ...rest,
       transport: "unix",
       path: socket,
       onListen: () => post({ type: "listening" }),
+      // A handler that throws: 500 in the host's one error shape (Deno.serve's own is plain text),
+      // unless the function handles its errors itself.
+      onError: onError ?? unhandled,
     } as Deno.ServeUnixOptions, handler as unknown as Deno.ServeHandler<Deno.UnixAddr>);
   };
 }

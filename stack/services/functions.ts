@@ -87,6 +87,9 @@ export interface HostOptions {
   /** Bound on a worker's boot and on each response's headers; the edge runtime's wall clock is 150 s. */
   timeoutMs?: number;
   logName?: string;
+  /** Tests: run the host with this file as its /etc/resolv.conf, in a mount namespace of its own
+   * (`unshare`; root only), e.g. naming a name server that never answers. */
+  resolvConf?: string;
 }
 
 /** Where the functions' Deno keeps its module cache (npm packages of deno.json's imports). */
@@ -112,7 +115,13 @@ export async function startFunctionsHost(opts: HostOptions): Promise<ChildProces
   const sockets = mkdtempSync(join(tmpdir(), "memberbase-fn-"));
   const args = ["run", "--allow-net", "--allow-env", "--allow-read", `--allow-write=${sockets}`, "--no-prompt", "--config", join(functionsDir, "deno.json"), join(root, "stack", "deno", "functions-host.ts"), "--dir", opts.dir, "--port", String(opts.port), "--sockets", sockets];
   if (opts.watch) args.push("--watch");
-  const child = spawnLogged(opts.logName ?? "functions", join(binDir, "deno"), args, {
+  const deno = join(binDir, "deno");
+  // The resolver file only for this process: a private mount namespace, the file bound over
+  // /etc/resolv.conf, then exec (unshare and sh exec too, so the child's pid is Deno's).
+  const [cmd, cmdArgs] = opts.resolvConf
+    ? ["unshare", ["--mount", "--propagation", "private", "--", "/bin/sh", "-c", 'mount --bind "$0" /etc/resolv.conf && exec "$@"', opts.resolvConf, deno, ...args]]
+    : [deno, args];
+  const child = spawnLogged(opts.logName ?? "functions", cmd, cmdArgs, {
     env: {
       ...process.env, // proxies and CA bundles of this machine reach Deno's npm fetches
       DENO_DIR: denoDir,

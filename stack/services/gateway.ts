@@ -93,7 +93,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   if (prefix === "functions/v1") {
     const name = rest[0] ?? "";
     const fn = findFunction(name);
-    if (!fn) return send(res, 404, { code: "NOT_FOUND", message: "Requested function was not found" });
+    if (!fn) return gatewayError(res, 404, "NOT_FOUND", "Requested function was not found");
     // The edge runtime lets OPTIONS through (CORS preflight) and honours verify_jwt per function.
     if (req.method !== "OPTIONS" && fn.verifyJwt && !(await validJwt(req.headers.authorization))) return send(res, 401, { msg: "Invalid JWT" });
     return forward(req, res, ports.functions, `/${rest.join("/")}${url.search}`);
