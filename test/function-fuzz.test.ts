@@ -110,13 +110,11 @@ async function run(probes: Probe[]): Promise<Answer[]> {
 }
 
 /**
- * The contract for a refused request: 4xx, JSON with a code. The gateway's own refusal of a bad token
- * keeps the edge runtime's shape ({"msg":"Invalid JWT"}), which names no code; behind it, the
- * function's answer must.
+ * The contract for a refused request: 4xx, JSON with a code (the gateway's refusal of a bad token
+ * included: invalid_jwt, beside the edge runtime's `msg`).
  */
 function notRefusedProperly(a: Answer): boolean {
   if (a.status < 400 || a.status >= 500) return true;
-  if (a.via === "gateway" && a.status === 401 && a.text === '{"msg":"Invalid JWT"}') return false;
   return typeof a.code !== "string" || a.code === "";
 }
 

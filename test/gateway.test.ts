@@ -16,7 +16,7 @@ describe("functions through the gateway", () => {
   it("refuses a call without a JWT with 401 Invalid JWT", async () => {
     const res = await fetch(health, { headers: { apikey: stack.anonKey } });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ msg: "Invalid JWT" });
+    expect(await res.json()).toEqual({ error: { code: "invalid_jwt", message: "Invalid JWT" }, msg: "Invalid JWT" });
   });
 
   it("refuses a JWT signed with another secret", async () => {

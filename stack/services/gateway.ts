@@ -29,6 +29,10 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
+/** The one error shape, plus the `msg` Supabase's edge runtime answers with, which apps written
+ * against hosted projects read. */
+const invalidJwt = { error: { code: "invalid_jwt", message: "Invalid JWT" }, msg: "Invalid JWT" };
+
 function gatewayError(res: ServerResponse, status: number, code: string, message: string): void {
   send(res, status, { error: { code, message } });
 }
@@ -95,7 +99,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     const fn = findFunction(name);
     if (!fn) return gatewayError(res, 404, "NOT_FOUND", "Requested function was not found");
     // The edge runtime lets OPTIONS through (CORS preflight) and honours verify_jwt per function.
-    if (req.method !== "OPTIONS" && fn.verifyJwt && !(await validJwt(req.headers.authorization))) return send(res, 401, { msg: "Invalid JWT" });
+    if (req.method !== "OPTIONS" && fn.verifyJwt && !(await validJwt(req.headers.authorization))) return send(res, 401, invalidJwt);
     return forward(req, res, ports.functions, `/${rest.join("/")}${url.search}`);
   }
 
