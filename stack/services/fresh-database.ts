@@ -43,12 +43,18 @@ export async function applyAuthSchema(c: Cluster, authServer: boolean): Promise<
   return "the CLI's snapshot of the auth schema";
 }
 
-/** Builds a new cluster at `c` (its data dir must not exist yet) and leaves it running: the caller
- * stops it (postgres.ts stopCluster), also when this throws. */
-export async function buildFreshDatabase(c: Cluster, opts: { projectDir?: string; authServer?: boolean } = {}): Promise<{ auth: string; applied: number }> {
+/** A new cluster at `c` (its data dir must not exist yet), running, with the platform bootstrap and
+ * its stand-ins and nothing of the project: the caller stops it (postgres.ts stopCluster), also
+ * when this throws. */
+export async function freshPlatformCluster(c: Cluster): Promise<void> {
   await initCluster(c);
   await startCluster(c);
   await bootstrapCluster(clusterUrl(c, "supabase_admin"));
+}
+
+/** freshPlatformCluster, then Auth's schema, every migration and the seed from `projectDir`. */
+export async function buildFreshDatabase(c: Cluster, opts: { projectDir?: string; authServer?: boolean } = {}): Promise<{ auth: string; applied: number }> {
+  await freshPlatformCluster(c);
   const auth = await applyAuthSchema(c, opts.authServer ?? false);
   const applied = await pushMigrations(clusterUrl(c, "postgres", "127.0.0.2"), opts.projectDir);
   return { auth, applied };
