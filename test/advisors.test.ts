@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { stack } from "./helpers/stack.ts";
 import { sql } from "./helpers/db.ts";
 import { toml } from "../stack/core/config.ts";
-import { supabaseCli } from "../stack/services/migrations.ts";
+import { supabaseCli } from "../stack/core/supabase-cli.ts";
 
 const ALLOW = "test/advisors-allow.txt";
 

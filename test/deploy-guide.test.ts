@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { sql } from "./helpers/db.ts";
 import { supabaseDir, toml } from "../stack/core/config.ts";
 import { guide, guideCommands } from "./helpers/deploy-guide.ts";
-import { supabaseCli } from "../stack/services/migrations.ts";
+import { supabaseCli } from "../stack/core/supabase-cli.ts";
 
 describe("docs/deploy.md against the pinned Supabase CLI", () => {
   const commands = guideCommands();

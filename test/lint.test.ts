@@ -1,7 +1,7 @@
 // `supabase db lint` (plpgsql_check) over our schemas: every PL/pgSQL function must compile
 // against the real tables, with no warnings.
 import { describe, expect, it } from "vitest";
-import { supabaseCli } from "../stack/services/migrations.ts";
+import { supabaseCli } from "../stack/core/supabase-cli.ts";
 import { stack } from "./helpers/stack.ts";
 
 describe("supabase db lint", () => {

@@ -8,8 +8,8 @@ import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { bootstrapCluster } from "../stack/platform/bootstrap.ts";
-import { initCluster, startCluster, stopCluster, type Cluster } from "../stack/services/postgres.ts";
+import { clusterUrl, freshPlatformCluster } from "../stack/services/fresh-database.ts";
+import { stopCluster, type Cluster } from "../stack/services/postgres.ts";
 import { freePort } from "../stack/core/service.ts";
 import { extensionCases, prepareCases, runCase } from "./helpers/extension-cases.ts";
 
@@ -54,14 +54,12 @@ const recorded: Record<string, { outcome: string; extensions: Record<string, str
 const scratch = mkdtempSync(join(tmpdir(), "mb-supautils-"));
 chmodSync(scratch, 0o755); // the postgres OS user runs the cluster inside it
 const cluster: Cluster = { dataDir: join(scratch, "db"), socketDir: join(scratch, "run"), port: 0 };
-const url = (user: string) => `postgresql://${user}:postgres@127.0.0.1:${cluster.port}/postgres`;
+const url = (user: string) => clusterUrl(cluster, user);
 
 describe("the supautils stand-in answers as real supautils did", () => {
   beforeAll(async () => {
     cluster.port = await freePort();
-    await initCluster(cluster);
-    await startCluster(cluster);
-    await bootstrapCluster(url("supabase_admin"));
+    await freshPlatformCluster(cluster);
     await prepareCases(url("supabase_admin"));
   }, 180_000);
   afterAll(async () => {

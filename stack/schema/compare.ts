@@ -36,7 +36,7 @@ function materialise(side: string, dir: string): { dir: string; key?: string } {
   if (archive.status !== 0) throw new Error(`git archive ${side}: ${archive.stderr}`);
   execFileSync("tar", ["-x", "-C", dir], { input: archive.stdout });
   const tree = git(["rev-parse", ...projectPaths.map((p) => `${commit}:${p}`)]);
-  const tools = ["stack/schema/dump.ts", "stack/platform/roles.sql", "stack/platform/database.sql", "node_modules/supabase/package.json"].map((f) => readFileSync(join(root, f), "utf8"));
+  const tools = ["stack/schema/dump.ts", "stack/services/fresh-database.ts", ...["roles", "database", "supautils", "pg-net", "vault"].map((p) => `stack/platform/${p}.sql`), "node_modules/supabase/package.json"].map((f) => readFileSync(join(root, f), "utf8"));
   return { dir, key: createHash("sha256").update(tree).update(tools.join("\0")).digest("hex").slice(0, 24) };
 }
 

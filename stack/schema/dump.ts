@@ -1,27 +1,22 @@
-// One side of `npm run schema:compare`: builds a fresh database from a project folder the way the
-// stack does (platform bootstrap, the auth schema from the CLI's snapshot, `supabase db push
-// --include-seed`) and writes a normalised dump of it. Runs in its own process: the stack's modules
-// read MEMBERBASE_STACK_DIR and MEMBERBASE_PORT_OFFSET when imported (the parent sets both).
+// One side of `npm run schema:compare`: builds a fresh database from a project folder with the one
+// builder (../services/fresh-database.ts: platform bootstrap, the auth schema from the CLI's snapshot,
+// `supabase db push --include-seed`) and writes a normalised dump of it. Runs in its own process: the
+// stack's modules read MEMBERBASE_STACK_DIR and MEMBERBASE_PORT_OFFSET when imported (the parent sets both).
 // Usage: tsx stack/schema/dump.ts <project dir holding supabase/> <output file>
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
-import { adminDbUrl, binDir, cliDbUrl, pgBinDir } from "../core/config.ts";
-import { postgresService } from "../services/postgres.ts";
-import { platformService } from "../platform/bootstrap.ts";
-import { authSchemaFromCli } from "../services/auth-schema.ts";
+import { adminDbUrl, pgBinDir } from "../core/config.ts";
+import { runAsync } from "../core/run-async.ts";
+import { stackCluster, stopCluster } from "../services/postgres.ts";
+import { buildFreshDatabase } from "../services/fresh-database.ts";
 
 type Sql = postgres.Sql;
 
-function run(cmd: string, args: string[], cwd?: string): string {
-  const r = spawnSync(cmd, args, {
-    cwd,
-    encoding: "utf8",
-    maxBuffer: 256 * 1024 * 1024,
-    env: { ...process.env, PGPASSWORD: "postgres", PGSSLMODE: "disable", DO_NOT_TRACK: "1", SUPABASE_TELEMETRY_DISABLED: "1" },
-  });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed:\n${r.stderr}${r.stdout}`);
+/** A pg_dump tool's stdout; throws with its output when it fails. */
+async function pgTool(tool: string, args: string[]): Promise<string> {
+  const r = await runAsync(join(pgBinDir, tool), args, { env: { ...process.env, PGPASSWORD: "postgres", PGSSLMODE: "disable" } });
+  if (r.status !== 0) throw new Error(`${tool} ${args.join(" ")} failed:\n${r.error?.message ?? ""}${r.stderr}${r.stdout}`);
   return r.stdout;
 }
 
@@ -126,9 +121,9 @@ async function tableData(sql: Sql): Promise<string[]> {
 
 async function dump(): Promise<string> {
   const sections: string[] = [];
-  const schema = run(join(pgBinDir, "pg_dump"), [...pgConn(), "--schema-only", "--exclude-schema=supabase_migrations"]);
+  const schema = await pgTool("pg_dump", [...pgConn(), "--schema-only", "--exclude-schema=supabase_migrations"]);
   sections.push("==== pg_dump --schema-only (without supabase_migrations)", normaliseSchemaDump(schema));
-  const roles = run(join(pgBinDir, "pg_dumpall"), [...pgConn().filter((_, i, a) => a[i - 1] !== "-d" && a[i] !== "-d"), "--roles-only", "--no-role-passwords"]);
+  const roles = await pgTool("pg_dumpall", [...pgConn().filter((_, i, a) => a[i - 1] !== "-d" && a[i] !== "-d"), "--roles-only", "--no-role-passwords"]);
   sections.push("==== pg_dumpall --roles-only --no-role-passwords", normaliseSchemaDump(roles));
   const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
   try {
@@ -148,17 +143,9 @@ if (!projectDir || !outFile) {
   console.error("usage: tsx stack/schema/dump.ts <project dir> <output file>");
   process.exit(2);
 }
-await postgresService.start();
 try {
-  await platformService.start();
-  const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
-  try {
-    await sql.unsafe(await authSchemaFromCli());
-  } finally {
-    await sql.end();
-  }
-  run(join(binDir, "supabase"), ["db", "push", `--remote=${cliDbUrl}`, "--include-seed", "--yes"], projectDir);
+  await buildFreshDatabase(stackCluster, { projectDir });
   writeFileSync(outFile, await dump());
 } finally {
-  await postgresService.stop();
+  await stopCluster(stackCluster);
 }

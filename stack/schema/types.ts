@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import postgres from "postgres";
 import { dbUrl, root } from "../core/config.ts";
-import { supabaseCli } from "../services/migrations.ts";
+import { supabaseCli } from "../core/supabase-cli.ts";
 
 export const typesFile = join(root, "types", "database.ts");
 

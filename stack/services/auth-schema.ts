@@ -3,6 +3,7 @@
 // initialise older databases); this takes the auth schema's objects out of the newest one.
 import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import postgres from "postgres";
 import { cacheDir, root } from "../core/config.ts";
 
 const cliBinary = join(root, "node_modules", "@supabase", "cli-linux-x64", "bin", "supabase");
@@ -44,4 +45,17 @@ export async function authSchemaFromCli(): Promise<string> {
   mkdirSync(cacheDir, { recursive: true });
   writeFileSync(cached, sql);
   return sql;
+}
+
+/** Applies the snapshot's auth schema unless schema auth already has its users table (a restart, or
+ * Auth's own migrations ran); as a superuser, since the dump sets owners. True when it applied it. */
+export async function applyAuthSchemaSnapshot(superuserUrl: string): Promise<boolean> {
+  const sql = postgres(superuserUrl, { max: 1, onnotice: () => {} });
+  try {
+    const [{ exists }] = await sql<{ exists: boolean }[]>`select to_regclass('auth.users') is not null as exists`;
+    if (!exists) await sql.unsafe(await authSchemaFromCli());
+    return !exists;
+  } finally {
+    await sql.end();
+  }
 }

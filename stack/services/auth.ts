@@ -6,9 +6,8 @@ import { cp } from "node:fs/promises";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import postgres from "postgres";
 import { adminDbUrl, apiUrl, cacheDir, jwtSecret, ports, stateDir, toml, tomlValue } from "../core/config.ts";
-import { authSchemaFromCli } from "./auth-schema.ts";
+import { applyAuthSchemaSnapshot } from "./auth-schema.ts";
 import { runAsync, runs } from "../core/run-async.ts";
 import { httpOk, preparation, spawnLogged, stopChild, waitFor, type Service } from "../core/service.ts";
 import { testsSkippedWithout } from "../core/skips.ts";
@@ -145,6 +144,18 @@ export function authEnv(): Record<string, string> {
   return env;
 }
 
+/** Auth's own migrations (`auth migrate`) into the database at `authAdminUrl` (as
+ * supabase_auth_admin, as hosted Auth connects), without starting the server. */
+export async function migrateAuthSchema(authAdminUrl: string): Promise<void> {
+  const cwd = mkdtempSync(join(tmpdir(), "auth-migrate-")); // a directory without a .env: Auth would read one
+  try {
+    const r = await runAsync(authBinary, ["migrate"], { cwd, env: { PATH: process.env.PATH ?? "", ...authEnv(), GOTRUE_DB_DATABASE_URL: authAdminUrl } });
+    if (r.status !== 0) throw new Error(`auth migrate exited with ${r.status}: ${r.error?.message ?? ""}${r.stderr}`);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+}
+
 let child: ChildProcess | undefined;
 export const availability: AuthAvailability = { server: false };
 const build = preparation(async (note) => void Object.assign(availability, await buildAuth(note)));
@@ -157,13 +168,7 @@ export const authService: Service = {
     await build.run();
     if (!availability.server) {
       this.detail = `OFF, no Auth binary: ${availability.reason?.split("\n")[0]}; auth schema from the Supabase CLI snapshot; tests that skip: ${testsSkippedWithout("authSkipReason")}`;
-      const sql = postgres(adminDbUrl, { max: 1, onnotice: () => {} }); // superuser: the dump sets owners
-      try {
-        const [{ exists }] = await sql`select to_regclass('auth.users') is not null as exists`;
-        if (!exists) await sql.unsafe(await authSchemaFromCli());
-      } finally {
-        await sql.end();
-      }
+      await applyAuthSchemaSnapshot(adminDbUrl);
       return;
     }
     this.detail = `Supabase Auth (Go) from ${process.env.MEMBERBASE_AUTH_BIN ? `MEMBERBASE_AUTH_BIN=${authBinary}` : `the cache, ${authBinary} (built from github.com/supabase/auth@${authCommit.slice(0, 12)})`}`;

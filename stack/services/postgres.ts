@@ -93,7 +93,9 @@ export async function stopCluster(c: Cluster): Promise<void> {
   await run(pgBin("pg_ctl"), ["-D", c.dataDir, "-m", "fast", "-w", "stop"]);
 }
 
-const cluster: Cluster = { dataDir, socketDir, port: ports.db };
+/** The stack's own cluster (MEMBERBASE_STACK_DIR, MEMBERBASE_PORT_OFFSET). */
+export const stackCluster: Cluster = { dataDir, socketDir, port: ports.db };
+const cluster = stackCluster;
 
 /**
  * The postmaster running from this data dir, read from its postmaster.pid (pg_ctl daemonises it: it
