@@ -168,7 +168,7 @@ as $$
 declare
   me uuid := private.require_signed_in();
 begin
-  if not private.account_active(me) then
+  if not private.is_active_member() then
     raise exception 'your account is %: this is not available until it is active again',
       coalesce((select p.status::text from public.profiles p where p.id = me), 'not set up') using errcode = '42501';
   end if;
@@ -211,8 +211,9 @@ begin
   return exists (select 1 from public.profiles p where p.id = account_active.user_id and p.status = 'active');
 end;
 $$;
-comment on function private.account_active(uuid) is 'True when the member exists and is active; for policies and RPCs that show or book experts.';
-grant execute on function private.account_active(uuid) to anon, authenticated, service_role;
+comment on function private.account_active(uuid) is 'True when the member exists and is active; for definer functions and the service side (a status oracle: no API role may call it).';
+revoke execute on function private.account_active(uuid) from public, anon, authenticated;
+grant execute on function private.account_active(uuid) to service_role;
 
 create or replace function private.is_active_member()
 returns boolean
