@@ -72,7 +72,7 @@ async function expertDoingBusiness() {
   const done = ok(await member.api.rpc("create_booking", { expert_id: expert.id, scheduled_at: soon(1), duration_minutes: 60 })) as { id: string };
   ok(await expert.api.rpc("set_booking_status", { booking_id: done.id, new_status: "confirmed" }));
   ok(await expert.api.rpc("set_booking_status", { booking_id: done.id, new_status: "completed" }));
-  succeeded(await member.api.from("reviews").insert({ booking_id: done.id, rating: 5, title: "Great", body: "Helpful" }));
+  succeeded(await member.api.from("reviews").insert({ booking_id: done.id, expert_id: expert.id, rating: 5, title: "Great", body: "Helpful" }));
   succeeded(await member.api.from("favorites").insert({ expert_id: expert.id }));
   // An open booking, paid in part with credits; and another still only requested.
   const open = ok(await member.api.rpc("create_booking", { expert_id: expert.id, scheduled_at: soon(3), duration_minutes: 60 })) as { id: string };
