@@ -379,7 +379,8 @@ begin
 end;
 $$;
 comment on function private.session_is_aal2() is 'True when the request''s JWT is an aal2 (MFA-verified) session.';
-grant execute on function private.session_is_aal2() to authenticated, service_role;
+-- Asked only inside definer functions (through require_admin_aal2): no API role needs it.
+grant execute on function private.session_is_aal2() to service_role;
 
 create or replace function private.record_admin_action(action text, target_id uuid, details jsonb)
 returns void
@@ -415,7 +416,8 @@ begin
   end if;
 end;
 $$;
-grant execute on function private.require_admin_aal2(text) to authenticated, service_role;
+-- Called only by definer functions (the audit triggers, admin_adjust_credits): no API role needs it.
+grant execute on function private.require_admin_aal2(text) to service_role;
 
 -- Role, status and verification changes: checked and recorded after the guards let them through.
 create or replace function private.audit_profile_change()

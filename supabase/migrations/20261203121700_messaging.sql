@@ -206,7 +206,8 @@ begin
 end;
 $$;
 comment on function private.is_client_request() is 'True inside an API request as anon/authenticated (also within security definer functions, unlike current_user).';
-grant execute on function private.is_client_request() to authenticated, service_role;
+-- Only definer triggers ask it (they run as the owner): no API role needs it.
+grant execute on function private.is_client_request() to service_role;
 
 create or replace function private.prepare_message()
 returns trigger

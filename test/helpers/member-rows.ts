@@ -22,10 +22,15 @@ export async function linkPaths(): Promise<LinkPath[]> {
 
 /** Makes a completed booking of `memberId` with `expertId` (a verified expert from then on); returns its id. */
 async function completedBooking(memberId: string, expertId: string): Promise<string> {
+  // Booked as a listed expert (role 'expert'), then given back the role they had: the fixture's
+  // members keep their role, and the booking is already completed (only open ones are cancelled).
+  const [{ role }] = await sql<{ role: string }[]>`select role from public.profiles where id = ${expertId}`;
+  await sql`update public.profiles set role = 'expert' where id = ${expertId} and role = 'member'`;
   await sql`update public.expert_profiles set verification_status = 'verified', verified_at = coalesce(verified_at, now()),
                    is_available = true, hourly_rate_cents = coalesce(hourly_rate_cents, 6000) where id = ${expertId}`;
   const { id } = ok(await (await memberClient(memberId)).rpc("create_booking", { expert_id: expertId, scheduled_at: new Date(Date.now() + 2 * 86400e3).toISOString(), duration_minutes: 60 }));
   await sql`update public.bookings set status = 'completed' where id = ${id}`;
+  await sql`update public.profiles set role = ${role}::public.member_role where id = ${expertId}`;
   return id;
 }
 
