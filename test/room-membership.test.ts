@@ -117,6 +117,20 @@ describe("room membership transitions: docs/api.md's table, both ways", () => {
     expect(observed).toEqual(expected);
   });
 
+  // Found by the access matrix's RPC returns: private.room_moderates answered null (not false) for
+  // someone with no membership row, and hide_room_message let them through.
+  it("someone not in a room, and a plain member of it, hide none of its messages", async () => {
+    const room = rooms.public;
+    const [{ id }] = await sql<{ id: string }[]>`insert into public.room_messages (room_id, sender_id, body) values (${room}, ${actors.owner.id}, 'keep me') returning id::text as id`;
+    await putInState(room, "none");
+    for (const by of ["member", "other member"] as Caller[]) {
+      const r = await actors[by].api.rpc("hide_room_message", { message_id: Number(id), reason: "vandal" });
+      expect(r.error ? `${r.status} ${r.error.code}` : "ok").toBe("404 PT404");
+    }
+    const [{ hidden }] = await sql<{ hidden: Date | null }[]>`select hidden_at as hidden from public.room_messages where id = ${id}`;
+    expect(hidden).toBeNull();
+  });
+
   it("the attack: the owner removes someone, a moderator invites them back — refused, and they cannot rejoin", async () => {
     const room = rooms.private;
     await putInState(room, "active");

@@ -155,7 +155,8 @@ as $$
 declare
   m public.room_members := private.my_room_membership(room_id);
 begin
-  return (m.status = 'active' and m.role in ('owner', 'moderator')) or private.is_admin();
+  -- coalesce: someone not in the room has no row (status null), and "not null" would let them through.
+  return coalesce(m.status = 'active' and m.role in ('owner', 'moderator'), false) or private.is_admin();
 end;
 $$;
 comment on function private.room_moderates(uuid) is 'Whether the caller moderates the room (an active owner or moderator, or an admin).';
