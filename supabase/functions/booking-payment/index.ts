@@ -6,9 +6,9 @@
 //   { booking_id, action: "cancel" }  cancels the booking before completion: the card part is refunded
 //                                     through Stripe (or the unpaid PaymentIntent cancelled), the credit
 //                                     part through the ledger (set_booking_status' refund trigger).
-//                                     A booking already cancelled (by the member through the RPC, or by
-//                                     the database when its expert stopped being listed) whose card part is
-//                                     still paid or open is settled the same way.
+//                                     A booking the database cancelled (cancelled_by null: its expert
+//                                     stopped being listed) whose card part is still paid or open is
+//                                     settled the same way; one a person cancelled is closed (409).
 // Only a listed expert (private.is_listed_expert: role expert, active, verified) is paid: 409
 // expert_unavailable otherwise.
 // The payment's state (paid, refunded) follows from Stripe's events through stripe-webhook.
@@ -27,6 +27,7 @@ interface Booking {
   id: string;
   member_id: string | null;
   status: string;
+  cancelled_by_nobody: boolean;
   expert_listed: boolean;
   price_cents: number;
   credits_applied_cents: number;
@@ -42,12 +43,13 @@ async function ownBooking(db: Tx | typeof sql, claims: MemberClaims, id: string,
   // the invoices of its own (older) snapshot, so it would miss a payment started meanwhile.
   if (lock) await db`select 1 from public.bookings b where b.id = ${id} for update`;
   const [booking] = await db<Booking[]>`
-    select b.id, b.member_id, b.status, private.is_listed_expert(b.expert_id) as expert_listed, b.price_cents, b.credits_applied_cents, b.card_amount_cents, b.currency,
+    select b.id, b.member_id, b.status, b.status = 'cancelled' and b.cancelled_by is null as cancelled_by_nobody,
+           private.is_listed_expert(b.expert_id) as expert_listed, b.price_cents, b.credits_applied_cents, b.card_amount_cents, b.currency,
            i.stripe_payment_intent_id as payment_intent_id, i.status as payment_status, i.amount_due_cents as payment_amount_cents
       from public.bookings b left join public.invoices i on i.booking_id = b.id
      where b.id = ${id}`;
   if (!booking || booking.member_id !== claims.sub) throw new HttpError(404, "booking_not_found", "No booking of yours has this id");
-  const unsettled = booking.status === "cancelled" && (booking.payment_status === "paid" || booking.payment_status === "open");
+  const unsettled = booking.cancelled_by_nobody && (booking.payment_status === "paid" || booking.payment_status === "open");
   if (booking.status !== "requested" && booking.status !== "confirmed" && !(settling && unsettled)) {
     throw new HttpError(409, "booking_closed", `The booking is ${booking.status}: only requested or confirmed bookings are paid or cancelled here`);
   }
