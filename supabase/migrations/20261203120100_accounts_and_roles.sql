@@ -163,6 +163,7 @@ as $$
 $$;
 comment on function private.expert_listing_rule(public.member_role, public.account_status, public.verification_status) is
   'The one definition of a listed expert, on the deciding values (so triggers can compare before and after): role expert, account active, expert profile verified.';
+grant execute on function private.expert_listing_rule(public.member_role, public.account_status, public.verification_status) to service_role;
 
 create or replace function private.is_listed_expert(expert_id uuid)
 returns boolean
