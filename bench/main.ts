@@ -189,7 +189,7 @@ async function run({ api, apiService, db, load, seed, useRunning }: Ctx): Promis
           select x.expert_id from public.expert_locations x
           join public.expert_profiles e on e.id = x.expert_id join public.profiles p on p.id = x.expert_id,
           lateral (select extensions.st_distance(x.cell, extensions.st_setsrid(extensions.st_makepoint(${lng}, ${lat}), 4326)::extensions.geography, false) as d) dist
-          where e.verification_status = 'verified' and e.is_available and p.status = 'active' and dist.d <= ${radiusKm * 1000}
+          where private.expert_listing_rule(p.role, p.status, e.verification_status) and e.is_available and dist.d <= ${radiusKm * 1000}
           order by dist.d, e.rating_avg desc nulls last, x.expert_id limit 20`);
         if (i >= 0) scanAnswers.set(i, result.map((r) => r.expert_id).join(","));
         return queryMs;

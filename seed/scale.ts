@@ -236,7 +236,8 @@ async function seedTransaction(db: postgres.TransactionSql, p: { members: number
       insert into private.searchable_cells (expert_id, cell)
       select l.expert_id, l.cell from bench_experts x join public.expert_locations l on l.expert_id = x.id
       join public.expert_profiles e on e.id = l.expert_id join public.profiles p on p.id = l.expert_id
-      where e.verification_status = 'verified' and e.is_available and p.status = 'active'`),
+      where private.expert_listing_rule(p.role, p.status, e.verification_status) and e.is_available -- bookable (the listing rule)
+      `),
   );
 
   await step(`favorites (~${Math.round(members * perMember.favorites)})`, () =>

@@ -20,7 +20,9 @@ import { createUser, type TestUser } from "./helpers/users.ts";
 import { seedMember } from "./helpers/member-rows.ts";
 
 const MATRIX = "test/access-matrix.txt";
-const ROLES = ["anon", "owner", "other", "expert", "admin", "suspended", "service"] as const;
+const ROLES = ["anon", "owner", "other", "expert", "admin", "suspended", "service",
+  // admin states, the demoted expert, and each room membership state (in the owner's room)
+  "susp_adm", "demo_adm", "del_adm", "demo_exp", "invited", "left", "removed", "reinvited", "mod_inv"] as const;
 type MatrixRole = (typeof ROLES)[number];
 const OPS = ["select", "insert", "update", "delete"] as const;
 type Op = (typeof OPS)[number];
@@ -30,16 +32,19 @@ interface Matrix {
   rows: Map<string, Record<MatrixRole, string>>; // "<table> <op>" -> outcome per role
   columns: Map<string, string>; // "<table> <role>" -> the rest of the line
   rpcs: Map<string, string>; // signature -> the rest of the line
+  returns: Map<string, Record<MatrixRole, string>>; // rpc name -> outcome per role
 }
 
 function readMatrix(): Matrix {
-  const m: Matrix = { rows: new Map(), columns: new Map(), rpcs: new Map() };
+  const m: Matrix = { rows: new Map(), columns: new Map(), rpcs: new Map(), returns: new Map() };
   for (const [i, raw] of readFileSync(MATRIX, "utf8").split("\n").entries()) {
     const line = raw.replace(/#.*/, "").trim();
     if (!line) continue;
     const [kind, ...rest] = line.split(/\s+/);
     if (kind === "rows" && rest.length === 2 + ROLES.length) {
       m.rows.set(`${rest[0]} ${rest[1]}`, Object.fromEntries(ROLES.map((r, j) => [r, rest[2 + j]])) as Record<MatrixRole, string>);
+    } else if (kind === "returns" && rest.length === 1 + ROLES.length) {
+      m.returns.set(rest[0], Object.fromEntries(ROLES.map((r, j) => [r, rest[1 + j]])) as Record<MatrixRole, string>);
     } else if (kind === "columns" && rest.length >= 3) {
       m.columns.set(`${rest[0]} ${rest[1]}`, rest.slice(2).join(" "));
     } else if (kind === "rpc" && rest.length >= 2) {
@@ -54,10 +59,12 @@ function readMatrix(): Matrix {
 
 // --- the fixture: a subject member with rows everywhere, and the people around them ---------------
 const created: string[] = [];
-const users = {} as Record<"owner" | "suspended" | "other" | "expert" | "admin", TestUser>;
+type Person = Exclude<MatrixRole, "anon" | "service"> | "moderator";
+const users = {} as Record<Person, TestUser>;
 
 beforeAll(async () => {
-  for (const k of ["expert", "owner", "suspended", "other", "admin"] as const) {
+  for (const k of ["expert", "owner", "suspended", "other", "admin", "susp_adm", "demo_adm", "del_adm", "demo_exp",
+                   "invited", "left", "removed", "reinvited", "mod_inv", "moderator"] as const) {
     users[k] = await createUser();
     created.push(users[k].id);
   }
@@ -67,6 +74,41 @@ beforeAll(async () => {
   await seedMember(users.suspended.id, users.expert.id);
   await sql`update public.profiles set status = 'suspended' where id = ${users.suspended.id}`;
   await sql`update public.profiles set role = 'admin' where id = ${users.admin.id}`;
+  // Admins who are no longer: suspended, demoted to member, deleted (their token outlives them).
+  await sql`update public.profiles set role = 'admin' where id in ${sql([users.susp_adm.id, users.demo_adm.id, users.del_adm.id])}`;
+  await sql`update public.profiles set status = 'suspended' where id = ${users.susp_adm.id}`;
+  await sql`update public.profiles set role = 'member' where id = ${users.demo_adm.id}`;
+  await sql`delete from auth.users where id = ${users.del_adm.id}`;
+  // An expert the owner booked (completed) and wrote to, then demoted to member by an admin.
+  await sql`update public.profiles set role = 'expert' where id = ${users.demo_exp.id}`;
+  await sql`insert into public.expert_profiles (id, verification_status, verified_at, is_available, hourly_rate_cents)
+            values (${users.demo_exp.id}, 'verified', now(), true, 6000)`;
+  const owner = await memberClient(users.owner.id);
+  const booked = await owner.rpc("create_booking", { expert_id: users.demo_exp.id, scheduled_at: new Date(Date.now() + 2 * 86400e3).toISOString(), duration_minutes: 60 });
+  if (booked.error) throw new Error(booked.error.message);
+  await sql`update public.bookings set status = 'completed' where id = ${booked.data.id}`;
+  const wrote = await owner.rpc("start_conversation", { expert_id: users.demo_exp.id, body: "before the demotion" });
+  if (wrote.error) throw new Error(wrote.error.message);
+  await sql`update public.profiles set role = 'member' where id = ${users.demo_exp.id}`;
+  // Room membership states in the owner's room, each reached through the room RPCs.
+  const [{ room }] = await sql<{ room: string }[]>`select room_id as room from public.room_members where user_id = ${users.owner.id} and role = 'owner' limit 1`;
+  const people = ["invited", "left", "removed", "reinvited", "mod_inv", "moderator"] as const;
+  for (const k of people) { // an owner or moderator invites only people they talk to
+    await sql`insert into public.conversations (member_id, expert_id) values (${users.owner.id}, ${users[k].id})`;
+    if (k !== "moderator") await sql`insert into public.conversations (member_id, expert_id) values (${users.moderator.id}, ${users[k].id})`;
+  }
+  const as = async (k: Person) => memberClient(users[k].id);
+  const act = async (k: Person, fn: string, args: Record<string, unknown>, refused = false) => {
+    const r = await (await as(k)).rpc(fn as never, { room_id: room, ...args } as never);
+    if (!!r.error !== refused) throw new Error(`${k} ${fn}: ${r.error?.message ?? "succeeded"}`);
+  };
+  for (const k of people) await act("owner", "invite_to_room", { user_id: users[k].id });
+  for (const k of ["left", "removed", "reinvited", "mod_inv", "moderator"] as const) await act(k, "join_room", {});
+  await act("owner", "set_room_role", { user_id: users.moderator.id, role: "moderator" });
+  await act("left", "leave_room", {});
+  for (const k of ["removed", "reinvited", "mod_inv"] as const) await act("owner", "remove_from_room", { user_id: users[k].id });
+  await act("owner", "invite_to_room", { user_id: users.reinvited.id });
+  await act("moderator", "invite_to_room", { user_id: users.mod_inv.id }, true); // the owner's removal stands
 }, 120000);
 
 afterAll(async () => {
@@ -76,7 +118,7 @@ afterAll(async () => {
 function claimsOf(role: MatrixRole): Claims {
   if (role === "anon") return anonClaims;
   if (role === "service") return serviceClaims;
-  return memberClaims(users[role].id);
+  return memberClaims(users[role as Person].id);
 }
 
 /** Whose rows a role is probed against: the suspended member's own; everybody else's, the owner's. */
@@ -159,7 +201,7 @@ const sqlPass = new Map<string, Record<MatrixRole, string>>();
 async function clientOf(role: MatrixRole): Promise<ApiClient> {
   if (role === "anon") return anonApi();
   if (role === "service") return serviceApi();
-  return memberClient(users[role].id);
+  return memberClient(users[role as Person].id);
 }
 
 /** The subject's rows of a table as primary-key values (read as the owner of the schema). */
@@ -315,4 +357,106 @@ describe("access matrix (test/access-matrix.txt)", () => {
     for (const s of matrix.rpcs.keys()) if (!sigs.has(s)) wrong.push(`listed but not in the schema: rpc ${s}`);
     expect(wrong, `${wrong.join("\n")}\n\nas found:\n${fns.map((f) => `rpc ${f.sig} ${f.line}`).join("\n")}`).toEqual([]);
   });
+
+  it("lists what every RPC anon or members may call returns to each role (called in SQL as PostgREST calls it, rolled back)", async () => {
+    const callable = await sql<{ name: string; retset: boolean }[]>`
+      select p.proname::text as name, p.proretset as retset from pg_proc p
+       where p.pronamespace = 'public'::regnamespace
+         and (has_function_privilege('anon', p.oid, 'EXECUTE') or has_function_privilege('authenticated', p.oid, 'EXECUTE'))
+       order by 1`;
+    expect(callable.length).toBeGreaterThan(30);
+    const ids = await fixtureIds();
+    const wrong: string[] = [];
+    const found: string[] = [];
+    for (const { name, retset } of callable) {
+      const call = RPC_CALLS[name];
+      if (call === undefined) {
+        wrong.push(`no call for public.${name} in RPC_CALLS (test/access-matrix.test.ts): add one with the fixture's arguments`);
+        continue;
+      }
+      const got = {} as Record<MatrixRole, string>;
+      for (const role of ROLES) {
+        try {
+          const [{ n, v }] = await inRequestSession(claimsOf(role), (tx) =>
+            tx.unsafe<{ n: number; v: unknown }[]>(`select count(*)::int as n, (array_agg(to_jsonb(r)))[1] as v from public.${name}(${withIds(call, ids)}) r`));
+          got[role] = retset ? `rows:${n}` : v === null ? "null" : Array.isArray(v) ? `rows:${v.length}` : "value";
+        } catch (e) {
+          got[role] = classify(e);
+        }
+      }
+      const line = `returns ${name.padEnd(24)} ${ROLES.map((r) => got[r].padEnd(9)).join(" ").trimEnd()}`;
+      found.push(line);
+      const want = matrix.returns.get(name);
+      if (!want) wrong.push(`missing from the file: ${line}`);
+      else for (const role of ROLES) if (want[role] !== got[role]) wrong.push(`${name} as ${role}: expected ${want[role]}, got ${got[role]}`);
+    }
+    for (const name of matrix.returns.keys()) if (!callable.some((c) => c.name === name)) wrong.push(`listed but not callable: returns ${name}`);
+    expect(wrong, `${wrong.join("\n")}\n\nas found:\n${found.join("\n")}`).toEqual([]);
+  }, 300000);
 });
+
+/** The fixture's things the RPCs are called with ($1 ->> key): the owner's, and the people around them. */
+async function fixtureIds(): Promise<Record<string, string | null>> {
+  const owner = users.owner.id;
+  const one = async (q: Promise<{ id: unknown }[]>) => ((await q)[0]?.id ?? null) as string | null;
+  const room = await one(sql`select room_id as id from public.room_members where user_id = ${owner} and role = 'owner' limit 1`);
+  return {
+    owner, expert: users.expert.id, other: users.other.id, moderator: users.moderator.id,
+    booking: await one(sql`select id from public.bookings where member_id = ${owner} order by created_at limit 1`),
+    deletion: await one(sql`select id from public.data_deletion_requests where user_id = ${owner} limit 1`),
+    room,
+    room_message: await one(sql`select id::text as id from public.room_messages where room_id = ${room} order by id limit 1`),
+    message: await one(sql`select m.id::text as id from public.messages m where m.sender_id = ${owner} order by m.id limit 1`),
+    conversation: await one(sql`select id from public.conversations where member_id = ${owner} and expert_id = ${users.expert.id}`),
+    // Around the fixture's expert (1 km: no other test's expert is that close to the same random point).
+    expert_lat: await one(sql`select extensions.st_y(location::extensions.geometry)::text as id from public.expert_locations where expert_id = ${users.expert.id}`),
+    expert_lng: await one(sql`select extensions.st_x(location::extensions.geometry)::text as id from public.expert_locations where expert_id = ${users.expert.id}`),
+  };
+}
+
+/** The arguments each member-callable RPC is called with, in SQL; {key} is a fixtureIds() value. */
+const id = (k: string, type = "uuid") => `{${k}}::${type}`;
+const withIds = (call: string, ids: Record<string, string | null>) =>
+  call.replace(/\{([a-z_]+)\}/g, (_, k: string) => (ids[k] === null ? "null" : `'${ids[k]!.replace(/'/g, "''")}'`));
+const RPC_CALLS: Record<string, string> = {
+  accept_terms: "'matrix-1'",
+  admin_adjust_credits: `${id("owner")}, 100, 'access-matrix', null`,
+  affiliate_stats: "",
+  apply_credits: `${id("booking")}, 1`,
+  cancel_account_deletion: id("deletion"),
+  clear_search_history: "",
+  complete_onboarding_step: "'profile'",
+  consultation_history: "10, 0",
+  create_booking: `${id("expert")}, now() + interval '5 days', 60, null`,
+  create_room: "'matrix room', null, 'public'",
+  expert_favorites_count: id("expert"),
+  expert_reviews: `${id("expert")}, 20, 0`,
+  hide_room_message: `${id("room_message", "bigint")}, 'matrix'`,
+  inbox: "20, null",
+  invite_to_room: `${id("room")}, ${id("other")}`,
+  join_room: id("room"),
+  leave_room: id("room"),
+  list_favorites: "",
+  mark_conversation_read: id("conversation"),
+  member_area: id("owner"),
+  member_dashboard: "",
+  member_stats: "",
+  moderate_message: `${id("message", "bigint")}, true, 'matrix', false`,
+  mute_room_member: `${id("room")}, ${id("moderator")}, 5`,
+  my_entitlements: "",
+  my_favorites_count: "",
+  nearby_experts: `${id("expert_lat", "float8")}, ${id("expert_lng", "float8")}, 1, null, null, 20`,
+  open_support_ticket: "'matrix', 'matrix body', 'other'",
+  quote_credits: id("booking"),
+  record_search: "'matrix', '{}'::jsonb",
+  remove_from_room: `${id("room")}, ${id("moderator")}`,
+  request_account_deletion: "'matrix'",
+  set_booking_status: `${id("booking")}, 'cancelled'`,
+  set_expert_location: "52.52, 13.405, 'Berlin', 'Mitte'",
+  set_my_location: "52.52, 13.405, 'Berlin', 'Mitte'",
+  set_room_role: `${id("room")}, ${id("moderator")}, 'member'`,
+  spending_history: "12",
+  start_conversation: `${id("expert")}, 'matrix'`,
+  unread_counts: "",
+};
+

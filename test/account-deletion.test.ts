@@ -39,6 +39,7 @@ describe("account deletion leaves nothing of the member (catalog check, as the A
     seeded = await seedMember(member.id, expert.id);
     await sql`update public.expert_profiles set verification_status = 'verified', verified_at = now(), hourly_rate_cents = 6000
                where id in ${sql([member.id, expert.id])}`;
+    await sql`update public.profiles set role = 'expert' where id in ${sql([member.id, expert.id])}`; // bookable: private.is_bookable_expert
     // Real bookings both ways through the RPC: the member books the expert, the expert books the member.
     const inDays = (d: number) => new Date(Date.now() + d * 86400e3).toISOString();
     ok(await (await memberClient(member.id)).rpc("create_booking", { expert_id: expert.id, scheduled_at: inDays(2), duration_minutes: 60, note: "my private note" }));

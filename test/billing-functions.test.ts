@@ -200,6 +200,7 @@ describe.skipIf(stripeSkipReason)(`booking-payment: the card pays price − cred
   let expert: TestUser;
   beforeAll(async () => {
     expert = await track(createUser());
+    await sql`update public.profiles set role = 'expert' where id = ${expert.id}`; // listed: private.is_listed_expert
     await sql`insert into public.expert_profiles (id, verification_status, verified_at, is_available, hourly_rate_cents)
               values (${expert.id}, 'verified', now(), true, 9000)
               on conflict (id) do update set verification_status = 'verified', verified_at = now(), is_available = true, hourly_rate_cents = 9000`;

@@ -86,4 +86,78 @@ describe("catalog", () => {
     expect(relations).toBeGreaterThanOrEqual(6);
     expect(readFileSync("supabase/config.toml", "utf8")).toMatch(/^schemas = \["public", "graphql_public"\]$/m);
   });
+
+  // Grants are the boundary, not exposure: `private` is not served by PostgREST today, but a
+  // function anon or a member may execute is one configuration change from being an endpoint (and is
+  // reachable from any SQL they can run). So each one is listed here with why an API role needs it:
+  // a policy or check constraint evaluates it as the caller, or a public security-invoker RPC calls
+  // it (the foundation's pattern: invoker wrapper, elevated body in private.<same name>).
+  it("no function in private is executable by anon or authenticated unless listed here with the reason", async () => {
+    const found = await sql<{ fn: string; roles: string }[]>`
+      select p.oid::regprocedure::text as fn,
+             concat_ws(',', case when has_function_privilege('anon', p.oid, 'EXECUTE') then 'anon' end,
+                            case when has_function_privilege('authenticated', p.oid, 'EXECUTE') then 'authenticated' end) as roles
+        from pg_proc p
+       where p.pronamespace = 'private'::regnamespace
+         and (has_function_privilege('anon', p.oid, 'EXECUTE') or has_function_privilege('authenticated', p.oid, 'EXECUTE'))
+       order by 1`;
+    // An RPC body is recognised from the catalog: a public security-invoker function of the same name
+    // whose body calls it. Everything else needs its line below.
+    const bodies = new Set((await sql<{ name: string }[]>`
+      select p.proname::text as name from pg_proc p
+       where p.pronamespace = 'public'::regnamespace and not p.prosecdef
+         and p.prosrc ~ ('private[.]' || p.proname || '[(]')`).map((r) => r.name));
+    const lines = found.filter((f) => !bodies.has(f.fn.replace(/^private\.|\(.*$/g, ""))).map((f) => `${f.fn} ${f.roles}`);
+    expect(lines, `as found (not an RPC body):\n${lines.join("\n")}`).toEqual(Object.keys(privateExecutable).sort());
+    expect(bodies.size).toBeGreaterThan(10);
+  });
+
+  // Supabase's platform grants EXECUTE on every function created later in public to anon and
+  // authenticated (default privileges). The foundation takes that default back, so a function a
+  // later migration forgets to grant deliberately is executable by no API role: checked by creating
+  // one (as the migrations' role, rolled back) in each exposed schema.
+  it.each(["public", "graphql_public"])("a function created later in %s is executable by no API role until granted", async (schema) => {
+    const [{ creatable }] = await sql<{ creatable: boolean }[]>`select has_schema_privilege(current_user, ${schema}, 'CREATE') as creatable`;
+    if (!creatable) return; // the migrations' role cannot add functions there at all
+    const roles = await sql.begin(async (tx) => {
+      await tx.unsafe(`create function ${schema}.catalog_probe_later() returns int language sql as 'select 1'`);
+      const [r] = await tx<{ anon: boolean; authenticated: boolean }[]>`
+        select has_function_privilege('anon', ${`${schema}.catalog_probe_later()`}, 'EXECUTE') as anon,
+               has_function_privilege('authenticated', ${`${schema}.catalog_probe_later()`}, 'EXECUTE') as authenticated`;
+      await tx`rollback and chain`; // nothing of the probe stays
+      return r;
+    });
+    expect(roles).toEqual({ anon: false, authenticated: false });
+  });
 });
+
+/** private functions anon or authenticated may execute, "<signature> <roles>", and why. */
+const policy = "a read or write policy evaluates it as the caller";
+const privateExecutable: Record<string, string> = {
+  "private.aal_satisfied() authenticated": policy + " (restrictive aal2 policies on sensitive tables)",
+  "private.admin_bigint_floor() authenticated": policy + " (the admin key-range arm)",
+  "private.admin_uuid_floor() authenticated": policy + " (the admin key-range arm)",
+  "private.conversation_party_name(uuid) authenticated": "public.inbox (security invoker) names the other party with it",
+  "private.entitlements(uuid) authenticated": "invoker triggers on saved_searches and support_tickets call it as the member; invoker itself, so it reads only what RLS shows the caller",
+  "private.is_active_member() authenticated": policy + " (restrictive: inactive members write nothing)",
+  "private.is_admin() authenticated": policy + " (admin arms of update policies)",
+  "private.is_listed_expert(uuid) anon,authenticated": policy + " (profiles, expert_profiles, favorites: the listing rule)",
+  "private.is_plain_line(text) anon,authenticated": "check constraints on one-line text run as the writer",
+  "private.is_plain_text(text) anon,authenticated": "check constraints on multi-line text run as the writer",
+  "private.is_privileged_session() anon,authenticated": "the column guard triggers run as the caller (invoker on purpose: current_user is the question)",
+  "private.is_safe_link(text) anon,authenticated": "the avatar_url check constraint runs as the writer",
+  "private.is_withheld_message(bigint) authenticated": policy + " (messages: withheld messages hidden from the blocker)",
+  "private.location_cell(geography) authenticated": "the generated column expert_locations.cell is computed as the writer",
+  "private.my_role() authenticated": policy + " (expert_profiles insert: experts only)",
+  "private.my_room_ids(room_membership_status[]) authenticated": policy + " (chat_rooms, room_members, room_messages)",
+  "private.my_room_membership(uuid) authenticated": policy + " (chat_rooms update: the owner)",
+  "private.open_conversation(uuid) authenticated": "public.start_conversation (security invoker) opens the conversation with it",
+  "private.reported_message_ids() authenticated": policy + " (messages: the admins' moderation arm)",
+  "private.require_member() authenticated": "public security-invoker RPCs start with it",
+  "private.require_signed_in() authenticated": "public security-invoker RPCs start with it",
+  "private.room_moderates(uuid) authenticated": policy + " (room_messages: moderators read hidden messages)",
+  "private.room_read_horizon(uuid) authenticated": policy + " (room_messages: nothing after leaving)",
+  "private.room_membership_action(uuid,text,uuid,room_role,integer) authenticated": "the body of the security-invoker room RPCs (join_room, leave_room, invite_to_room, remove_from_room, mute_room_member, set_room_role)",
+  "private.search_filters_problem(jsonb) authenticated": "the search_filters domain's check runs as the writer",
+};
+

@@ -59,6 +59,7 @@ beforeAll(async () => {
   // The member is also a verified expert whom the counterpart books: the booking is the member's too.
   await sql`update public.expert_profiles set verification_status = 'verified', verified_at = now(), hourly_rate_cents = 6000
              where id = ${member.id}`;
+  await sql`update public.profiles set role = 'expert' where id = ${member.id}`; // bookable: private.is_bookable_expert
   const asExpert = await memberClient(expert.id);
   ok(await asExpert.rpc("create_booking", { expert_id: member.id, scheduled_at: new Date(Date.now() + 3 * 86400e3).toISOString(), duration_minutes: 60, note: "booked the member as an expert" }));
 });

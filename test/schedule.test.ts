@@ -47,6 +47,7 @@ describe("the jobs run from the schedule, with nobody calling", () => {
     const member = await createUser();
     expert = await createUser();
     await sql`update public.profiles set first_name = 'Sam', last_name = 'Sender' where id = ${member.id}`;
+    await sql`update public.profiles set role = 'expert' where id = ${expert.id}`; // listed: private.is_listed_expert
     await sql`insert into public.expert_profiles (id, verification_status, verified_at) values (${expert.id}, 'verified', now())`;
     ok(await (await memberClient(member.id)).rpc("start_conversation", { expert_id: expert.id, body: "Is Thursday fine for you?" }));
     referrer = await createUser();

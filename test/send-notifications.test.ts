@@ -67,6 +67,7 @@ beforeAll(async () => {
   member = await createUser();
   expert = await createUser();
   await sql`update public.profiles set first_name = 'Mia', last_name = 'Member' where id = ${member.id}`;
+  await sql`update public.profiles set role = 'expert' where id = ${expert.id}`; // listed: private.is_listed_expert
   await sql`insert into public.expert_profiles (id, verification_status, verified_at) values (${expert.id}, 'verified', now())`;
   await drain(); // mail queued by earlier test files is not this file's business
 });

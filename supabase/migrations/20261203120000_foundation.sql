@@ -72,6 +72,10 @@ grant usage on schema private to anon, authenticated, service_role;
 -- global default, so revoke it for everything this role creates (public-schema RPCs keep
 -- Supabase's explicit grants to the API roles; internal helpers get none).
 alter default privileges for role postgres revoke execute on functions from public;
+-- And the platform's own default for public (EXECUTE for anon and authenticated on every function
+-- created there): a function a later migration forgets to grant deliberately is an endpoint nobody
+-- reviewed. Every RPC grants its roles explicitly (test/catalog.test.ts creates one to check).
+alter default privileges for role postgres in schema public revoke execute on functions from anon, authenticated;
 
 -- Functions
 -- The policy helpers are PL/pgSQL on purpose: a SQL function with a SET clause is never inlined and
@@ -168,7 +172,7 @@ as $$
 declare
   me uuid := private.require_signed_in();
 begin
-  if not private.account_active(me) then
+  if not private.is_active_member() then
     raise exception 'your account is %: this is not available until it is active again',
       coalesce((select p.status::text from public.profiles p where p.id = me), 'not set up') using errcode = '42501';
   end if;
@@ -211,8 +215,9 @@ begin
   return exists (select 1 from public.profiles p where p.id = account_active.user_id and p.status = 'active');
 end;
 $$;
-comment on function private.account_active(uuid) is 'True when the member exists and is active; for policies and RPCs that show or book experts.';
-grant execute on function private.account_active(uuid) to anon, authenticated, service_role;
+comment on function private.account_active(uuid) is 'True when the member exists and is active; for definer functions and the service side (a status oracle: no API role may call it).';
+revoke execute on function private.account_active(uuid) from public, anon, authenticated;
+grant execute on function private.account_active(uuid) to service_role;
 
 create or replace function private.is_active_member()
 returns boolean
@@ -259,7 +264,8 @@ as $$
   select regexp_replace(value, '[\x01-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]', '', 'g');
 $$;
 comment on function private.plain_line(text) is 'Removes control (C0, DEL, C1), invisible-format and bidi characters: what one-line text others see may not hold.';
-grant execute on function private.plain_line(text) to anon, authenticated, service_role;
+-- Only sign-up (definer) strips; the API roles check with is_plain_line / is_plain_text.
+grant execute on function private.plain_line(text) to service_role;
 
 create or replace function private.plain_text(value text)
 returns text
@@ -271,7 +277,7 @@ as $$
   select regexp_replace(value, '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]', '', 'g');
 $$;
 comment on function private.plain_text(text) is 'As plain_line, but keeps tabs and newlines: what multi-line text others see may not hold.';
-grant execute on function private.plain_text(text) to anon, authenticated, service_role;
+grant execute on function private.plain_text(text) to service_role;
 
 -- The checks ask "does it hold a forbidden character?" with one regex match (the same classes as
 -- plain_line / plain_text; input_hygiene.test.sql proves they agree character by character). Every

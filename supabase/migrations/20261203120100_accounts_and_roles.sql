@@ -151,6 +151,60 @@ $$;
 comment on function private.my_role() is 'The caller''s role when active; lets policies ask without recursing through profiles'' own policies.';
 grant execute on function private.my_role() to authenticated, service_role;
 
+-- THE LISTING RULE, written once: an expert is listed (public profile, reviews, favourites count,
+-- conversations, booking confirmations and payments) while their role is 'expert', their account
+-- is active and their expert profile is verified; a deleted account has no row, so it is not listed.
+-- Bookable (nearby search, new bookings, saved-search alerts) = listed and is_available, the
+-- expert's own switch for taking new bookings. Every policy, trigger, RPC and function asks these
+-- three functions and nothing else; a change of any deciding column is seen everywhere at once.
+create or replace function private.expert_listing_rule(role public.member_role, status public.account_status,
+                                                       verification public.verification_status)
+returns boolean
+language sql
+immutable
+parallel safe
+set search_path = ''
+as $$
+  select coalesce(role = 'expert' and status = 'active' and verification = 'verified', false);
+$$;
+comment on function private.expert_listing_rule(public.member_role, public.account_status, public.verification_status) is
+  'The one definition of a listed expert, on the deciding values (so triggers can compare before and after): role expert, account active, expert profile verified.';
+grant execute on function private.expert_listing_rule(public.member_role, public.account_status, public.verification_status) to service_role;
+
+create or replace function private.is_listed_expert(expert_id uuid)
+returns boolean
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return exists (select 1 from public.profiles p join public.expert_profiles e on e.id = p.id
+                  where p.id = is_listed_expert.expert_id
+                    and private.expert_listing_rule(p.role, p.status, e.verification_status));
+end;
+$$;
+comment on function private.is_listed_expert(uuid) is 'True while the expert is listed (private.expert_listing_rule on their current rows); the expert_profiles and profiles read policies use it.';
+-- The read policies of profiles and expert_profiles call it for anon and members; it answers only
+-- what those policies show anyway (whether a listed expert's row is readable).
+grant execute on function private.is_listed_expert(uuid) to anon, authenticated, service_role;
+
+create or replace function private.is_bookable_expert(expert_id uuid)
+returns boolean
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  return private.is_listed_expert(is_bookable_expert.expert_id)
+     and exists (select 1 from public.expert_profiles e where e.id = is_bookable_expert.expert_id and e.is_available);
+end;
+$$;
+comment on function private.is_bookable_expert(uuid) is 'Listed and available: may be found nearby, booked and announced to saved searches.';
+revoke execute on function private.is_bookable_expert(uuid) from public, anon, authenticated;
+grant execute on function private.is_bookable_expert(uuid) to service_role;
+
 -- Only admins (or the service role / database owner, e.g. Studio) change role, status or verification.
 -- Security invoker on purpose: current_user must be the caller's role, not a definer's.
 create or replace function private.is_privileged_session()
@@ -332,7 +386,8 @@ begin
 end;
 $$;
 comment on function private.session_is_aal2() is 'True when the request''s JWT is an aal2 (MFA-verified) session.';
-grant execute on function private.session_is_aal2() to authenticated, service_role;
+-- Asked only inside definer functions (through require_admin_aal2): no API role needs it.
+grant execute on function private.session_is_aal2() to service_role;
 
 -- A direct database session (Supabase Studio's SQL editor and Table Editor, psql, pg_cron's jobs):
 -- no API request claims and not PostgREST's login role. Such a session is the database owner or
@@ -390,7 +445,8 @@ begin
   end if;
 end;
 $$;
-grant execute on function private.require_admin_aal2(text) to authenticated, service_role;
+-- Called only by definer functions (the audit triggers, admin_adjust_credits): no API role needs it.
+grant execute on function private.require_admin_aal2(text) to service_role;
 
 -- Role, status and verification changes: checked and recorded after the guards let them through.
 create or replace function private.audit_profile_change()
@@ -489,14 +545,13 @@ create policy "Inactive members cannot edit profiles" on public.profiles
 
 create policy "Anon can read the profiles of listed experts" on public.profiles
   for select to anon
-  using (role = 'expert' and status = 'active'
-         and exists (select 1 from public.expert_profiles e where e.id = profiles.id and e.verification_status = 'verified'));
+  -- The column tests keep the read index-driven; the listing rule decides.
+  using (role = 'expert' and status = 'active' and private.is_listed_expert(id));
 
 create policy "Members read own profile and listed experts, admins all" on public.profiles
   for select to authenticated
   using ((select auth.uid()) = id
-         or (role = 'expert' and status = 'active'
-             and exists (select 1 from public.expert_profiles e where e.id = profiles.id and e.verification_status = 'verified'))
+         or (role = 'expert' and status = 'active' and private.is_listed_expert(id))
          or id between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 
 create policy "Members update their own profile, admins every profile" on public.profiles
@@ -515,11 +570,11 @@ create policy "Inactive members cannot edit expert profiles" on public.expert_pr
   as restrictive for update to authenticated with check ((select private.is_active_member()));
 
 create policy "Anon can read listed experts" on public.expert_profiles
-  for select to anon using (verification_status = 'verified' and private.account_active(id));
+  for select to anon using (verification_status = 'verified' and private.is_listed_expert(id));
 
 create policy "Members read listed experts and their own, admins all" on public.expert_profiles
   for select to authenticated
-  using ((verification_status = 'verified' and private.account_active(id)) or (select auth.uid()) = id
+  using ((verification_status = 'verified' and private.is_listed_expert(id)) or (select auth.uid()) = id
          or id between (select private.admin_uuid_floor()) and 'ffffffff-ffff-ffff-ffff-ffffffffffff');
 
 create policy "Experts update their own expert profile, admins every one" on public.expert_profiles

@@ -81,7 +81,7 @@ begin
   perform private.require_text_value('note', create_booking.note);
   perform private.require_member();
   select * into e from public.expert_profiles x where x.id = create_booking.expert_id;
-  if not found or e.verification_status <> 'verified' or not e.is_available or not private.account_active(e.id) then
+  if not found or not private.is_bookable_expert(e.id) then
     raise exception 'expert % is not available for booking', create_booking.expert_id using errcode = 'PT404';
   end if;
   if e.id = (select auth.uid()) then
@@ -142,7 +142,9 @@ begin
     perform private.require_member();
   end if;
   allowed := case
+    -- Only a listed expert takes on work (a delisted one's open bookings are cancelled anyway).
     when new_status = 'confirmed' then b.status = 'requested' and (me = b.expert_id or staff)
+                                       and private.is_listed_expert(b.expert_id)
     when new_status = 'completed' then b.status = 'confirmed' and (me = b.expert_id or staff)
     when new_status = 'cancelled' then b.status in ('requested', 'confirmed')
     else false
@@ -182,11 +184,48 @@ comment on function public.set_booking_status(uuid, public.booking_status) is 'T
 revoke execute on function public.set_booking_status(uuid, public.booking_status) from public, anon, authenticated, service_role;
 grant execute on function public.set_booking_status(uuid, public.booking_status) to authenticated, service_role;
 
+-- An expert who stops being listed (demoted to member, suspended, deactivated, verification
+-- withdrawn) does no more business: their open bookings are cancelled in the same transaction,
+-- by nobody (cancelled_by null), so both sides are notified (delivery) and the credits spent go
+-- back through the ledger (checkout's refund trigger); a card part is settled by booking-payment's
+-- cancel. Fired by both tables' deciding columns; compares the listing rule before and after.
+create or replace function private.cancel_bookings_of_delisted_expert()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  was_listed boolean;
+begin
+  if tg_table_name = 'profiles' then
+    was_listed := private.expert_listing_rule(old.role, old.status,
+                                              (select e.verification_status from public.expert_profiles e where e.id = new.id));
+  else
+    was_listed := private.expert_listing_rule((select p.role from public.profiles p where p.id = new.id),
+                                              (select p.status from public.profiles p where p.id = new.id), old.verification_status);
+  end if;
+  if was_listed and not private.is_listed_expert(new.id) then
+    update public.bookings b set status = 'cancelled', cancelled_by = null
+     where b.expert_id = new.id and b.status in ('requested', 'confirmed');
+  end if;
+  return null;
+end;
+$$;
+comment on function private.cancel_bookings_of_delisted_expert() is 'Trigger: when an expert stops being listed, cancels their open bookings (both sides notified, credits refunded).';
+revoke execute on function private.cancel_bookings_of_delisted_expert() from public, anon, authenticated;
+
 -- Triggers
 -- Later capabilities hang triggers on public.bookings beside the functions they run:
 -- bookings_credits_match_ledger, bookings_refund_credits (checkout); bookings_scrub_deleted_member
 -- (privacy); bookings_notify_requested, bookings_notify_status (delivery).
 create trigger bookings_touch before update on public.bookings for each row execute function private.touch_booking();
+create trigger profiles_cancel_bookings_of_delisted_expert after update of role, status on public.profiles
+  for each row when (old.role is distinct from new.role or old.status is distinct from new.status)
+  execute function private.cancel_bookings_of_delisted_expert();
+create trigger expert_profiles_cancel_bookings_of_delisted_expert after update of verification_status on public.expert_profiles
+  for each row when (old.verification_status is distinct from new.verification_status)
+  execute function private.cancel_bookings_of_delisted_expert();
 
 -- Policies
 create policy "Members and experts read their bookings, admins every one" on public.bookings

@@ -110,7 +110,7 @@ begin
   if not exists (
     select 1 from public.expert_profiles e
     where e.id = expert_favorites_count.expert_id
-      and ((e.verification_status = 'verified' and private.account_active(e.id)) or e.id = me or private.is_admin())
+      and (private.is_listed_expert(e.id) or e.id = me or private.is_admin())
   ) then
     raise exception 'no expert %', expert_favorites_count.expert_id using errcode = 'PT404';
   end if;
@@ -145,7 +145,7 @@ create policy "Members can favorite verified experts for themselves" on public.f
   for insert to authenticated
   with check (
     (select auth.uid()) = member_id
-    and exists (select 1 from public.expert_profiles e where e.id = expert_id and e.verification_status = 'verified')
+    and private.is_listed_expert(expert_id)
   );
 
 create policy "Members can remove their own favorites" on public.favorites

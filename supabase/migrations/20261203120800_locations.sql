@@ -105,7 +105,7 @@ create table private.searchable_cells (
   expert_id uuid primary key references public.expert_locations (expert_id) on delete cascade,
   cell extensions.geography(Point, 4326) not null
 );
-comment on table private.searchable_cells is 'The cell of each expert nearby_experts() may list (verified, available, account active); kept by private.sync_searchable_cell() triggers, never exposed.';
+comment on table private.searchable_cells is 'The cell of each expert nearby_experts() may list (private.is_bookable_expert); kept by private.sync_searchable_cell() triggers, never exposed.';
 
 -- Indexes
 -- The nearby search's index: only searchable experts' cells, so a KNN walk skips nothing.
@@ -281,8 +281,9 @@ comment on function public.member_area(uuid) is 'A member''s city and area, for 
 revoke execute on function public.member_area(uuid) from public, anon, authenticated, service_role;
 grant execute on function public.member_area(uuid) to authenticated, service_role;
 
--- Keeps private.searchable_cells: an expert's cell is there exactly while they have a location, a
--- verified and available expert profile and an active account. Fired by changes to any of those.
+-- Keeps private.searchable_cells: an expert's cell is there exactly while they have a location and
+-- are bookable (private.is_bookable_expert: the listing rule and availability). Fired by changes to
+-- any deciding column: location, verification, availability, account status and role.
 create or replace function private.sync_searchable_cell()
 returns trigger
 language plpgsql
@@ -308,9 +309,7 @@ begin
   insert into private.searchable_cells (expert_id, cell)
   select l.expert_id, l.cell
   from public.expert_locations l
-  join public.expert_profiles e on e.id = l.expert_id
-  join public.profiles p on p.id = l.expert_id
-  where l.expert_id = who and e.verification_status = 'verified' and e.is_available and p.status = 'active';
+  where l.expert_id = who and private.is_bookable_expert(who);
   return null;
 end;
 $$;
@@ -485,8 +484,8 @@ create trigger expert_locations_searchable_cell after insert or update of locati
 create trigger expert_profiles_searchable_cell after update of verification_status, is_available on public.expert_profiles
   for each row when (old.verification_status is distinct from new.verification_status or old.is_available is distinct from new.is_available)
   execute function private.sync_searchable_cell();
-create trigger profiles_searchable_cell after update of status on public.profiles
-  for each row when (old.status is distinct from new.status)
+create trigger profiles_searchable_cell after update of status, role on public.profiles
+  for each row when (old.status is distinct from new.status or old.role is distinct from new.role)
   execute function private.sync_searchable_cell();
 
 -- Policies

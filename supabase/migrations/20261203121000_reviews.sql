@@ -195,7 +195,7 @@ begin
            end,
            r.created_at, r.updated_at
       from public.reviews r
-      join public.expert_profiles e on e.id = r.expert_id and e.verification_status = 'verified' and private.account_active(e.id)
+      join public.expert_profiles e on e.id = r.expert_id and private.is_listed_expert(e.id)
       left join public.profiles p on p.id = r.author_id
       left join public.privacy_settings ps on ps.user_id = r.author_id
      where r.expert_id = expert_reviews.expert_id and not r.is_hidden

@@ -206,7 +206,8 @@ begin
 end;
 $$;
 comment on function private.is_client_request() is 'True inside an API request as anon/authenticated (also within security definer functions, unlike current_user).';
-grant execute on function private.is_client_request() to authenticated, service_role;
+-- Only definer triggers ask it (they run as the owner): no API role needs it.
+grant execute on function private.is_client_request() to service_role;
 
 create or replace function private.prepare_message()
 returns trigger
@@ -216,6 +217,14 @@ set search_path = ''
 as $$
 begin
   if private.is_client_request() then
+    -- A conversation whose expert is no longer listed (demoted, suspended, unverified) is read-only.
+    -- (Nested: room_messages rows, which share this trigger, have no conversation_id.)
+    if tg_table_name = 'messages' then
+      if not private.is_listed_expert((select c.expert_id from public.conversations c where c.id = new.conversation_id)) then
+        raise exception 'this conversation is read-only: the expert is no longer listed'
+          using errcode = '42501', detail = 'conversation_read_only';
+      end if;
+    end if;
     perform private.check_send_rate(new.sender_id);
   end if;
   new.created_at := now();
@@ -413,16 +422,17 @@ begin
   if expert_id is null or expert_id = me then
     raise exception 'choose an expert other than yourself' using errcode = '22023';
   end if;
+  -- Only a listed expert is written to, in a new conversation or an old one (a delisted expert's
+  -- conversations are read-only: private.prepare_message).
+  if not private.is_listed_expert(open_conversation.expert_id) then
+    raise exception 'no verified, active expert %', expert_id using errcode = 'PT404';
+  end if;
   -- Either orientation: two experts share one conversation whoever opened it.
   select c.id into found_id from public.conversations c
    where (c.member_id = me and c.expert_id = open_conversation.expert_id)
       or (c.member_id = open_conversation.expert_id and c.expert_id = me);
   if found_id is not null then
     return found_id;
-  end if;
-  if not exists (select 1 from public.expert_profiles e join public.profiles p on p.id = e.id
-                  where e.id = open_conversation.expert_id and e.verification_status = 'verified' and p.status = 'active') then
-    raise exception 'no verified, active expert %', expert_id using errcode = 'PT404';
   end if;
   insert into public.conversations (member_id, expert_id) values (me, open_conversation.expert_id)
   on conflict on constraint conversations_pair_key do nothing

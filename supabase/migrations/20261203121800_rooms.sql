@@ -156,7 +156,8 @@ as $$
 declare
   m public.room_members := private.my_room_membership(room_id);
 begin
-  return (m.status = 'active' and m.role in ('owner', 'moderator')) or private.is_admin();
+  -- coalesce: someone not in the room has no row (status null), and "not null" would let them through.
+  return coalesce(m.status = 'active' and m.role in ('owner', 'moderator'), false) or private.is_admin();
 end;
 $$;
 comment on function private.room_moderates(uuid) is 'Whether the caller moderates the room (an active owner or moderator, or an admin).';
@@ -196,7 +197,8 @@ revoke execute on function private.create_room(text, text, public.room_visibilit
 grant execute on function private.create_room(text, text, public.room_visibility) to authenticated, service_role;
 
 -- Every membership change, checked here: join / leave (the caller), invite / remove / mute / set_role
--- (owners and moderators; roles and removing moderators: owners only).
+-- (owners and moderators; roles, removing moderators and lifting a removal: owners only). The table
+-- of transitions and who makes them is in docs/api.md (test/room-membership.test.ts checks it).
 create or replace function private.room_membership_action(room_id uuid, action text, target uuid default null,
                                                           new_role public.room_role default null, mute_minutes integer default null)
 returns public.room_members
@@ -268,6 +270,10 @@ begin
     end if;
     if theirs.status = 'active' then
       return theirs;
+    end if;
+    -- A removal stands until the owner (or an admin) lifts it by inviting again; a moderator cannot.
+    if theirs.status = 'removed' and mine.role is distinct from 'owner' and not private.is_admin() then
+      raise exception 'only the room''s owner can invite back someone who was removed' using errcode = '42501';
     end if;
     insert into public.room_members (room_id, user_id, role, status)
     values (room.id, target, 'member', 'invited')

@@ -394,7 +394,7 @@ declare
   q text := btrim(coalesce(query, ''));
 begin
   select * into e from public.expert_profiles x where x.id = expert_matches_search.expert_id;
-  if not found or e.verification_status <> 'verified' then
+  if not found or not private.is_listed_expert(e.id) then
     return false;
   end if;
   return (q = '' or e.headline ilike '%' || q || '%' or e.bio ilike '%' || q || '%'
@@ -414,7 +414,7 @@ begin
               and extensions.st_dwithin(m.location, l.cell, ceil((filters ->> 'radius_km')::numeric) * 1000, false)));
 end;
 $$;
-comment on function private.expert_matches_search(uuid, uuid, text, jsonb) is 'Whether a verified expert matches a member''s saved search (query text and search_filters).';
+comment on function private.expert_matches_search(uuid, uuid, text, jsonb) is 'Whether a listed expert matches a member''s saved search (query text and search_filters).';
 revoke execute on function private.expert_matches_search(uuid, uuid, text, jsonb) from public, anon, authenticated;
 
 -- One notice per member (naming their first matching search) when an expert becomes verified, or
@@ -428,11 +428,14 @@ as $$
 declare
   hit record;
 begin
-  if new.verification_status <> 'verified' or not new.is_available then
+  -- Announced only when bookable (the listing rule: a suspended or demoted expert never is).
+  if not private.is_bookable_expert(new.id) then
     return null;
   end if;
-  if tg_op = 'UPDATE' and old.verification_status = 'verified' and old.is_available then
-    return null; -- nothing new about this expert
+  if tg_op = 'UPDATE' and old.is_available
+     and private.expert_listing_rule((select p.role from public.profiles p where p.id = new.id),
+                                     (select p.status from public.profiles p where p.id = new.id), old.verification_status) then
+    return null; -- bookable before this change too: nothing new about this expert
   end if;
   for hit in
     select distinct on (s.member_id) s.member_id, s.id, s.name

@@ -227,10 +227,10 @@ begin
                  order by m.scheduled_at, m.id limit 5) x
           left join public.expert_profiles e
                  on e.id = x.expert_id
-                and ((e.verification_status = 'verified' and private.account_active(e.id)) or (select private.is_admin()))
+                and (private.is_listed_expert(e.id) or (select private.is_admin()))
           left join public.profiles ep
                  on ep.id = e.id
-                and ((ep.role = 'expert' and ep.status = 'active' and e.verification_status = 'verified') or (select private.is_admin()))), '[]'::jsonb),
+                and (private.is_listed_expert(ep.id) or (select private.is_admin()))), '[]'::jsonb),
       'recent_activity', coalesce((
         select jsonb_agg(jsonb_build_object('id', a.id, 'kind', a.kind, 'subject_type', a.subject_type,
                                             'subject_id', a.subject_id, 'details', a.details, 'created_at', a.created_at)

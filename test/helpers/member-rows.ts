@@ -20,13 +20,31 @@ export async function linkPaths(): Promise<LinkPath[]> {
   return sql<LinkPath[]>`select * from private.member_linked_tables()`;
 }
 
+/**
+ * Runs `act` while `id` is a listed expert (role 'expert': private.is_listed_expert), then gives
+ * them back the role they had: the fixture's members keep their role (a member with a verified
+ * expert profile is not listed), and what was made stays.
+ */
+async function asListedExpert<T>(id: string, act: () => Promise<T>): Promise<T> {
+  const [{ role }] = await sql<{ role: string }[]>`select role from public.profiles where id = ${id}`;
+  await sql`update public.profiles set role = 'expert' where id = ${id} and role = 'member'`;
+  try {
+    return await act();
+  } finally {
+    await sql`update public.profiles set role = ${role}::public.member_role where id = ${id}`;
+  }
+}
+
 /** Makes a completed booking of `memberId` with `expertId` (a verified expert from then on); returns its id. */
 async function completedBooking(memberId: string, expertId: string): Promise<string> {
   await sql`update public.expert_profiles set verification_status = 'verified', verified_at = coalesce(verified_at, now()),
                    is_available = true, hourly_rate_cents = coalesce(hourly_rate_cents, 6000) where id = ${expertId}`;
-  const { id } = ok(await (await memberClient(memberId)).rpc("create_booking", { expert_id: expertId, scheduled_at: new Date(Date.now() + 2 * 86400e3).toISOString(), duration_minutes: 60 }));
-  await sql`update public.bookings set status = 'completed' where id = ${id}`;
-  return id;
+  // Completed before the role goes back (a delisted expert's open bookings are cancelled).
+  return asListedExpert(expertId, async () => {
+    const { id } = ok(await (await memberClient(memberId)).rpc("create_booking", { expert_id: expertId, scheduled_at: new Date(Date.now() + 2 * 86400e3).toISOString(), duration_minutes: 60 }));
+    await sql`update public.bookings set status = 'completed' where id = ${id}`;
+    return id;
+  });
 }
 
 async function review(authorId: string, bookingId: string, expertId: string): Promise<void> {
@@ -48,7 +66,9 @@ async function conversations(memberId: string, counterpartId: string): Promise<v
   const [done] = await sql`select 1 from public.conversations where member_id = ${memberId} and expert_id = ${counterpartId}`;
   if (done) return;
   await verifiedExpert(counterpartId);
-  ok(await (await memberClient(memberId)).rpc("start_conversation", { expert_id: counterpartId, body: "seeded by the privacy tests" }));
+  await asListedExpert(counterpartId, async () => {
+    ok(await (await memberClient(memberId)).rpc("start_conversation", { expert_id: counterpartId, body: "seeded by the privacy tests" }));
+  });
   await verifiedExpert(memberId);
   await sql.begin(async (tx) => {
     const [c] = await tx`insert into public.conversations (member_id, expert_id) values (${counterpartId}, ${memberId})

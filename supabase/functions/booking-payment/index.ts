@@ -6,6 +6,11 @@
 //   { booking_id, action: "cancel" }  cancels the booking before completion: the card part is refunded
 //                                     through Stripe (or the unpaid PaymentIntent cancelled), the credit
 //                                     part through the ledger (set_booking_status' refund trigger).
+//                                     A booking the database cancelled (cancelled_by null: its expert
+//                                     stopped being listed) whose card part is still paid or open is
+//                                     settled the same way; one a person cancelled is closed (409).
+// Only a listed expert (private.is_listed_expert: role expert, active, verified) is paid: 409
+// expert_unavailable otherwise.
 // The payment's state (paid, refunded) follows from Stripe's events through stripe-webhook.
 import { z } from "zod";
 import { parseBody, serve } from "../_shared/handler.ts";
@@ -22,6 +27,8 @@ interface Booking {
   id: string;
   member_id: string | null;
   status: string;
+  cancelled_by_nobody: boolean;
+  expert_listed: boolean;
   price_cents: number;
   credits_applied_cents: number;
   card_amount_cents: number;
@@ -31,17 +38,19 @@ interface Booking {
   payment_amount_cents: number | null;
 }
 
-async function ownBooking(db: Tx | typeof sql, claims: MemberClaims, id: string, lock: boolean): Promise<Booking> {
+async function ownBooking(db: Tx | typeof sql, claims: MemberClaims, id: string, lock: boolean, settling = false): Promise<Booking> {
   // Lock first, read after, in two statements: a statement that waited for the lock still sees
   // the invoices of its own (older) snapshot, so it would miss a payment started meanwhile.
   if (lock) await db`select 1 from public.bookings b where b.id = ${id} for update`;
   const [booking] = await db<Booking[]>`
-    select b.id, b.member_id, b.status, b.price_cents, b.credits_applied_cents, b.card_amount_cents, b.currency,
+    select b.id, b.member_id, b.status, b.status = 'cancelled' and b.cancelled_by is null as cancelled_by_nobody,
+           private.is_listed_expert(b.expert_id) as expert_listed, b.price_cents, b.credits_applied_cents, b.card_amount_cents, b.currency,
            i.stripe_payment_intent_id as payment_intent_id, i.status as payment_status, i.amount_due_cents as payment_amount_cents
       from public.bookings b left join public.invoices i on i.booking_id = b.id
      where b.id = ${id}`;
   if (!booking || booking.member_id !== claims.sub) throw new HttpError(404, "booking_not_found", "No booking of yours has this id");
-  if (booking.status !== "requested" && booking.status !== "confirmed") {
+  const unsettled = booking.cancelled_by_nobody && (booking.payment_status === "paid" || booking.payment_status === "open");
+  if (booking.status !== "requested" && booking.status !== "confirmed" && !(settling && unsettled)) {
     throw new HttpError(409, "booking_closed", `The booking is ${booking.status}: only requested or confirmed bookings are paid or cancelled here`);
   }
   return booking;
@@ -55,6 +64,7 @@ async function pay(claims: MemberClaims, bookingId: string): Promise<Response> {
 
 async function payLocked(tx: Tx, claims: MemberClaims, bookingId: string): Promise<Response> {
   const booking = await ownBooking(tx, claims, bookingId, true);
+  if (!booking.expert_listed) throw new HttpError(409, "expert_unavailable", "The expert of this booking is no longer listed");
   const card = booking.card_amount_cents;
   // apply_credits caps credits at 50%; a booking that says otherwise is refused, never charged.
   if (card * 2 < booking.price_cents) throw new HttpError(409, "credits_over_cap", "Credits cover more than half of this booking");
@@ -82,7 +92,7 @@ async function payLocked(tx: Tx, claims: MemberClaims, bookingId: string): Promi
 async function cancel(claims: MemberClaims, bookingId: string): Promise<Response> {
   // The booking row stays locked from the check to the cancellation, Stripe call included.
   return await sql.begin(async (tx) => {
-    const booking = await ownBooking(tx, claims, bookingId, true);
+    const booking = await ownBooking(tx, claims, bookingId, true, true);
     let card: { refund_id?: string; refunded_cents?: number; canceled_payment_intent?: string } = {};
     if (booking.payment_intent_id && booking.payment_status === "paid") {
       const refund = await stripeCall("refunding the card payment", (s) =>
@@ -94,9 +104,11 @@ async function cancel(claims: MemberClaims, bookingId: string): Promise<Response
       card = { canceled_payment_intent: booking.payment_intent_id };
     }
     // As the member, so the lifecycle rules and the credit refund trigger run as for the RPC.
-    await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
-    await tx`select public.set_booking_status(${booking.id}, 'cancelled')`;
-    await tx`reset role`;
+    if (booking.status !== "cancelled") {
+      await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+      await tx`select public.set_booking_status(${booking.id}, 'cancelled')`;
+      await tx`reset role`;
+    }
     return json({ booking_id: booking.id, status: "cancelled", card, credits_refunded_cents: booking.credits_applied_cents });
   }) as Response;
 }

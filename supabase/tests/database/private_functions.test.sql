@@ -7,7 +7,9 @@ select is(
   (select coalesce(array_agg(p.oid::regprocedure::text order by 1), '{}') from pg_proc p
     where p.pronamespace = 'private'::regnamespace and p.prosecdef and p.prorettype <> 'trigger'::regtype
       and (has_function_privilege('anon', p.oid, 'execute') or has_function_privilege('authenticated', p.oid, 'execute'))
-      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'account_active', 'is_active_member',
+      and p.proname not in ('is_admin', 'aal_satisfied', 'my_role', 'is_active_member',
+                            -- the listing rule, in the profiles / expert_profiles / favorites policies
+                            'is_listed_expert',
                             -- read policies' admin arms as key ranges (foundation)
                             'admin_uuid_floor', 'admin_bigint_floor',
                             -- policy helpers of direct messages and chat rooms
