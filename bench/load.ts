@@ -202,7 +202,7 @@ async function resetStatements(admin: postgres.Sql): Promise<boolean> {
 
 async function topStatements(admin: postgres.Sql): Promise<Phase["statements"]> {
   const rows = await admin<{ query: string; calls: number; plan: number; exec: number; planMean: number; execMean: number; toplevel: boolean }[]>`
-    select left(regexp_replace(query, '\s+', ' ', 'g'), 140) as query, calls::int, total_plan_time as plan, total_exec_time as exec,
+    select left(regexp_replace(query, '[[:space:]]+', ' ', 'g'), 140) as query, calls::int, total_plan_time as plan, total_exec_time as exec,
            mean_plan_time as "planMean", mean_exec_time as "execMean", toplevel
       from extensions.pg_stat_statements
      order by total_plan_time + total_exec_time desc limit 12`;
