@@ -75,44 +75,48 @@ export async function main(): Promise<number> {
     const admin = postgres(adminDbUrl, { max: 1, onnotice: () => {} });
     try {
       const setup = await prepare(admin, seed);
-      // With BENCH_USE_RUNNING=1, BENCH_STACK_PID names the stack's process (for CPU by process).
-      const stackPid = stack?.pid ?? (Number(process.env.BENCH_STACK_PID) || undefined);
-      const phases: Phase[] = [];
-      // Warm-up, not counted: every PostgREST connection and the functions' workers get used once.
-      await runPhase("warm-up", 8, Math.min(3, seconds), setup, seed);
-      for (const clients of levels) {
-        for (const kind of ["PostgREST floor", "mix", "health function"] as const) {
-          const statements = kind === "mix" && clients === 32 ? await resetStatements(admin) : false;
-          const before = sampleCpu(stateDir, stackPid);
-          const samples = await runPhase(kind, clients, seconds, setup, seed + clients);
-          const cpu = cpuBetween(before, sampleCpu(stateDir, stackPid));
-          const phase = summarisePhase(kind, clients, seconds, samples, cpu);
-          if (statements) phase.statements = await topStatements(admin);
-          phases.push(phase);
-          log(`bench:load: ${String(clients).padStart(3)} clients ${kind.padEnd(16)} ${phase.perSecond.toFixed(0).padStart(5)} calls/s, ` +
-            `p50 ${phase.all.p50.toFixed(1)} ms, p99 ${phase.all.p99.toFixed(1)} ms, errors ${JSON.stringify(phase.errors)}`);
+      // A running stack (BENCH_USE_RUNNING=1) gets its flood limit and search budget back, whatever happens.
+      try {
+        // With BENCH_USE_RUNNING=1, BENCH_STACK_PID names the stack's process (for CPU by process).
+        const stackPid = stack?.pid ?? (Number(process.env.BENCH_STACK_PID) || undefined);
+        const phases: Phase[] = [];
+        // Warm-up, not counted: every PostgREST connection and the functions' workers get used once.
+        await runPhase("warm-up", 8, Math.min(3, seconds), setup, seed);
+        for (const clients of levels) {
+          for (const kind of ["PostgREST floor", "mix", "health function"] as const) {
+            const statements = kind === "mix" && clients === 32 ? await resetStatements(admin) : false;
+            const before = sampleCpu(stateDir, stackPid);
+            const samples = await runPhase(kind, clients, seconds, setup, seed + clients);
+            const cpu = cpuBetween(before, sampleCpu(stateDir, stackPid));
+            const phase = summarisePhase(kind, clients, seconds, samples, cpu);
+            if (statements) phase.statements = await topStatements(admin);
+            phases.push(phase);
+            log(`bench:load: ${String(clients).padStart(3)} clients ${kind.padEnd(16)} ${phase.perSecond.toFixed(0).padStart(5)} calls/s, ` +
+              `p50 ${phase.all.p50.toFixed(1)} ms, p99 ${phase.all.p99.toFixed(1)} ms, errors ${JSON.stringify(phase.errors)}`);
+          }
         }
+        const heaviest = await heaviestMember(setup.heaviest, Math.max(5, Math.min(15, seconds)));
+        const report: LoadReport = {
+          started: started.toISOString(),
+          seconds: Math.round((Date.now() - started.getTime()) / 1000),
+          commit: commitMeasured(),
+          machine: `${cpus().length} × ${cpus()[0]?.model ?? "unknown"}, Node ${process.version}`,
+          conditions: `1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end, on ${cpus().length} CPUs`,
+          scale: load.scale,
+          seed: load.seed,
+          users: load.counts.users,
+          levelSeconds: seconds,
+          phases,
+          heaviest,
+          setup: { participants: setup.participants.length, hot: setup.hot, experts: setup.experts.length },
+        };
+        const md = join(root, "bench", "RESULTS.md");
+        writeLoadSection(md, report);
+        log(`\n${loadSection(report)}\nbench:load: finished in ${report.seconds} s; wrote ${md}`);
+        return 0;
+      } finally {
+        await restore(admin, setup);
       }
-      const heaviest = await heaviestMember(setup.heaviest, Math.max(5, Math.min(15, seconds)));
-      const report: LoadReport = {
-        started: started.toISOString(),
-        seconds: Math.round((Date.now() - started.getTime()) / 1000),
-        commit: commitMeasured(),
-        machine: `${cpus().length} × ${cpus()[0]?.model ?? "unknown"}, Node ${process.version}`,
-        conditions: `1-minute load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end, on ${cpus().length} CPUs`,
-        scale: load.scale,
-        seed: load.seed,
-        users: load.counts.users,
-        levelSeconds: seconds,
-        phases,
-        heaviest,
-        setup: { participants: setup.participants.length, hot: setup.hot, experts: setup.experts.length },
-      };
-      const md = join(root, "bench", "RESULTS.md");
-      writeLoadSection(md, report);
-      log(`\n${loadSection(report)}\nbench:load: finished in ${report.seconds} s; wrote ${md}`);
-      await restore(admin, setup);
-      return 0;
     } finally {
       await admin.end();
     }
