@@ -63,13 +63,17 @@ returns table (
   is_available boolean,
   favorited_at timestamptz
 )
-language sql
+language plpgsql
 stable
 security invoker
 set search_path = ''
 as $$
+begin
   -- Invoker: RLS shows the caller's own favorites and only experts they may see (verified ones);
   -- a favorite whose expert lost verification stays stored but is not listed.
+  -- PL/pgSQL, not SQL: Postgres 15 plans a SQL function's statement on every call (its SET clause
+  -- keeps it from being inlined), ~0.5 ms per call; PL/pgSQL keeps the plan for the session.
+  return query
   select f.expert_id, p.display_name, e.headline, e.rating_avg, e.rating_count, e.city, e.area,
          e.hourly_rate_cents, e.currency, e.is_available, f.created_at
   from public.favorites f
@@ -77,6 +81,7 @@ as $$
   left join public.profiles p on p.id = f.expert_id
   where f.member_id = (select auth.uid())
   order by f.created_at desc, f.expert_id;
+end;
 $$;
 comment on function public.list_favorites() is 'The caller''s favorite experts with a summary of each, newest first (filter/paginate like a table).';
 revoke execute on function public.list_favorites() from public, anon;

@@ -76,6 +76,24 @@ begin
 end;
 $$;
 
+-- A client's update of saved searches locks its rows one by one, and turning notify on takes the
+-- member's lock above only at its row: two updates of one member's searches at once (a "notify on
+-- all" beside a single switch) could each hold a row the other needs while one waits for the lock,
+-- a deadlock (HTTP 500). Taking the member's lock once per statement, before any row, gives every
+-- writer of the member's searches the same order: the lock, then the rows.
+create or replace function private.lock_callers_saved_searches()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if (select auth.uid()) is not null then
+    perform pg_advisory_xact_lock(hashtextextended('saved_searches:' || (select auth.uid())::text, 0));
+  end if;
+  return null;
+end;
+$$;
+
 create or replace function private.prioritise_entitled_tickets()
 returns trigger
 language plpgsql
@@ -92,5 +110,7 @@ $$;
 -- Triggers
 create trigger saved_searches_notify_limit before insert or update of notify on public.saved_searches
   for each row execute function private.limit_notifying_saved_searches();
+create trigger saved_searches_lock_caller before update of notify on public.saved_searches
+  for each statement execute function private.lock_callers_saved_searches();
 create trigger support_tickets_priority_support before insert on public.support_tickets
   for each row execute function private.prioritise_entitled_tickets();

@@ -1,5 +1,6 @@
 // The one error shape every function answers with: { error: { code, message, details? } }.
 import { databaseRetryAfterSeconds, databaseUnavailableCause } from "./database-unavailable.ts";
+import { conflictRetryAfterSeconds, transactionConflictCause } from "./transaction-conflict.ts";
 
 export class HttpError extends Error {
   constructor(
@@ -37,6 +38,15 @@ export function errorResponse(e: unknown): Response {
       503,
       // exposed so that a browser's client can read it across origins
       { "retry-after": String(databaseRetryAfterSeconds), "access-control-expose-headers": "retry-after" },
+    );
+  }
+  const conflict = transactionConflictCause(e);
+  if (conflict) {
+    console.error(`transaction conflict (${conflict}): ${(e as Error).message}`);
+    return json(
+      { error: { code: "transaction_conflict", message: "Another request changed the same data at the same moment and this one was undone: retry it", details: { sqlstate: conflict } } },
+      503,
+      { "retry-after": String(conflictRetryAfterSeconds), "access-control-expose-headers": "retry-after" },
     );
   }
   console.error(e);

@@ -1,0 +1,92 @@
+// CPU time by process, from /proc (Linux): the stack's parts, this load generator and the rest of
+// the machine, sampled around each phase of `npm run bench:load`. Figures are in % of one core.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+interface Proc {
+  pid: number;
+  ppid: number;
+  comm: string;
+  ticks: number;
+}
+
+function processes(): Map<number, Proc> {
+  const out = new Map<number, Proc>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const fields = stat.slice(close + 2).split(" "); // fields[0] is state (field 3)
+      out.set(Number(entry), { pid: Number(entry), ppid: Number(fields[1]), comm: stat.slice(stat.indexOf("(") + 1, close), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
+function descendants(root: number, procs: Map<number, Proc>): Proc[] {
+  const out: Proc[] = [];
+  const queue = [root];
+  while (queue.length) {
+    const pid = queue.shift()!;
+    const p = procs.get(pid);
+    if (p) out.push(p);
+    for (const q of procs.values()) if (q.ppid === pid) queue.push(q.pid);
+  }
+  return out;
+}
+
+/** busy ticks of the whole machine (all CPUs). */
+function machineTicks(): number {
+  const line = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = line;
+  return user + nice + system + irq + softirq + (steal ?? 0);
+}
+
+// The stack's own Node process runs the gateway, the mail catcher and the OIDC provider; the
+// launchers above it (npm, sh, tsx, esbuild) and stripe-mock are "other stack processes".
+const label = (comm: string) =>
+  comm === "postgrest" ? "PostgREST" : comm === "deno" ? "Deno (functions host)" : comm === "node" ? "Node (stack: gateway, mail, OIDC)" : "other stack processes";
+
+export interface CpuSample {
+  at: number;
+  groups: Map<string, number>;
+  machine: number;
+  self: number;
+}
+
+/** Ticks per group now: Postgres (postmaster and backends), each kind of process under the stack's process, this process. */
+export function sampleCpu(stateDir: string, stackPid: number | undefined): CpuSample | undefined {
+  if (!existsSync("/proc/stat")) return undefined;
+  const procs = processes();
+  const groups = new Map<string, number>();
+  const add = (name: string, ticks: number) => groups.set(name, (groups.get(name) ?? 0) + ticks);
+  const pidFile = join(stateDir, "db", "postmaster.pid");
+  const postmaster = existsSync(pidFile) ? Number(readFileSync(pidFile, "utf8").split("\n")[0]) : 0;
+  if (postmaster) for (const p of descendants(postmaster, procs)) add("Postgres", p.ticks);
+  if (stackPid) for (const p of descendants(stackPid, procs)) add(label(p.comm), p.ticks);
+  const self = process.cpuUsage();
+  return { at: performance.now(), groups, machine: machineTicks(), self: ((self.user + self.system) / 1e6) * TICKS_PER_SECOND };
+}
+
+/** % of one core per group between two samples, with the load generator and the rest of the machine. */
+export function cpuBetween(a: CpuSample | undefined, b: CpuSample | undefined): Record<string, number> {
+  if (!a || !b) return {};
+  const seconds = (b.at - a.at) / 1000;
+  const pct = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / seconds) * 100);
+  const out: Record<string, number> = {};
+  let ours = 0;
+  for (const [name, ticks] of b.groups) {
+    const d = Math.max(0, ticks - (a.groups.get(name) ?? 0)); // a process that exited takes its ticks with it
+    ours += d;
+    out[name] = pct(d);
+  }
+  const self = b.self - a.self;
+  out["load generator (this process)"] = pct(self);
+  out["everything else on the machine"] = pct(Math.max(0, b.machine - a.machine - ours - self));
+  return out;
+}
