@@ -2,7 +2,6 @@
 // PostgREST, with an access token signed as Supabase Auth signs it — so table and RPC tests run the
 // path clients take (supabase-js → gateway → PostgREST → RLS) without needing an Auth server.
 import { createClient } from "@supabase/supabase-js";
-import WebSocket from "ws";
 import type { Database } from "../../types/database.ts";
 import { memberClaims, type Claims } from "../../stack/test-kit/tokens.ts";
 import { signAccessToken } from "./jwt.ts";
@@ -14,7 +13,6 @@ export type ApiClient = ReturnType<typeof clientWithToken>;
 export function clientWithToken(token: string | undefined) {
   return createClient<Database>(stack.apiUrl, stack.anonKey, {
     auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    realtime: { transport: WebSocket as never },
     global: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
   });
 }

@@ -1,7 +1,6 @@
 // The stack the suite runs against (started by global-setup or given by env), and clients for it.
 import { createClient } from "@supabase/supabase-js";
 import { inject } from "vitest";
-import WebSocket from "ws";
 import type { Database } from "../../types/database.ts";
 import { fetchFrom, newClientAddress } from "../../stack/test-kit/client-address.ts";
 
@@ -9,8 +8,7 @@ export { fetchFrom, newClientAddress };
 
 export const stack = inject("stack");
 
-// Node 20 has no global WebSocket; supabase-js wants one for realtime even when unused.
-const options = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false }, realtime: { transport: WebSocket as never } };
+const options = { auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false } };
 
 /** A supabase-js client as an app would make it (anon key, its own session), from its own client address. */
 export function anonClient(address = newClientAddress(), userAgent = "memberbase-tests") {
