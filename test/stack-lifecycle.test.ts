@@ -5,9 +5,9 @@
 // a stack whose `npm run dev` wrapper was killed stops by itself.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { anonKey, binDir, ports, root } from "../stack/core/config.ts";
 import { portOpen } from "../stack/core/service.ts";
@@ -62,7 +62,8 @@ function postmaster(): ProcessId {
   return { pid, start: identify(pid)!.start };
 }
 
-/** Running processes whose parent is `pid`, by their command name. */
+/** Running processes whose parent is `pid`, by the name of their executable (not /proc's comm,
+ * which Node 24 sets to its main thread's name, "MainThread"). */
 function childrenOf(pid: number): (ProcessId & { comm: string })[] {
   const found: (ProcessId & { comm: string })[] = [];
   for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
@@ -70,7 +71,7 @@ function childrenOf(pid: number): (ProcessId & { comm: string })[] {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       if (stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] !== String(pid)) continue;
       const id = identify(Number(entry));
-      if (id) found.push(id);
+      if (id) found.push({ ...id, comm: basename(readlinkSync(`/proc/${entry}/exe`)) });
     } catch {
       // gone meanwhile
     }
