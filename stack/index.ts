@@ -40,10 +40,11 @@ export interface StackInfo {
 /** `tests`: the test suite's run, which also needs what only the tests use (prerequisites.ts). */
 export async function startStack(opts: { log?: (line: string) => void; tests?: boolean } = {}): Promise<StackInfo> {
   const log = opts.log ?? (() => {});
-  // First: a second start from this data dir stops here, having touched nothing of the running one.
-  await claimDataDir((line) => log(`  ${line}`));
-  // Installs missing Debian packages where it may, else stops with what to run; before the clock.
+  // Installs missing Debian packages where it may, else stops with what to run, before anything of
+  // the stack exists (no data dir, no lock); it touches nothing a running stack owns.
   await ensurePrerequisites({ log, tests: opts.tests });
+  // Then: a second start from this data dir stops here, having touched nothing of the running one.
+  await claimDataDir((line) => log(`  ${line}`));
   const t0 = performance.now();
   for (const note of optionalNotes()) log(`  note: ${note}`);
   // One-time builds and downloads (stripe-mock, Auth, Deno's modules) begin now, all at once, as

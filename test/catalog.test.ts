@@ -154,6 +154,7 @@ const privateExecutable: Record<string, string> = {
   "private.open_conversation(uuid) authenticated": "public.start_conversation (security invoker) opens the conversation with it",
   "private.reported_message_ids() authenticated": policy + " (messages: the admins' moderation arm)",
   "private.require_member() authenticated": "public security-invoker RPCs start with it",
+  "private.require_text_value(text,text) authenticated": "public security-invoker RPCs check each text parameter with it first (an array or object is 400 wrong_json_type)",
   "private.require_signed_in() authenticated": "public security-invoker RPCs start with it",
   "private.room_moderates(uuid) authenticated": policy + " (room_messages: moderators read hidden messages)",
   "private.room_read_horizon(uuid) authenticated": policy + " (room_messages: nothing after leaving)",

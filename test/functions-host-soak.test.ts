@@ -14,6 +14,7 @@ import { startFunctionsHost } from "../stack/services/functions.ts";
 import { freePort, stopChild } from "../stack/core/service.ts";
 import { deadResolverSkipReason, startDeadResolver, type DeadResolver } from "./helpers/dead-resolver.ts";
 import { eventually } from "./helpers/processes.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 const fixtures = join(import.meta.dirname, "fixtures", "functions");
 const clients = 128;
@@ -129,7 +130,7 @@ afterAll(async () => {
   await resolver?.close();
 });
 
-describe.skipIf(deadResolverSkipReason)("functions host under sustained load", () => {
+describe.skipIf(deadResolverSkipReason)(`functions host under sustained load${skipNote(deadResolverSkipReason)}`, () => {
   it(`serves ${clients} clients for ${soakMs / 1000} s with a silent name server: no 5xx, bounded connections to its workers, flat memory`, async () => {
     const pid = host.pid!;
     const tally: Tally = { ok: 0, aborted: 0, unread: 0, failures: [] };

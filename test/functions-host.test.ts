@@ -14,6 +14,7 @@ import { freePort, stopChild } from "../stack/core/service.ts";
 import { deadResolverSkipReason, startDeadResolver, type DeadResolver } from "./helpers/dead-resolver.ts";
 import { errorBody } from "./helpers/error-shape.ts";
 import { anonClient } from "./helpers/stack.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 const fixtures = join(import.meta.dirname, "fixtures", "functions");
 // Ports from the OS: a fixed one can be held by some client connection's ephemeral port.
@@ -203,7 +204,7 @@ describe("functions host", () => {
     expect(errorBody.parse(await res.json())).toEqual({ error: { code: "NOT_FOUND", message: "Requested function was not found" } });
   });
 
-  it.skipIf(deadResolverSkipReason)("reaches its workers without asking a name server", () => {
+  it.skipIf(deadResolverSkipReason)(`reaches its workers without asking a name server${skipNote(deadResolverSkipReason)}`, () => {
     // Every test above started workers and opened connections to them; a lookup would show here
     // (and would have cost each first request 10 s: two unanswered tries of 5 s).
     expect(resolver!.queries()).toBe(0);

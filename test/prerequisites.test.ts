@@ -132,8 +132,11 @@ try {
 `,
   );
   const node = [process.execPath, join(root, "node_modules", "tsx", "dist", "cli.mjs"), script];
-  // A real non-root user: `nobody`, by setpriv (util-linux), with no supplementary groups.
-  const [cmd, ...args] = opts.asNobody ? ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", ...node] : node;
+  // A real non-root user: `nobody`, by setpriv (util-linux), with no supplementary groups. It keeps
+  // one capability, reading any file, so the project and Node may live where only root can read
+  // (Node 24 from npm under root's 0700 home, a clone in a 0700 temp dir); it can write nothing more.
+  const nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=+dac_read_search", "--ambient-caps=+dac_read_search"];
+  const [cmd, ...args] = opts.asNobody ? [...nobody, ...node] : node;
   return spawnSync(cmd, args, { encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: scratch, ...opts.env } });
 }
 

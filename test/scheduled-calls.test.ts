@@ -13,6 +13,7 @@ import { eventually, functionsHostPid } from "./helpers/processes.ts";
 import { jobsPausedDuringFile } from "./helpers/schedule.ts";
 import { restartImmediately } from "../stack/services/postgres.ts";
 import { secretKey } from "../stack/core/config.ts";
+import { skipNote } from "./helpers/skip.ts";
 
 /** The function jobs: function, the job's body, and a table the function reads first (locked below to hold its call). */
 const jobs = [
@@ -81,9 +82,9 @@ describe("the scheduled functions' keys", () => {
   });
 });
 
-const ours = functionsHostPid() !== undefined;
+const notOurStack = functionsHostPid() === undefined ? "the functions host of this suite's own stack was not found (an external stack's Postgres is not ours to restart)" : undefined;
 
-describe.skipIf(!ours)("Postgres restarted immediately while a tick's calls are under way", () => {
+describe.skipIf(notOurStack)(`Postgres restarted immediately while a tick's calls are under way${skipNote(notOurStack)}`, () => {
   it("finishes those calls as failed, counts them stuck meanwhile, and the next tick repeats and answers them", async () => {
     // Hold every function job's call inside its function: a lock on the first table each reads.
     const holder = postgres(stack.dbUrl, { max: 1, onnotice: () => {} });

@@ -405,7 +405,9 @@ begin
 end;
 $$;
 comment on function private.is_operator_session() is 'True in a direct database session (Studio, psql, cron): no API claims and not PostgREST''s authenticator.';
-grant execute on function private.is_operator_session() to authenticated, service_role;
+-- Only definer functions (the audit, moderation, booking and room actions) ask it: no API role runs it.
+revoke execute on function private.is_operator_session() from public, anon, authenticated;
+grant execute on function private.is_operator_session() to service_role;
 
 create or replace function private.record_admin_action(action text, target_id uuid, details jsonb)
 returns void
