@@ -44,6 +44,14 @@ describe("prerequisite check", () => {
     expect(missingPrerequisites()).toEqual([]);
   });
 
+  it("counts an extension whose control file is there but whose library is not (PostGIS's scripts package left behind) as missing", () => {
+    const noLibraries = join(scratch, "lib-empty");
+    mkdirSync(noLibraries, { recursive: true });
+    const missing = missingPrerequisites({ ...thisMachine(), pgLibDir: noLibraries });
+    expect(missing.map((x) => x.apt)).toEqual(expect.arrayContaining(["postgresql-15-postgis-3", "postgresql-15-plpgsql-check", "postgresql-15-cron"]));
+    expect(missing.find((x) => x.apt === "postgresql-15-postgis-3")?.what).toContain(`postgis-3.so in ${noLibraries}`);
+  });
+
   it("lists every missing part and one apt-get command for a machine that has none of them", () => {
     const empty = join(scratch, "empty");
     mkdirSync(empty, { recursive: true });

@@ -14,6 +14,8 @@ export const binDir = join(root, "node_modules", ".bin");
 /** Debian keeps each PostgreSQL major apart; the stack wants 15's server and extensions. */
 export const pgBinDir = process.env.MEMBERBASE_PG_BIN_DIR ?? "/usr/lib/postgresql/15/bin";
 export const pgExtensionDir = process.env.MEMBERBASE_PG_EXTENSION_DIR ?? "/usr/share/postgresql/15/extension";
+/** Where the extensions' shared libraries are (PostgreSQL's $libdir). */
+export const pgLibDir = process.env.MEMBERBASE_PG_LIB_DIR ?? "/usr/lib/postgresql/15/lib";
 
 /** The local demo JWT secret and keys printed by `supabase start` (HS256, expire in 2032). */
 export const jwtSecret = "super-secret-jwt-token-with-at-least-32-characters-long";

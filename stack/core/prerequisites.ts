@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { cacheDir, pgBinDir, pgExtensionDir, root } from "./config.ts";
+import { cacheDir, pgBinDir, pgExtensionDir, pgLibDir, root } from "./config.ts";
 import { runAsync } from "./run-async.ts";
 import { StackError } from "./service.ts";
 import { authBinary } from "../services/auth.ts";
@@ -28,13 +28,15 @@ export interface Machine {
   path: string;
   pgBinDir: string;
   pgExtensionDir: string;
+  /** Where the extensions' shared libraries are ($libdir). */
+  pgLibDir: string;
   nodeVersion: string;
   /** Whether a Supabase Auth binary is there already (MEMBERBASE_AUTH_BIN or an earlier build). */
   authBinary: boolean;
 }
 
 export function thisMachine(): Machine {
-  return { path: process.env.PATH ?? "", pgBinDir, pgExtensionDir, nodeVersion: process.versions.node, authBinary: existsSync(authBinary) };
+  return { path: process.env.PATH ?? "", pgBinDir, pgExtensionDir, pgLibDir, nodeVersion: process.versions.node, authBinary: existsSync(authBinary) };
 }
 
 function onPath(path: string, tool: string): boolean {
@@ -50,10 +52,14 @@ export interface DebianRequirement {
   tests?: boolean;
 }
 
-const extension = (ext: string, what: string, apt: string): DebianRequirement => ({
+// The control file alone is not the extension: Debian ships PostGIS's control and SQL files in a
+// package of their own (postgresql-15-postgis-3-scripts), which stays when postgresql-15-postgis-3,
+// the library, is removed; `create extension` then fails on `$libdir/postgis-3`.
+// So an extension with a library counts only with both (pgTAP is SQL alone).
+const extension = (ext: string, what: string, apt: string, library?: string): DebianRequirement => ({
   apt,
-  what: (m) => `${what} (${ext}.control in ${m.pgExtensionDir})`,
-  present: (m) => existsSync(join(m.pgExtensionDir, `${ext}.control`)),
+  what: (m) => `${what} (${ext}.control in ${m.pgExtensionDir}${library ? `, ${library}.so in ${m.pgLibDir}` : ""})`,
+  present: (m) => existsSync(join(m.pgExtensionDir, `${ext}.control`)) && (!library || existsSync(join(m.pgLibDir, `${library}.so`))),
 });
 
 /** THE package list: everything the stack and its tests need that is not in node_modules and apt provides. */
@@ -63,11 +69,11 @@ export const debianRequirements: DebianRequirement[] = [
     what: (m) => `PostgreSQL 15 server binaries (${join(m.pgBinDir, ["initdb", "pg_ctl", "postgres"].find((t) => !existsSync(join(m.pgBinDir, t))) ?? "postgres")})`,
     present: (m) => ["initdb", "pg_ctl", "postgres"].every((t) => existsSync(join(m.pgBinDir, t))),
   },
-  extension("pgcrypto", "pgcrypto, uuid-ossp, pg_stat_statements (PostgreSQL 15 contrib)", "postgresql-15"),
-  extension("postgis", "PostGIS for PostgreSQL 15", "postgresql-15-postgis-3"),
+  extension("pgcrypto", "pgcrypto, uuid-ossp, pg_stat_statements (PostgreSQL 15 contrib)", "postgresql-15", "pgcrypto"),
+  extension("postgis", "PostGIS for PostgreSQL 15", "postgresql-15-postgis-3", "postgis-3"),
   extension("pgtap", "pgTAP for PostgreSQL 15", "postgresql-15-pgtap"),
-  extension("plpgsql_check", "plpgsql_check for PostgreSQL 15", "postgresql-15-plpgsql-check"),
-  extension("pg_cron", "pg_cron for PostgreSQL 15 (Supabase Cron)", "postgresql-15-cron"),
+  extension("plpgsql_check", "plpgsql_check for PostgreSQL 15", "postgresql-15-plpgsql-check", "plpgsql_check"),
+  extension("pg_cron", "pg_cron for PostgreSQL 15 (Supabase Cron)", "postgresql-15-cron", "pg_cron"),
   { apt: "libtap-parser-sourcehandler-pgtap-perl", what: () => "pg_prove on PATH (runs the pgTAP tests)", present: (m) => onPath(m.path, "pg_prove") },
   { apt: "chromium", what: () => "Chromium on PATH (the browser test)", present: (m) => onPath(m.path, "chromium"), tests: true },
 ];
