@@ -1,6 +1,7 @@
 // CPU time by process, from /proc (Linux): the stack's parts, this load generator and the rest of
 // the machine, sampled around each phase of `npm run bench:load`. Figures are in % of one core.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { executableName, livePids, statFields } from "../stack/core/process-identity.ts";
 import { join } from "node:path";
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -14,16 +15,10 @@ interface Proc {
 
 function processes(): Map<number, Proc> {
   const out = new Map<number, Proc>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const fields = stat.slice(close + 2).split(" "); // fields[0] is state (field 3)
-      out.set(Number(entry), { pid: Number(entry), ppid: Number(fields[1]), comm: stat.slice(stat.indexOf("(") + 1, close), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      /* exited meanwhile */
-    }
+  for (const pid of livePids()) {
+    const s = statFields(pid);
+    const name = s && executableName(pid);
+    if (s && name) out.set(pid, { pid, ppid: Number(s.fields[1]), comm: name, ticks: Number(s.fields[11]) + Number(s.fields[12]) });
   }
   return out;
 }

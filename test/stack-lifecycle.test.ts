@@ -5,13 +5,13 @@
 // a stack whose `npm run dev` wrapper was killed stops by itself.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { anonKey, binDir, ports, root } from "../stack/core/config.ts";
 import { portOpen } from "../stack/core/service.ts";
-import { gone, identify, isAlive, terminate, type ProcessId } from "../stack/core/process-identity.ts";
+import { executableName, gone, identify, isAlive, livePids, terminate, type ProcessId } from "../stack/core/process-identity.ts";
 import { runningPostmaster } from "../stack/services/postgres.ts";
 
 const mainOffset = Number(process.env.MEMBERBASE_PORT_OFFSET ?? 0);
@@ -66,15 +66,9 @@ function postmaster(): ProcessId {
  * which Node 24 sets to its main thread's name, "MainThread"). */
 function childrenOf(pid: number): (ProcessId & { comm: string })[] {
   const found: (ProcessId & { comm: string })[] = [];
-  for (const entry of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      if (stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1] !== String(pid)) continue;
-      const id = identify(Number(entry));
-      if (id) found.push({ ...id, comm: basename(readlinkSync(`/proc/${entry}/exe`)) });
-    } catch {
-      // gone meanwhile
-    }
+  for (const child of livePids()) {
+    const id = identify(child);
+    if (id?.ppid === pid) found.push({ ...id, comm: executableName(child) ?? id.comm });
   }
   return found;
 }

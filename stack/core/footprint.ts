@@ -1,10 +1,11 @@
 // The stack's memory as the machine pays for it: the proportional set size (Pss) of every process
 // it runs, so pages shared between processes (Postgres' shared buffers, one binary mapped by many
 // backends) are counted once in the sum. Linux only; elsewhere the figure is absent.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stateDir } from "./config.ts";
 import { spawnedPids } from "./service.ts";
+import { livePids, statFields } from "./process-identity.ts";
 
 export interface Footprint {
   totalMb: number;
@@ -28,15 +29,9 @@ function memoryKb(pid: number): { pss: number; rss: number } {
 /** Parent of every live process, read once. */
 function parents(): Map<number, number> {
   const map = new Map<number, number>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      map.set(Number(entry), ppid);
-    } catch {
-      /* exited */
-    }
+  for (const pid of livePids()) {
+    const s = statFields(pid);
+    if (s) map.set(pid, Number(s.fields[1]));
   }
   return map;
 }

@@ -1,6 +1,7 @@
 // A process named by pid and start time, read from /proc (Linux): a pid alone may have been reused
 // by another process since it was recorded, so nothing is signalled unless both still match.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { basename } from "node:path";
 
 export interface ProcessId {
   pid: number;
@@ -8,8 +9,14 @@ export interface ProcessId {
   start: string;
 }
 
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
-function statFields(pid: number): { comm: string; fields: string[] } | undefined {
+/** Every pid in /proc now. */
+export function livePids(): number[] {
+  return readdirSync("/proc").filter((e) => /^\d+$/.test(e)).map(Number);
+}
+
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses):
+ * fields[0] is the state, [1] the parent's pid, [11] and [12] user and system ticks, [19] the start. */
+export function statFields(pid: number): { comm: string; fields: string[] } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const close = stat.lastIndexOf(")");
@@ -24,6 +31,16 @@ export function identify(pid: number): (ProcessId & { comm: string; ppid: number
   const s = statFields(pid);
   if (!s || s.fields[0] === "Z" || s.fields[0] === "X") return undefined;
   return { pid, start: s.fields[19], comm: s.comm, ppid: Number(s.fields[1]) };
+}
+
+/** The name of the program a process runs (its executable's file name): /proc's comm is not it
+ * for Node 24, which names its main thread "MainThread" there. */
+export function executableName(pid: number): string | undefined {
+  try {
+    return basename(readlinkSync(`/proc/${pid}/exe`));
+  } catch {
+    return statFields(pid)?.comm; // not ours to read, or gone
+  }
 }
 
 /** True while the very process recorded (same pid, same start time) runs. */
