@@ -97,9 +97,9 @@ export function loadSection(r: LoadReport): string {
 
 Produced by \`npm run bench:load\` (bench/load.ts) on ${r.started.slice(0, 10)}${r.commit ? ` at commit \`${r.commit}\`` : ""}; the figures below are
 that run's, unedited. Machine: ${r.machine}; whole run ${r.seconds} s, ${r.levelSeconds} s per phase.
-Conditions: ${r.conditions}. **The machine was shared with other sessions running their own tests
-and stacks** ("everything else on the machine" below), so absolute figures are low and noisy; the
-ratios within one level, taken back to back, are the comparable part.
+Conditions: ${r.conditions}. What else ran on the machine meanwhile is "everything else on the
+machine" in the CPU table below; the ratios within one level, taken back to back, are the comparable
+part.
 Data: seed/scale.ts at BENCH_SCALE=${r.scale} (${r.users} users), BENCH_SEED=${r.seed}; ${r.setup.participants} conversations' members
 and experts act, sends and thread reads go to ${r.setup.hot} of those conversations from both sides.
 
