@@ -1,7 +1,7 @@
 // CPU time by process, from /proc (Linux): the stack's parts, this load generator and the rest of
 // the machine, sampled around each phase of `npm run bench:load`. Figures are in % of one core.
 import { existsSync, readFileSync } from "node:fs";
-import { executableName, livePids, statFields } from "../stack/core/process-identity.ts";
+import { executableName, livePids, statFields, withDescendants } from "../stack/core/process-identity.ts";
 import { join } from "node:path";
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
@@ -23,16 +23,10 @@ function processes(): Map<number, Proc> {
   return out;
 }
 
+/** `root` and the processes below it that are still there. */
 function descendants(root: number, procs: Map<number, Proc>): Proc[] {
-  const out: Proc[] = [];
-  const queue = [root];
-  while (queue.length) {
-    const pid = queue.shift()!;
-    const p = procs.get(pid);
-    if (p) out.push(p);
-    for (const q of procs.values()) if (q.ppid === pid) queue.push(q.pid);
-  }
-  return out;
+  const ppids = new Map([...procs.values()].map((p) => [p.pid, p.ppid]));
+  return withDescendants(root, ppids).flatMap((pid) => procs.get(pid) ?? []);
 }
 
 /** busy ticks of the whole machine (all CPUs). */

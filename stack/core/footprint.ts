@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stateDir } from "./config.ts";
 import { spawnedPids } from "./service.ts";
-import { livePids, statFields } from "./process-identity.ts";
+import { parentsOfAll, withDescendants } from "./process-identity.ts";
 
 export interface Footprint {
   totalMb: number;
@@ -26,22 +26,6 @@ function memoryKb(pid: number): { pss: number; rss: number } {
   }
 }
 
-/** Parent of every live process, read once. */
-function parents(): Map<number, number> {
-  const map = new Map<number, number>();
-  for (const pid of livePids()) {
-    const s = statFields(pid);
-    if (s) map.set(pid, Number(s.fields[1]));
-  }
-  return map;
-}
-
-function withDescendants(root: number, ppids: Map<number, number>): number[] {
-  const out = [root];
-  for (let i = 0; i < out.length; i++) for (const [pid, ppid] of ppids) if (ppid === out[i]) out.push(pid);
-  return out;
-}
-
 function postmasterPid(): number | undefined {
   const file = join(stateDir, "db", "postmaster.pid");
   if (!existsSync(file)) return undefined;
@@ -51,7 +35,7 @@ function postmasterPid(): number | undefined {
 /** Pss of Postgres (postmaster and backends), each spawned service and this process (gateway, OIDC provider). */
 export function measureFootprint(): Footprint | undefined {
   if (!existsSync("/proc/self/smaps_rollup")) return undefined;
-  const ppids = parents();
+  const ppids = parentsOfAll();
   const groups = new Map<string, number[]>();
   const pm = postmasterPid();
   if (pm && ppids.has(pm)) groups.set("postgres", withDescendants(pm, ppids));

@@ -33,6 +33,23 @@ export function identify(pid: number): (ProcessId & { comm: string; ppid: number
   return { pid, start: s.fields[19], comm: s.comm, ppid: Number(s.fields[1]) };
 }
 
+/** Parent of every live process, read once. */
+export function parentsOfAll(): Map<number, number> {
+  const map = new Map<number, number>();
+  for (const pid of livePids()) {
+    const s = statFields(pid);
+    if (s) map.set(pid, Number(s.fields[1]));
+  }
+  return map;
+}
+
+/** `root` and every process below it, by the parents read once (parentsOfAll). */
+export function withDescendants(root: number, ppids: Map<number, number>): number[] {
+  const out = [root];
+  for (let i = 0; i < out.length; i++) for (const [pid, ppid] of ppids) if (ppid === out[i]) out.push(pid);
+  return out;
+}
+
 /** The name of the program a process runs (its executable's file name): /proc's comm is not it
  * for Node 24, which names its main thread "MainThread" there. */
 export function executableName(pid: number): string | undefined {

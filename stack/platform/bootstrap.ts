@@ -33,9 +33,6 @@ async function runPlatform(superuserUrl: string, parts: Part[]): Promise<Part[]>
   }
 }
 
-/** Sets up one database as a new hosted project's (the cluster's roles must exist). */
-export const bootstrapDatabase = async (superuserUrl: string) => void (await runPlatform(superuserUrl, ["database", "supautils"]));
-
 /** Sets up a new cluster as a new hosted project's: Supabase's roles, then its postgres database. */
 export const bootstrapCluster = async (superuserUrl: string) => void (await runPlatform(superuserUrl, ["roles", "database", "supautils"]));
 
