@@ -56,16 +56,20 @@ create function extensions.supautils_after_create(extname text) returns void
 language plpgsql security definer set search_path = '' as $$
 declare
   r record;
+  kind text;
 begin
   case extname
   when 'pg_cron' then
-    -- postgres schedules jobs through cron.schedule/unschedule and reads their runs; cron.job is read-only to it.
-    grant usage on schema cron to postgres with grant option;
-    grant all on all functions in schema cron to postgres with grant option;
-    alter default privileges for user supabase_admin in schema cron grant all on sequences to postgres with grant option;
-    alter default privileges for user supabase_admin in schema cron grant all on tables to postgres with grant option;
-    alter default privileges for user supabase_admin in schema cron grant all on functions to postgres with grant option;
-    grant all privileges on all tables in schema cron to postgres with grant option;
+    -- As observed on the reference cluster: postgres may use (and pass on) everything in cron, now
+    -- and what supabase_admin adds later, except that cron.job is read-only to it (jobs change
+    -- through cron.schedule/unschedule).
+    execute 'grant usage on schema cron to postgres with grant option';
+    foreach kind in array array['tables', 'functions'] loop
+      execute format('grant all on all %s in schema cron to postgres with grant option', kind);
+    end loop;
+    foreach kind in array array['tables', 'functions', 'sequences'] loop
+      execute format('alter default privileges for user supabase_admin in schema cron grant all on %s to postgres with grant option', kind);
+    end loop;
     revoke all on table cron.job from postgres;
     grant select on table cron.job to postgres with grant option;
   when 'dblink' then
@@ -77,13 +81,12 @@ begin
         pg_catalog.pg_get_function_identity_arguments(r.oid), case when r.grantee = 0 then 'public' else r.grantee::regrole::text end);
     end loop;
   when 'postgis_tiger_geocoder' then
-    grant usage on schema tiger, tiger_data to postgres with grant option;
-    grant all on all tables in schema tiger, tiger_data to postgres with grant option;
-    grant all on all routines in schema tiger, tiger_data to postgres with grant option;
-    grant all on all sequences in schema tiger, tiger_data to postgres with grant option;
-    alter default privileges in schema tiger, tiger_data grant all on tables to postgres with grant option;
-    alter default privileges in schema tiger, tiger_data grant all on routines to postgres with grant option;
-    alter default privileges in schema tiger, tiger_data grant all on sequences to postgres with grant option;
+    -- As observed: everything in the geocoder's two schemas, now and later, is postgres' to use and pass on.
+    execute 'grant usage on schema tiger, tiger_data to postgres with grant option';
+    foreach kind in array array['tables', 'routines', 'sequences'] loop
+      execute format('grant all on all %s in schema tiger, tiger_data to postgres with grant option', kind);
+      execute format('alter default privileges in schema tiger, tiger_data grant all on %s to postgres with grant option', kind);
+    end loop;
   when 'postgres_fdw' then
     -- Only a superuser may own a foreign data wrapper: postgres is one for this statement.
     alter role postgres superuser;
