@@ -18,7 +18,7 @@ export interface Phase {
   /** "call type: status code" → count. */
   errors: Record<string, number>;
   /** Completions per 250 ms window: the smallest, the median, how many fell below half the median. */
-  windows: { min: number; median: number; below: number; count: number };
+  windows: { min: number; smallestAt?: string; median: number; below: number; count: number };
   /** % of one core by process group. */
   cpu: Record<string, number>;
   statements?: { query: string; calls: number; plan: number; exec: number; planMean: number; execMean: number; toplevel: boolean }[];
@@ -129,9 +129,9 @@ ${errors.length ? errors.join("\n") : "| – | – | none | 0 |"}
 
 Completions per 250 ms window:
 
-| clients | phase | smallest | median | windows below half the median |
+| clients | phase | smallest (began, UTC) | median | windows below half the median |
 | --- | --- | --- | --- | --- |
-${r.phases.map((p) => `| ${p.clients} | ${p.kind} | ${p.windows.min} | ${p.windows.median} | ${p.windows.below} of ${p.windows.count} |`).join("\n")}
+${r.phases.map((p) => `| ${p.clients} | ${p.kind} | ${p.windows.min}${p.windows.smallestAt ? ` (${p.windows.smallestAt})` : ""} | ${p.windows.median} | ${p.windows.below} of ${p.windows.count} |`).join("\n")}
 
 CPU by process, % of one core (from /proc; ${r.machine.split(" ")[0]} cores = ${Number(r.machine.split(" ")[0]) * 100} %):
 

@@ -80,15 +80,19 @@ export async function main(): Promise<number> {
         // With BENCH_USE_RUNNING=1, BENCH_STACK_PID names the stack's process (for CPU by process).
         const stackPid = stack?.pid ?? (Number(process.env.BENCH_STACK_PID) || undefined);
         const phases: Phase[] = [];
-        // Warm-up, not counted: every PostgREST connection and the functions' workers get used once.
+        // Warm-up, not counted: every PostgREST connection and the functions' workers get used once,
+        // the scheduled functions too (one tick of the schedule's calls, early), so the first
+        // minute's tick does not boot three workers in the middle of a phase.
+        await tickSchedule(admin);
         await runPhase("warm-up", 8, Math.min(3, seconds), setup, seed);
+        await scheduleSettled(admin);
         for (const clients of levels) {
           for (const kind of ["PostgREST floor", "mix", "health function"] as const) {
             const statements = kind === "mix" && clients === 32 ? await resetStatements(admin) : false;
             const before = sampleCpu(stateDir, stackPid);
-            const samples = await runPhase(kind, clients, seconds, setup, seed + clients);
+            const { samples, startedAt } = await runPhase(kind, clients, seconds, setup, seed + clients);
             const cpu = cpuBetween(before, sampleCpu(stateDir, stackPid));
-            const phase = summarisePhase(kind, clients, seconds, samples, cpu);
+            const phase = summarisePhase(kind, clients, seconds, samples, startedAt, cpu);
             if (statements) phase.statements = await topStatements(admin);
             phases.push(phase);
             log(`bench:load: ${String(clients).padStart(3)} clients ${kind.padEnd(16)} ${phase.perSecond.toFixed(0).padStart(5)} calls/s, ` +
@@ -156,6 +160,8 @@ interface Setup {
 }
 
 async function prepare(admin: postgres.Sql, seed: number): Promise<Setup> {
+  // A run stopped midway on a running stack leaves saved searches behind.
+  await admin`delete from public.saved_searches where name like ${BENCH_SEARCH + " %"}`;
   const issuer = `${apiUrl}/auth/v1`;
   const auth = async (id: string) => ({ authorization: `Bearer ${await signToken(memberClaims(id, { email: `${id}@bench.memberbase.test` }, issuer), jwtSecret)}`, apikey: anonKey });
   // Conversations between an active member and an active expert, drawn deterministically.
@@ -185,6 +191,21 @@ async function prepare(admin: postgres.Sql, seed: number): Promise<Setup> {
 async function restore(admin: postgres.Sql, setup: Setup): Promise<void> {
   await admin`update private.messaging_settings set messages_per_minute = ${setup.limits.messages}`;
   await admin`update private.location_settings set hourly_search_budget = ${setup.limits.searches}`;
+  await admin`delete from public.saved_searches where name like ${BENCH_SEARCH + " %"}`;
+}
+
+/** Runs the scheduled jobs that call edge functions, as pg_cron runs them (private.call_function through pg_net). */
+async function tickSchedule(admin: postgres.Sql): Promise<void> {
+  const jobs = await admin<{ command: string }[]>`select command from cron.job where command like '%private.call_function(%'`;
+  for (const job of jobs) await admin.unsafe(job.command);
+}
+
+/** Waits (up to 30 s) until pg_net has sent every queued request. */
+async function scheduleSettled(admin: postgres.Sql): Promise<void> {
+  for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+    const [{ queued }] = await admin<{ queued: number }[]>`select count(*)::int as queued from net.http_request_queue`;
+    if (queued === 0) return;
+  }
 }
 
 /** pg_stat_statements over the 32-client mix, nested statements and planning included. */
@@ -240,6 +261,10 @@ function randomCentre(rand: () => number): [number, number] {
   return [city.lat + (rand() - 0.5) * 4 * city.spread, city.lng + (rand() - 0.5) * 4 * city.spread];
 }
 
+/** The name of the searches the write calls save (and delete), numbered: two clients may write for one member at once. */
+const BENCH_SEARCH = "bench: yoga nearby";
+let saves = 0;
+
 /** Per member: which write comes next (favourite add, its removal, a saved search, notify on, its removal). */
 const writeState = new Map<string, { step: number; expert?: string; savedId?: string }>();
 
@@ -257,7 +282,7 @@ async function write(p: Participant, experts: string[], rand: () => number): Pro
     const res = await fetch(`${rest}/saved_searches?select=id`, {
       method: "POST",
       headers: { ...h, "content-type": "application/json", prefer: "return=representation", accept: "application/vnd.pgrst.object+json" },
-      body: JSON.stringify({ name: "bench: yoga nearby", query: "yoga", notify: false }),
+      body: JSON.stringify({ name: `${BENCH_SEARCH} ${++saves}`, query: "yoga", notify: false }),
     });
     const text = await res.text();
     if (res.status >= 400) return `${res.status} ${(JSON.parse(text) as { code?: string }).code ?? ""}`.trim();
@@ -318,7 +343,7 @@ function pick(rand: () => number): CallType {
   return mix[mix.length - 1].type;
 }
 
-async function runPhase(kind: "warm-up" | "mix" | "PostgREST floor" | "health function", clients: number, seconds: number, setup: Setup, seed: number): Promise<Sample[]> {
+async function runPhase(kind: "warm-up" | "mix" | "PostgREST floor" | "health function", clients: number, seconds: number, setup: Setup, seed: number): Promise<{ samples: Sample[]; startedAt: number }> {
   const samples: Sample[] = [];
   const end = performance.now() + seconds * 1000;
   await Promise.all(
@@ -340,7 +365,7 @@ async function runPhase(kind: "warm-up" | "mix" | "PostgREST floor" | "health fu
   );
   const first = end - seconds * 1000;
   for (const s of samples) s.end -= first;
-  return samples;
+  return { samples, startedAt: performance.timeOrigin + first };
 }
 
 function percentile(sorted: number[], q: number): number {
@@ -352,7 +377,7 @@ function latency(ms: number[]) {
   return { n: s.length, p50: percentile(s, 0.5), p95: percentile(s, 0.95), p99: percentile(s, 0.99) };
 }
 
-function summarisePhase(kind: Phase["kind"], clients: number, seconds: number, samples: Sample[], cpu: Record<string, number>): Phase {
+function summarisePhase(kind: Phase["kind"], clients: number, seconds: number, samples: Sample[], startedAt: number, cpu: Record<string, number>): Phase {
   const inTime = samples.filter((s) => s.end <= seconds * 1000);
   const byType: Phase["byType"] = {};
   for (const type of new Set(inTime.map((s) => s.type))) byType[type] = latency(inTime.filter((s) => s.type === type).map((s) => s.ms));
@@ -366,6 +391,15 @@ function summarisePhase(kind: Phase["kind"], clients: number, seconds: number, s
   }
   const sorted = [...windows].sort((a, b) => a - b);
   const median = percentile(sorted, 0.5);
+  // When the smallest window began (UTC), to line it up with the database's and the stack's logs.
+  const at = (w: number) => new Date(startedAt + w * 250).toISOString().slice(11, 23);
+  const smallestAt = at(windows.indexOf(sorted[0] ?? 0));
+  const lowAt = windows.flatMap((w, i) => (w < median / 2 ? [`${at(i)} (${w})`] : []));
+  if (lowAt.length) {
+    const slowest = [...inTime].sort((a, b) => b.ms - a.ms).slice(0, 5);
+    log(`bench:load: ${clients} clients ${kind}: windows below half the median (${median}) began at ${lowAt.join(", ")}; ` +
+      `slowest calls: ${slowest.map((s) => `${s.type} ${s.ms.toFixed(0)} ms from ${at((s.end - s.ms) / 250)}`).join(", ")}`);
+  }
   return {
     kind,
     clients,
@@ -373,7 +407,7 @@ function summarisePhase(kind: Phase["kind"], clients: number, seconds: number, s
     all: latency(inTime.map((s) => s.ms)),
     byType,
     errors,
-    windows: { min: sorted[0] ?? 0, median, below: windows.filter((w) => w < median / 2).length, count: windows.length },
+    windows: { min: sorted[0] ?? 0, smallestAt, median, below: windows.filter((w) => w < median / 2).length, count: windows.length },
     cpu,
   };
 }

@@ -4,9 +4,12 @@ import postgres from "postgres";
 import type { MemberClaims } from "./claims.ts";
 
 // application_name: the functions' sessions are told apart from PostgREST's and Studio's in pg_stat_activity.
+// idle_timeout outlasts the schedule's minute and a quiet spell: a new connection costs a SCRAM
+// handshake and re-plans every statement (the dashboard's first call on a connection: 30–50 ms),
+// which bench:load saw as stalls at each minute's scheduled calls and after each idle phase.
 export const sql = postgres(Deno.env.get("SUPABASE_DB_URL")!, {
   max: 4,
-  idle_timeout: 20,
+  idle_timeout: 300,
   prepare: false,
   onnotice: () => {},
   connection: { application_name: "memberbase-functions" },
