@@ -19,6 +19,8 @@ export interface Phase {
   errors: Record<string, number>;
   /** Completions per 250 ms window: the smallest, the median, how many fell below half the median. */
   windows: { min: number; smallestAt?: string; median: number; below: number; count: number };
+  /** The uncounted first seconds of the phase (connections opening, first plans): their windows. */
+  ramp?: { seconds: number; min: number; median: number };
   /** % of one core by process group. */
   cpu: Record<string, number>;
   statements?: { query: string; calls: number; plan: number; exec: number; planMean: number; execMean: number; toplevel: boolean }[];
@@ -127,11 +129,11 @@ Errors by status and code (every answer ≥ 400; a conflict a member's own concu
 | --- | --- | --- | --- |
 ${errors.length ? errors.join("\n") : "| – | – | none | 0 |"}
 
-Completions per 250 ms window:
+Completions per 250 ms window (the ramp: each phase's first seconds at its level, run before it and not counted in it):
 
-| clients | phase | smallest (began, UTC) | median | windows below half the median |
-| --- | --- | --- | --- | --- |
-${r.phases.map((p) => `| ${p.clients} | ${p.kind} | ${p.windows.min}${p.windows.smallestAt ? ` (${p.windows.smallestAt})` : ""} | ${p.windows.median} | ${p.windows.below} of ${p.windows.count} |`).join("\n")}
+| clients | phase | smallest (began, UTC) | median | windows below half the median | ramp: smallest / median |
+| --- | --- | --- | --- | --- | --- |
+${r.phases.map((p) => `| ${p.clients} | ${p.kind} | ${p.windows.min}${p.windows.smallestAt ? ` (${p.windows.smallestAt})` : ""} | ${p.windows.median} | ${p.windows.below} of ${p.windows.count} | ${p.ramp ? `${p.ramp.min} / ${p.ramp.median} (${p.ramp.seconds} s)` : "–"} |`).join("\n")}
 
 CPU by process, % of one core (from /proc; ${r.machine.split(" ")[0]} cores = ${Number(r.machine.split(" ")[0]) * 100} %):
 
