@@ -451,7 +451,7 @@ function commitMeasured(): string | undefined {
   try {
     const git = (args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8" }).trim();
     const head = git(["rev-parse", "--short", "HEAD"]);
-    return git(["status", "--porcelain", "--untracked-files=no"]) ? `${head}+changes` : head;
+    return git(["status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/RESULTS.md"]) ? `${head}+changes` : head;
   } catch {
     return undefined;
   }

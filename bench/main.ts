@@ -263,7 +263,7 @@ async function run({ api, apiService, db, load, seed, useRunning }: Ctx): Promis
 function commitMeasured(): string | undefined {
   try {
     const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], { cwd: root, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/RESULTS.md"], { cwd: root, encoding: "utf8" }).trim();
     return dirty ? `${head}+changes` : head;
   } catch {
     return undefined;
