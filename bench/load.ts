@@ -89,12 +89,14 @@ export async function main(): Promise<number> {
         await scheduleSettled(admin);
         for (const clients of levels) {
           for (const kind of ["PostgREST floor", "mix", "health function"] as const) {
+            // Statement tracking is switched on before the ramp (a reload every backend takes in), its counts reset after it.
+            const statements = kind === "mix" && clients === 32 ? await trackStatements(admin) : false;
             // The ramp, not counted: a level's first seconds open connections (PostgREST releases
             // one idle for 30 s) and plan each statement on connections new to it (the dashboard's
             // first plan alone is 30–50 ms), which showed as 250 ms windows far below the median at
             // every phase's start. The phase measures the steady state; the ramp's windows are reported.
             const ramp = rampSeconds > 0 ? summarisePhase(kind, clients, rampSeconds, ...spread(await runPhase(kind, clients, rampSeconds, setup, seed + clients + 1)), {}) : undefined;
-            const statements = kind === "mix" && clients === 32 ? await resetStatements(admin) : false;
+            if (statements) await admin`select extensions.pg_stat_statements_reset()`;
             const before = sampleCpu(stateDir, stackPid);
             const { samples, startedAt } = await runPhase(kind, clients, seconds, setup, seed + clients);
             const cpu = cpuBetween(before, sampleCpu(stateDir, stackPid));
@@ -219,15 +221,13 @@ async function scheduleSettled(admin: postgres.Sql): Promise<void> {
 }
 
 /** pg_stat_statements over the 32-client mix, nested statements and planning included. */
-async function resetStatements(admin: postgres.Sql): Promise<boolean> {
+async function trackStatements(admin: postgres.Sql): Promise<boolean> {
   try {
     await admin`create extension if not exists pg_stat_statements with schema extensions`;
     // One statement per call: ALTER SYSTEM cannot run inside the implicit transaction of a multi-statement query.
     await admin`alter system set pg_stat_statements.track = 'all'`;
     await admin`alter system set pg_stat_statements.track_planning = on`;
     await admin`select pg_reload_conf()`;
-    await new Promise((r) => setTimeout(r, 200));
-    await admin`select extensions.pg_stat_statements_reset()`;
     return true;
   } catch (e) {
     log(`bench:load: no pg_stat_statements (${(e as Error).message})`);

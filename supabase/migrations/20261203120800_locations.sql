@@ -423,22 +423,30 @@ begin
   -- 2. Experts in one cell are equally far, so the KNN's order among them is arbitrary. Everyone
   -- within the cutoff distance (a small disc: the index again) is ranked by the total order —
   -- distance to the cell, then rating (best first), then id — so the same call answers the same
-  -- experts in the same order; only these rows are joined for the answer's columns.
+  -- experts in the same order. Only the ranking reads expert_profiles for every one of them (in a
+  -- dense city at scale 10 that disc holds hundreds); the answer's other columns are joined for the
+  -- max_results that remain.
   return query
-  select s.expert_id, p.display_name, e.headline, e.rating_avg, e.rating_count,
+  with ranked as (
+    select s.expert_id, d.m, e.rating_avg
+    from private.searchable_cells s
+    cross join lateral (select s.cell operator(extensions.<->) center as m) d
+    join public.expert_profiles e on e.id = s.expert_id
+    where extensions.st_dwithin(s.cell, center, cutoff + 1, false)
+      and d.m <= cutoff
+      and (tag is null or e.expertise @> array[tag])
+      and (nearby_experts.min_rating is null or e.rating_avg >= nearby_experts.min_rating)
+    order by d.m, e.rating_avg desc nulls last, s.expert_id
+    limit nearby_experts.max_results
+  )
+  select r.expert_id, p.display_name, e.headline, e.rating_avg, e.rating_count,
          coalesce(x.city, e.city), coalesce(x.area, e.area),
-         round((d.m / 1000)::numeric, 1)
-  from private.searchable_cells s
-  cross join lateral (select s.cell operator(extensions.<->) center as m) d
-  join public.expert_profiles e on e.id = s.expert_id
-  join public.expert_locations x on x.expert_id = s.expert_id
-  join public.profiles p on p.id = s.expert_id
-  where extensions.st_dwithin(s.cell, center, cutoff + 1, false)
-    and d.m <= cutoff
-    and (tag is null or e.expertise @> array[tag])
-    and (nearby_experts.min_rating is null or e.rating_avg >= nearby_experts.min_rating)
-  order by d.m, e.rating_avg desc nulls last, s.expert_id
-  limit nearby_experts.max_results;
+         round((r.m / 1000)::numeric, 1)
+  from ranked r
+  join public.expert_profiles e on e.id = r.expert_id
+  join public.expert_locations x on x.expert_id = r.expert_id
+  join public.profiles p on p.id = r.expert_id
+  order by r.m, r.rating_avg desc nulls last, r.expert_id;
 end;
 $$;
 comment on function private.nearby_experts(double precision, double precision, numeric, text, numeric, integer) is
