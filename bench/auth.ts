@@ -24,7 +24,8 @@ const domain = "authbench.memberbase.test";
 
 /** Whether the stack's Auth API answers (the group is skipped, and says so, when not). */
 export async function authRunning(): Promise<boolean> {
-  return httpOk(`http://127.0.0.1:${ports.auth}/health`);
+  // Without an Auth binary nothing listens on its port: a refused connection means "not running".
+  return httpOk(`http://127.0.0.1:${ports.auth}/health`).catch(() => false);
 }
 
 async function post(base: string, path: string, body: unknown, extra: Record<string, string> = {}, send: typeof fetch = fetch) {
