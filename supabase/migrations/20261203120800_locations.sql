@@ -424,11 +424,11 @@ begin
   -- within the cutoff distance (a small disc: the index again) is ranked by the total order —
   -- distance to the cell, then rating (best first), then id — so the same call answers the same
   -- experts in the same order. Only the ranking reads expert_profiles for every one of them (in a
-  -- dense city at scale 10 that disc holds hundreds); the answer's other columns are joined for the
-  -- max_results that remain.
+  -- dense city at scale 10 that disc holds hundreds), taking the answer's columns from the row it
+  -- reads; the name and the city/area override are joined for the max_results that remain.
   return query
   with ranked as (
-    select s.expert_id, d.m, e.rating_avg
+    select s.expert_id, d.m, e.rating_avg, e.rating_count, e.headline, e.city, e.area
     from private.searchable_cells s
     cross join lateral (select s.cell operator(extensions.<->) center as m) d
     join public.expert_profiles e on e.id = s.expert_id
@@ -439,11 +439,10 @@ begin
     order by d.m, e.rating_avg desc nulls last, s.expert_id
     limit nearby_experts.max_results
   )
-  select r.expert_id, p.display_name, e.headline, e.rating_avg, e.rating_count,
-         coalesce(x.city, e.city), coalesce(x.area, e.area),
+  select r.expert_id, p.display_name, r.headline, r.rating_avg, r.rating_count,
+         coalesce(x.city, r.city), coalesce(x.area, r.area),
          round((r.m / 1000)::numeric, 1)
   from ranked r
-  join public.expert_profiles e on e.id = r.expert_id
   join public.expert_locations x on x.expert_id = r.expert_id
   join public.profiles p on p.id = r.expert_id
   order by r.m, r.rating_avg desc nulls last, r.expert_id;
