@@ -5,7 +5,7 @@
 // scale data with tokens signed as Supabase Auth signs them. What is counted: completions, per-call
 // latency, errors by HTTP status and code, completions per 250 ms window, CPU by process (/proc).
 // Writes its section of bench/RESULTS.md per scale (the member-experience sections stay as they are).
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -15,6 +15,7 @@ import { loadScaleSeed, region } from "../seed/scale.ts";
 import { prng } from "./measure.ts";
 import { memberClaims, signToken } from "./requests.ts";
 import { cpuBetween, sampleCpu } from "./cpu.ts";
+import { commitMeasured } from "./commit.ts";
 import { loadSection, writeLoadSection, type LoadReport, type Phase } from "./load-report.ts";
 
 const log = (line: string) => console.log(line);
@@ -95,12 +96,12 @@ export async function main(): Promise<number> {
             // one idle for 30 s) and plan each statement on connections new to it (the dashboard's
             // first plan alone is 30–50 ms), which showed as 250 ms windows far below the median at
             // every phase's start. The phase measures the steady state; the ramp's windows are reported.
-            const ramp = rampSeconds > 0 ? summarisePhase(kind, clients, rampSeconds, ...spread(await runPhase(kind, clients, rampSeconds, setup, seed + clients + 1)), {}) : undefined;
+            const ramp = rampSeconds > 0 ? summarisePhase(kind, clients, rampSeconds, await runPhase(kind, clients, rampSeconds, setup, seed + clients + 1), {}, `${kind} (ramp)`) : undefined;
             if (statements) await admin`select extensions.pg_stat_statements_reset()`;
             const before = sampleCpu(stateDir, stackPid);
-            const { samples, startedAt } = await runPhase(kind, clients, seconds, setup, seed + clients);
+            const run = await runPhase(kind, clients, seconds, setup, seed + clients);
             const cpu = cpuBetween(before, sampleCpu(stateDir, stackPid));
-            const phase = summarisePhase(kind, clients, seconds, samples, startedAt, cpu);
+            const phase = summarisePhase(kind, clients, seconds, run, cpu);
             if (statements) phase.statements = await topStatements(admin);
             if (ramp) {
               phase.ramp = { seconds: rampSeconds, min: ramp.windows.min, median: ramp.windows.median };
@@ -172,8 +173,7 @@ interface Setup {
 }
 
 async function prepare(admin: postgres.Sql, seed: number): Promise<Setup> {
-  // A run stopped midway on a running stack leaves saved searches behind.
-  await admin`delete from public.saved_searches where name like ${BENCH_SEARCH + " %"}`;
+  await forgetBenchSearches(admin); // a run stopped midway on a running stack left them
   const issuer = `${apiUrl}/auth/v1`;
   const auth = async (id: string) => ({ authorization: `Bearer ${await signToken(memberClaims(id, { email: `${id}@bench.memberbase.test` }, issuer), jwtSecret)}`, apikey: anonKey });
   // Conversations between an active member and an active expert, drawn deterministically.
@@ -203,6 +203,11 @@ async function prepare(admin: postgres.Sql, seed: number): Promise<Setup> {
 async function restore(admin: postgres.Sql, setup: Setup): Promise<void> {
   await admin`update private.messaging_settings set messages_per_minute = ${setup.limits.messages}`;
   await admin`update private.location_settings set hourly_search_budget = ${setup.limits.searches}`;
+  await forgetBenchSearches(admin);
+}
+
+/** Deletes the searches the write calls saved and had not deleted yet. */
+async function forgetBenchSearches(admin: postgres.Sql): Promise<void> {
   await admin`delete from public.saved_searches where name like ${BENCH_SEARCH + " %"}`;
 }
 
@@ -353,7 +358,13 @@ function pick(rand: () => number): CallType {
   return mix[mix.length - 1].type;
 }
 
-async function runPhase(kind: "warm-up" | "mix" | "PostgREST floor" | "health function", clients: number, seconds: number, setup: Setup, seed: number): Promise<{ samples: Sample[]; startedAt: number }> {
+/** A phase's calls, each `end` in ms from the phase's start, and that start (epoch ms). */
+interface PhaseRun {
+  samples: Sample[];
+  startedAt: number;
+}
+
+async function runPhase(kind: "warm-up" | "mix" | "PostgREST floor" | "health function", clients: number, seconds: number, setup: Setup, seed: number): Promise<PhaseRun> {
   const samples: Sample[] = [];
   const end = performance.now() + seconds * 1000;
   await Promise.all(
@@ -378,11 +389,6 @@ async function runPhase(kind: "warm-up" | "mix" | "PostgREST floor" | "health fu
   return { samples, startedAt: performance.timeOrigin + first };
 }
 
-/** runPhase's answer as summarisePhase's samples and start. */
-function spread(run: { samples: Sample[]; startedAt: number }): [Sample[], number] {
-  return [run.samples, run.startedAt];
-}
-
 function percentile(sorted: number[], q: number): number {
   return sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] : NaN;
 }
@@ -392,7 +398,8 @@ function latency(ms: number[]) {
   return { n: s.length, p50: percentile(s, 0.5), p95: percentile(s, 0.95), p99: percentile(s, 0.99) };
 }
 
-function summarisePhase(kind: Phase["kind"], clients: number, seconds: number, samples: Sample[], startedAt: number, cpu: Record<string, number>): Phase {
+/** A phase's figures; `label` names it in the log of low windows (the ramp's are expected there). */
+function summarisePhase(kind: Phase["kind"], clients: number, seconds: number, { samples, startedAt }: PhaseRun, cpu: Record<string, number>, label: string = kind): Phase {
   const inTime = samples.filter((s) => s.end <= seconds * 1000);
   const byType: Phase["byType"] = {};
   for (const type of new Set(inTime.map((s) => s.type))) byType[type] = latency(inTime.filter((s) => s.type === type).map((s) => s.ms));
@@ -412,7 +419,7 @@ function summarisePhase(kind: Phase["kind"], clients: number, seconds: number, s
   const lowAt = windows.flatMap((w, i) => (w < median / 2 ? [`${at(i)} (${w})`] : []));
   if (lowAt.length) {
     const slowest = [...inTime].sort((a, b) => b.ms - a.ms).slice(0, 5);
-    log(`bench:load: ${clients} clients ${kind}: windows below half the median (${median}) began at ${lowAt.join(", ")}; ` +
+    log(`bench:load: ${clients} clients ${label}: windows below half the median (${median}) began at ${lowAt.join(", ")}; ` +
       `slowest calls: ${slowest.map((s) => `${s.type} ${s.ms.toFixed(0)} ms from ${at((s.end - s.ms) / 250)}`).join(", ")}`);
   }
   return {
@@ -445,14 +452,4 @@ async function heaviestMember(heavy: Setup["heaviest"], seconds: number): Promis
     }
   }
   return { id: heavy.id, bookings: heavy.bookings, rpc: latency(rpc), floor: latency(floor) };
-}
-
-function commitMeasured(): string | undefined {
-  try {
-    const git = (args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8" }).trim();
-    const head = git(["rev-parse", "--short", "HEAD"]);
-    return git(["status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/RESULTS.md"]) ? `${head}+changes` : head;
-  } catch {
-    return undefined;
-  }
 }

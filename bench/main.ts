@@ -1,6 +1,5 @@
 // The benchmark proper (entry: bench/run.ts). Each group of figures comes from one measure() call
 // whose cases alternate, so the numbers compared with each other were taken side by side.
-import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
@@ -12,6 +11,7 @@ import { atDatabase, dashboardPieces, dashboardPiecesSql, getOk, getPiece, membe
 import { writeReports, type Row } from "./report.ts";
 import { billingRows } from "./billing.ts";
 import { messagingRows } from "./messaging.ts";
+import { commitMeasured } from "./commit.ts";
 import { authGroup, authRunning } from "./auth.ts";
 import { documentedReadRows } from "./documented-reads.ts";
 
@@ -257,17 +257,6 @@ async function run({ api, apiService, db, load, seed, useRunning }: Ctx): Promis
   if (await authRunning()) rows.push(...(await authGroup(log, seed)));
   else rows.push({ metric: "Auth group", value: "not measured", target: "", note: "no Supabase Auth server in this stack (MEMBERBASE_AUTH_BIN unset and none built)" });
   return rows;
-}
-
-/** The commit the figures belong to; "+changes" when the working tree differs from it. */
-function commitMeasured(): string | undefined {
-  try {
-    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: root, encoding: "utf8" }).trim();
-    const dirty = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench/RESULTS.md"], { cwd: root, encoding: "utf8" }).trim();
-    return dirty ? `${head}+changes` : head;
-  } catch {
-    return undefined;
-  }
 }
 
 /** PostgREST's login role: it switches to the request's role per transaction. */
